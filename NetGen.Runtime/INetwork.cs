@@ -1,0 +1,81 @@
+using System;
+
+namespace NetGen
+{
+    /// <summary>
+    /// A network that the NetGen generator emitted: sizes, parameters and single-sample inference.
+    /// </summary>
+    /// <remarks>
+    /// Generated classes implement this interface explicitly and also expose the same sizes as
+    /// <c>const</c> fields, so code that knows the concrete type reads compile-time constants.
+    /// </remarks>
+    public interface INetwork
+    {
+        /// <summary>Number of input features of one sample.</summary>
+        int InputSize { get; }
+
+        /// <summary>Number of outputs of one sample.</summary>
+        int OutputSize { get; }
+
+        /// <summary>Number of trainable parameters: the length of <see cref="Parameters"/>.</summary>
+        int ParameterCount { get; }
+
+        /// <summary>
+        /// Text that identifies the architecture, for example
+        /// <c>Input(784) Dense(256,Relu) Dense(10,Identity) Loss(SoftmaxCrossEntropy)</c>.
+        /// Weight files store it and refuse to load into a network with another one.
+        /// </summary>
+        string Architecture { get; }
+
+        /// <summary>
+        /// All parameters in one contiguous buffer: each layer's weight [outputs, inputs]
+        /// row-major, then its bias, layer after layer.
+        /// </summary>
+        Span<float> Parameters { get; }
+
+        /// <summary>Computes the outputs of one sample without allocating.</summary>
+        /// <param name="input">Exactly <see cref="InputSize"/> values.</param>
+        /// <param name="output">Exactly <see cref="OutputSize"/> values, overwritten.</param>
+        void Forward(ReadOnlySpan<float> input, Span<float> output);
+    }
+
+    /// <summary>A generated network with batched forward and backward passes.</summary>
+    public interface ITrainableNetwork : INetwork
+    {
+        /// <summary>Loss the backward pass differentiates.</summary>
+        Loss Loss { get; }
+
+        /// <summary>
+        /// Allocates activation and gradient buffers for batches of up to
+        /// <paramref name="maxBatchSize"/> samples. Create one per thread, once.
+        /// </summary>
+        Workspace CreateWorkspace(int maxBatchSize);
+
+        /// <summary>
+        /// Computes the outputs of a batch, keeping the activations in <paramref name="workspace"/>
+        /// for a following <see cref="Backward"/>.
+        /// </summary>
+        /// <param name="inputs">batch × <see cref="INetwork.InputSize"/> values, sample after sample.</param>
+        /// <param name="outputs">batch × <see cref="INetwork.OutputSize"/> values, overwritten.</param>
+        /// <param name="workspace">Buffers from <see cref="CreateWorkspace"/> of this network type.</param>
+        void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Workspace workspace);
+
+        /// <summary>
+        /// Differentiates the mean loss of the batch that the last <see cref="Forward(ReadOnlySpan{float}, Span{float}, Workspace)"/>
+        /// on <paramref name="workspace"/> computed, and adds the gradient to
+        /// <see cref="Workspace.Gradients"/>. Returns the mean loss of the batch.
+        /// </summary>
+        /// <param name="inputs">The same inputs that the forward pass was given.</param>
+        /// <param name="targets">batch × <see cref="INetwork.OutputSize"/> targets; for softmax
+        /// cross-entropy, class probabilities (usually one-hot).</param>
+        /// <param name="workspace">The workspace that the forward pass used.</param>
+        float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Workspace workspace);
+
+        /// <summary>
+        /// Runs one training step: zeroes the gradients, runs forward and backward over the batch,
+        /// and lets <paramref name="optimizer"/> update the parameters. Returns the mean loss of
+        /// the batch before the update.
+        /// </summary>
+        float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, IOptimizer optimizer, Workspace workspace);
+    }
+}

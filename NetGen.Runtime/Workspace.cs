@@ -1,0 +1,66 @@
+using System;
+
+namespace NetGen
+{
+    /// <summary>
+    /// Activation and gradient buffers for batched forward and backward passes of one network
+    /// type, allocated once. A workspace is not thread-safe: give each thread its own.
+    /// </summary>
+    public sealed class Workspace
+    {
+        private readonly float[] _activations;
+        private readonly float[] _gradients;
+
+        /// <summary>Allocates the buffers. Generated networks call this from <c>CreateWorkspace</c>.</summary>
+        /// <param name="architecture">The owning network's <see cref="INetwork.Architecture"/>.</param>
+        /// <param name="maxBatchSize">Largest batch the buffers hold; must be positive.</param>
+        /// <param name="activationsPerSample">Floats of activation storage that one sample needs.</param>
+        /// <param name="parameterCount">Number of parameters, and so of gradients.</param>
+        public Workspace(string architecture, int maxBatchSize, int activationsPerSample, int parameterCount)
+        {
+            ArgumentNullException.ThrowIfNull(architecture);
+            if (maxBatchSize <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize,
+                    "The maximum batch size must be at least 1.");
+            }
+
+            ArgumentOutOfRangeException.ThrowIfNegative(activationsPerSample);
+            ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+
+            long activationLength = (long)maxBatchSize * activationsPerSample;
+            if (activationLength > Array.MaxLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize,
+                    $"A batch of {maxBatchSize} samples needs {activationLength} activations, more than one array holds; use a smaller batch.");
+            }
+
+            Architecture = architecture;
+            MaxBatchSize = maxBatchSize;
+            ActivationsPerSample = activationsPerSample;
+            _activations = new float[activationLength];
+            _gradients = new float[parameterCount];
+        }
+
+        /// <summary>Architecture of the network type that created this workspace.</summary>
+        public string Architecture { get; }
+
+        /// <summary>Largest batch that the buffers hold.</summary>
+        public int MaxBatchSize { get; }
+
+        /// <summary>Floats of activation storage per sample.</summary>
+        public int ActivationsPerSample { get; }
+
+        /// <summary>
+        /// Activation arena: for each layer a [MaxBatchSize, outputs] block, then scratch for the
+        /// backward pass. Generated code addresses it with constant offsets.
+        /// </summary>
+        public Span<float> Activations => _activations;
+
+        /// <summary>Parameter gradients, laid out like <see cref="INetwork.Parameters"/>.</summary>
+        public Span<float> Gradients => _gradients;
+
+        /// <summary>Sets every gradient to zero; backward passes add to them.</summary>
+        public void ZeroGradients() => Array.Clear(_gradients);
+    }
+}
