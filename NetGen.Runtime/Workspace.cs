@@ -48,6 +48,12 @@ namespace NetGen
         /// <summary>Largest batch that the buffers hold.</summary>
         public int MaxBatchSize { get; }
 
+        /// <summary>
+        /// Samples in the last batch forward pass on this workspace, 0 before the first. Generated
+        /// code sets it; <c>Backward</c> reads it to know which activations are current.
+        /// </summary>
+        public int BatchSize { get; set; }
+
         /// <summary>Floats of activation storage per sample.</summary>
         public int ActivationsPerSample { get; }
 

@@ -1,6 +1,10 @@
 // Compiled into both NetGen.Runtime (public) and NetGen.Generator (internal), so the
 // names and numeric values the user writes and the ones the generator reads cannot drift.
+#if NETGEN_GENERATOR
+namespace NetGen.Generator
+#else
 namespace NetGen
+#endif
 {
     /// <summary>Element-wise function applied to a layer's output.</summary>
     /// <remarks>Numeric values are part of the public contract: never renumber a member.</remarks>

@@ -1,4 +1,8 @@
+#if NETGEN_GENERATOR
+namespace NetGen.Generator
+#else
 namespace NetGen
+#endif
 {
     /// <summary>Distribution that a layer's weights are drawn from at construction.</summary>
     /// <remarks>

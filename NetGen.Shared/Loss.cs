@@ -1,4 +1,8 @@
+#if NETGEN_GENERATOR
+namespace NetGen.Generator
+#else
 namespace NetGen
+#endif
 {
     /// <summary>Training objective of a network, applied to the last layer's output.</summary>
     /// <remarks>Numeric values are part of the public contract: never renumber a member.</remarks>

@@ -1,0 +1,129 @@
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Generator
+{
+    /// <summary>
+    /// Every diagnostic NetGen reports. IDs are allocated in blocks by area and never renumbered:
+    /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0900–0999 generator
+    /// failures. Each ID has a help page under docs/diagnostics/.
+    /// </summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string DeclarationCategory = "NetGen.Declaration";
+        private const string ShapeCategory = "NetGen.Shapes";
+        private const string ValueCategory = "NetGen.Values";
+        private const string GeneratorCategory = "NetGen.Generator";
+
+        public static readonly DiagnosticDescriptor ClassNotPartial = Create(
+            "NETGEN0001",
+            "Network class is not partial",
+            "Class '{0}' has [Network] but is not declared partial; add the 'partial' modifier so NetGen can add the generated members",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Create(
+            "NETGEN0002",
+            "Type containing a network is not partial",
+            "Network '{0}' is nested in '{1}', which is not declared partial; add the 'partial' modifier to '{1}'",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor MissingInput = Create(
+            "NETGEN0003",
+            "Network has no input size",
+            "Network '{0}' has no [Input] attribute; declare the number of input features before the first layer, for example [Input(784)]",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor NoLayers = Create(
+            "NETGEN0004",
+            "Network has no layers",
+            "Network '{0}' declares no layers; add at least one layer after [Input], for example [Dense(10)]",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor UnsupportedClassShape = Create(
+            "NETGEN0005",
+            "Network class cannot be generated",
+            "Network '{0}' is {1}; a NetGen network must be a non-generic, non-static, non-record class",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Create(
+            "NETGEN0006",
+            "Layers spread over several partial declarations",
+            "Network '{0}' declares NetGen attributes on more than one partial declaration; put [Network], [Input] and every layer on one declaration so their order is defined",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor InputAfterLayer = Create(
+            "NETGEN0007",
+            "Input declared after a layer",
+            "Network '{0}' declares [Input] after layer '{1}'; move [Input] above the first layer, because layers are read top to bottom",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor NonPositiveSize = Create(
+            "NETGEN0101",
+            "Size is not positive",
+            "{0} of '{1}' is {2}, but it must be at least 1",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor SoftmaxOnSingleOutput = Create(
+            "NETGEN0102",
+            "Softmax cross-entropy on a single output",
+            "Network '{0}' uses SoftmaxCrossEntropy, but its last layer '{1}' has 1 output; softmax over one output is always 1, so nothing can be learned. Give '{1}' at least 2 outputs or use Loss.SquaredError",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor TooManyParameters = Create(
+            "NETGEN0103",
+            "Network is too large",
+            "Network '{0}' needs {1} parameters or activations per sample, more than one .NET array holds ({2}); make the layers smaller",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor ActivationBeforeSoftmax = Create(
+            "NETGEN0104",
+            "Activation before softmax cross-entropy",
+            "Layer '{0}' applies {1} before the softmax cross-entropy of network '{2}', which expects raw logits; declare '{0}' with Activation.Identity",
+            ShapeCategory,
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor UnknownActivation = Create(
+            "NETGEN0201",
+            "Unknown activation",
+            "Layer '{0}' uses activation value {1}, which is not a member of NetGen.Activation; use one of {2}",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor UnknownLoss = Create(
+            "NETGEN0202",
+            "Unknown loss",
+            "Network '{0}' uses loss value {1}, which is not a member of NetGen.Loss; use one of {2}",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor UnknownInitializer = Create(
+            "NETGEN0203",
+            "Unknown initializer",
+            "Layer '{0}' uses initializer value {1}, which is not a member of NetGen.Initializer; use one of {2}",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor UnreadableAttribute = Create(
+            "NETGEN0204",
+            "Attribute argument cannot be read",
+            "The {0} attribute on '{1}' has an argument that is not a compile-time constant of the expected type; write a literal or a constant",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor InternalError = Create(
+            "NETGEN0901",
+            "NetGen failed",
+            "NetGen failed to generate '{0}': {1}. This is a bug in NetGen; please report it with the declaration",
+            GeneratorCategory);
+
+        private static DiagnosticDescriptor Create(
+            string id,
+            string title,
+            string message,
+            string category,
+            DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+            new DiagnosticDescriptor(
+                id,
+                title,
+                message,
+                category,
+                severity,
+                isEnabledByDefault: true,
+                helpLinkUri: "docs/diagnostics/" + id + ".md");
+    }
+}

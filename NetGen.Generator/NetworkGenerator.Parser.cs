@@ -1,0 +1,354 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using NetGen.Generator.Model;
+
+namespace NetGen.Generator
+{
+    public sealed partial class NetworkGenerator
+    {
+        /// <summary>
+        /// Turns one class marked [Network] into a <see cref="NetworkSpec"/>, or into diagnostics
+        /// when the declaration cannot be generated.
+        /// </summary>
+        internal static class Parser
+        {
+            public const string NetworkAttributeName = "NetGen.NetworkAttribute";
+            private const string InputAttributeName = "NetGen.InputAttribute";
+            private const string DenseAttributeName = "NetGen.DenseAttribute";
+
+            public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+            {
+                var declaration = (TypeDeclarationSyntax)context.TargetNode;
+                try
+                {
+                    return ParseCore(declaration, (INamedTypeSymbol)context.TargetSymbol, context.Attributes, cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    var failure = DiagnosticInfo.Create(
+                        DiagnosticDescriptors.InternalError,
+                        declaration.SyntaxTree,
+                        declaration.Identifier.Span,
+                        declaration.Identifier.ValueText,
+                        exception.GetType().Name + ": " + exception.Message);
+                    return new ParseResult(null, new EquatableArray<DiagnosticInfo>(new[] { failure }));
+                }
+            }
+
+            private static ParseResult ParseCore(
+                TypeDeclarationSyntax declaration,
+                INamedTypeSymbol symbol,
+                ImmutableArray<AttributeData> networkAttributes,
+                CancellationToken cancellationToken)
+            {
+                var diagnostics = new List<DiagnosticInfo>();
+                SyntaxTree tree = declaration.SyntaxTree;
+                TextSpan nameSpan = declaration.Identifier.Span;
+                string className = symbol.Name;
+
+                if (!CheckClassShape(declaration, symbol, diagnostics))
+                {
+                    return Result(null, diagnostics);
+                }
+
+                EquatableArray<ContainingTypeSpec> containingTypes = ReadContainingTypes(symbol, tree, nameSpan, diagnostics);
+
+                // A half-typed [Network(...)] binds to no constructor; the compiler already
+                // reports that error, so NetGen adds nothing and waits for valid code.
+                if (networkAttributes.IsDefaultOrEmpty || networkAttributes[0].AttributeConstructor is null)
+                {
+                    return Result(null, diagnostics);
+                }
+
+                AttributeData networkAttribute = networkAttributes[0];
+                Loss loss = Loss.SquaredError;
+                foreach (KeyValuePair<string, TypedConstant> argument in networkAttribute.NamedArguments)
+                {
+                    if (argument.Key == "Loss")
+                    {
+                        if (!TryReadInt(argument.Value, out int lossValue))
+                        {
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, networkAttribute, tree, nameSpan, "[Network]", className));
+                            return Result(null, diagnostics);
+                        }
+
+                        loss = (Loss)lossValue;
+                    }
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+
+                List<AttributeData>? ordered = OrderNetGenAttributes(declaration, symbol, diagnostics, tree, nameSpan, className);
+                if (ordered is null)
+                {
+                    return Result(null, diagnostics);
+                }
+
+                int? inputSize = null;
+                AttributeData? inputAttribute = null;
+                var layers = new List<LayerSpec>();
+                var layerAttributes = new List<AttributeData>();
+                foreach (AttributeData attribute in ordered)
+                {
+                    // Binding failed (half-typed arguments): the compiler reports it already.
+                    if (attribute.AttributeConstructor is null)
+                    {
+                        return Result(null, diagnostics);
+                    }
+
+                    string kind = attribute.AttributeClass!.ToDisplayString();
+                    if (kind == InputAttributeName)
+                    {
+                        if (layers.Count > 0)
+                        {
+                            diagnostics.Add(Located(DiagnosticDescriptors.InputAfterLayer, attribute, tree, nameSpan, className, layers[layers.Count - 1].Name));
+                            return Result(null, diagnostics);
+                        }
+
+                        if (!TryReadInt(attribute.ConstructorArguments[0], out int size))
+                        {
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[Input]", className));
+                            return Result(null, diagnostics);
+                        }
+
+                        inputSize = size;
+                        inputAttribute = attribute;
+                    }
+                    else if (kind == DenseAttributeName)
+                    {
+                        string layerName = "Dense" + (layers.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        LayerSpec? layer = ReadDense(attribute, layerName);
+                        if (layer is null)
+                        {
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[Dense]", layerName));
+                            return Result(null, diagnostics);
+                        }
+
+                        layers.Add(layer);
+                        layerAttributes.Add(attribute);
+                    }
+                }
+
+                if (inputSize is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, tree, nameSpan, className));
+                    return Result(null, diagnostics);
+                }
+
+                var spec = new NetworkSpec(
+                    symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+                    containingTypes,
+                    className,
+                    symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
+                    inputSize.Value,
+                    loss,
+                    EquatableArray<LayerSpec>.From(layers));
+
+                // Shape rules speak in layer indices; map each problem back to its attribute.
+                foreach (ShapeProblem problem in ShapeRules.Check(spec))
+                {
+                    AttributeData? at = problem.LayerIndex switch
+                    {
+                        ShapeProblem.InputIndex => inputAttribute,
+                        ShapeProblem.NetworkIndex => networkAttribute,
+                        ShapeProblem.ClassIndex => null,
+                        _ => layerAttributes[problem.LayerIndex],
+                    };
+                    diagnostics.Add(Located(problem.Descriptor, at, tree, nameSpan, problem.Arguments));
+                }
+
+                bool hasError = diagnostics.Exists(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+                return Result(hasError ? null : spec, diagnostics);
+            }
+
+            private static bool CheckClassShape(TypeDeclarationSyntax declaration, INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+            {
+                SyntaxTree tree = declaration.SyntaxTree;
+                TextSpan nameSpan = declaration.Identifier.Span;
+                string? problem = null;
+                if (symbol.IsRecord)
+                {
+                    problem = "a record";
+                }
+                else if (symbol.TypeKind != TypeKind.Class)
+                {
+                    problem = "not a class";
+                }
+                else if (symbol.IsStatic)
+                {
+                    problem = "static";
+                }
+                else if (symbol.TypeParameters.Length > 0)
+                {
+                    problem = "generic";
+                }
+
+                if (problem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassShape, tree, nameSpan, symbol.Name, problem));
+                    return false;
+                }
+
+                if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, tree, nameSpan, symbol.Name));
+                    return false;
+                }
+
+                return true;
+            }
+
+            private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(
+                INamedTypeSymbol symbol, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                var containing = new List<ContainingTypeSpec>();
+                for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+                {
+                    bool isPartial = true;
+                    foreach (SyntaxReference reference in outer.DeclaringSyntaxReferences)
+                    {
+                        if (reference.GetSyntax() is TypeDeclarationSyntax outerDeclaration &&
+                            !outerDeclaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                        {
+                            isPartial = false;
+                        }
+                    }
+
+                    if (!isPartial)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, tree, nameSpan, symbol.Name, outer.Name));
+                    }
+
+                    containing.Insert(0, new ContainingTypeSpec(TypeKeyword(outer), TypeNameWithParameters(outer)));
+                }
+
+                return EquatableArray<ContainingTypeSpec>.From(containing);
+            }
+
+            /// <summary>
+            /// Returns the NetGen layer attributes of the declaration in source order, or null
+            /// after reporting when they are spread over several partial declarations.
+            /// </summary>
+            private static List<AttributeData>? OrderNetGenAttributes(
+                TypeDeclarationSyntax declaration,
+                INamedTypeSymbol symbol,
+                List<DiagnosticInfo> diagnostics,
+                SyntaxTree tree,
+                TextSpan nameSpan,
+                string className)
+            {
+                var ordered = new List<(int Position, AttributeData Data)>();
+                foreach (AttributeData attribute in symbol.GetAttributes())
+                {
+                    string? name = attribute.AttributeClass?.ToDisplayString();
+                    if (name != InputAttributeName && name != DenseAttributeName)
+                    {
+                        continue;
+                    }
+
+                    SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+                    if (reference is null || reference.SyntaxTree != tree || !declaration.Span.Contains(reference.Span))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersOnSeveralDeclarations, tree, nameSpan, className));
+                        return null;
+                    }
+
+                    ordered.Add((reference.Span.Start, attribute));
+                }
+
+                ordered.Sort((a, b) => a.Position.CompareTo(b.Position));
+                return ordered.ConvertAll(item => item.Data);
+            }
+
+            private static LayerSpec? ReadDense(AttributeData attribute, string layerName)
+            {
+                ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
+                if (arguments.Length < 1 || !TryReadInt(arguments[0], out int outputs))
+                {
+                    return null;
+                }
+
+                int activation = 0;
+                if (arguments.Length > 1 && !TryReadInt(arguments[1], out activation))
+                {
+                    return null;
+                }
+
+                int initializer = 0;
+                foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+                {
+                    if (named.Key == "Init" && !TryReadInt(named.Value, out initializer))
+                    {
+                        return null;
+                    }
+                }
+
+                return new LayerSpec(layerName, LayerKind.Dense, outputs, (Activation)activation, (Initializer)initializer);
+            }
+
+            private static bool TryReadInt(TypedConstant constant, out int value)
+            {
+                value = 0;
+                if (constant.Kind is TypedConstantKind.Error or TypedConstantKind.Array || constant.Value is null)
+                {
+                    return false;
+                }
+
+                switch (constant.Value)
+                {
+                    case int number:
+                        value = number;
+                        return true;
+                    case short or sbyte or byte or ushort:
+                        value = Convert.ToInt32(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            private static DiagnosticInfo Located(
+                DiagnosticDescriptor descriptor, AttributeData? attribute, SyntaxTree tree, TextSpan fallback, params object[] arguments)
+            {
+                SyntaxReference? reference = attribute?.ApplicationSyntaxReference;
+                return reference is not null
+                    ? DiagnosticInfo.Create(descriptor, reference.SyntaxTree, reference.Span, arguments)
+                    : DiagnosticInfo.Create(descriptor, tree, fallback, arguments);
+            }
+
+            private static ParseResult Result(NetworkSpec? spec, List<DiagnosticInfo> diagnostics) =>
+                new ParseResult(spec, EquatableArray<DiagnosticInfo>.From(diagnostics));
+
+            private static string TypeKeyword(INamedTypeSymbol type) => type switch
+            {
+                { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+                { IsRecord: true } => "record",
+                { TypeKind: TypeKind.Struct } => "struct",
+                { TypeKind: TypeKind.Interface } => "interface",
+                _ => "class",
+            };
+
+            private static string TypeNameWithParameters(INamedTypeSymbol type)
+            {
+                if (type.TypeParameters.Length == 0)
+                {
+                    return type.Name;
+                }
+
+                var names = new string[type.TypeParameters.Length];
+                for (int i = 0; i < names.Length; i++)
+                {
+                    names[i] = type.TypeParameters[i].Name;
+                }
+
+                return type.Name + "<" + string.Join(", ", names) + ">";
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System;
+using System.ComponentModel;
+
+namespace NetGen
+{
+    /// <summary>
+    /// Argument checks and small helpers that generated networks call. Not meant for user code;
+    /// its members may change between versions together with the generator.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static class GeneratedCode
+    {
+        /// <summary>Throws <see cref="ArgumentException"/> unless a buffer has exactly the expected length.</summary>
+        public static void CheckLength(int actual, int expected, string parameterName)
+        {
+            if (actual != expected)
+            {
+                throw new ArgumentException(
+                    $"'{parameterName}' has {actual} values, but the network expects exactly {expected}; pass a buffer of {expected} values.",
+                    parameterName);
+            }
+        }
+
+        /// <summary>
+        /// Checks that <paramref name="workspace"/> belongs to this architecture and holds the batch
+        /// that <paramref name="inputLength"/> values make, and returns the batch size.
+        /// </summary>
+        public static int BatchSize(int inputLength, int inputSize, Workspace workspace, string architecture, string parameterName)
+        {
+            CheckWorkspace(workspace, architecture);
+            if (inputLength == 0 || inputLength % inputSize != 0)
+            {
+                throw new ArgumentException(
+                    $"'{parameterName}' has {inputLength} values, which is not a whole, non-empty batch of samples with {inputSize} inputs each; pass batch × {inputSize} values.",
+                    parameterName);
+            }
+
+            int batch = inputLength / inputSize;
+            if (batch > workspace.MaxBatchSize)
+            {
+                throw new ArgumentException(
+                    $"'{parameterName}' holds {batch} samples, but the workspace was created for at most {workspace.MaxBatchSize}; create the workspace with a larger maxBatchSize or split the batch.",
+                    parameterName);
+            }
+
+            return batch;
+        }
+
+        /// <summary>
+        /// Returns the batch size of the last forward pass on <paramref name="workspace"/>, and
+        /// throws when there was none.
+        /// </summary>
+        public static int ForwardBatchSize(Workspace workspace, string architecture)
+        {
+            CheckWorkspace(workspace, architecture);
+            if (workspace.BatchSize == 0)
+            {
+                throw new InvalidOperationException(
+                    "Backward needs the activations of a batch forward pass, but none has run on this workspace; call Forward(inputs, outputs, workspace) first.");
+            }
+
+            return workspace.BatchSize;
+        }
+
+        /// <summary>Returns the index of the first largest value; NaN counts as largest, as torch.argmax does.</summary>
+        public static int IndexOfMax(ReadOnlySpan<float> values) =>
+            System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
+
+        private static void CheckWorkspace(Workspace workspace, string architecture)
+        {
+            ArgumentNullException.ThrowIfNull(workspace);
+            if (!ReferenceEquals(workspace.Architecture, architecture) &&
+                !string.Equals(workspace.Architecture, architecture, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The workspace was created for the network '{workspace.Architecture}', not for '{architecture}'; create it with CreateWorkspace on this network.",
+                    nameof(workspace));
+            }
+        }
+    }
+}

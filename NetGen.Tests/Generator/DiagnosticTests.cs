@@ -1,0 +1,225 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace NetGen.Tests.Generator;
+
+public class DiagnosticTests
+{
+    /// <summary>Asserts exactly one NETGEN diagnostic with this ID, located on <paramref name="locatedText"/>.</summary>
+    private static Diagnostic AssertSingle(string source, string id, string locatedText)
+    {
+        var diagnostics = GeneratorHarness.NetGenDiagnostics(source);
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.True(diagnostic.Location.IsInSource, "the diagnostic must point into the source so #pragma can suppress it");
+        string located = source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal(locatedText, located);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void ClassNotPartial_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dense(2)]
+            public class Plain { }
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0001", "Plain");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains("'Plain'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ContainingTypeNotPartial_NamesBothTypes()
+    {
+        const string source = """
+            using NetGen;
+            public class Outer
+            {
+                [Network, Input(4), Dense(2)]
+                public partial class Inner;
+            }
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0002", "Inner");
+        Assert.Contains("'Outer'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingInput_IsReportedOnClass()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Dense(2)]
+            public partial class NoInput;
+            """;
+        AssertSingle(source, "NETGEN0003", "NoInput");
+    }
+
+    [Fact]
+    public void NoLayers_IsReportedOnClass()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(3)]
+            public partial class Empty;
+            """;
+        AssertSingle(source, "NETGEN0004", "Empty");
+    }
+
+    [Theory]
+    [InlineData("public static partial class S;", "S", "static")]
+    [InlineData("public partial class G<T>;", "G", "generic")]
+    [InlineData("public partial record R;", "R", "a record")]
+    public void UnsupportedClassShape_NamesTheShape(string declaration, string name, string shape)
+    {
+        string source = "using NetGen;\n[Network, Input(3), Dense(2)]\n" + declaration;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0005", name);
+        Assert.Contains(shape, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LayersOnTwoDeclarations_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(3)]
+            public partial class Split;
+            [Dense(2)]
+            public partial class Split;
+            """;
+        AssertSingle(source, "NETGEN0006", "Split");
+    }
+
+    [Fact]
+    public void InputAfterLayer_NamesThePrecedingLayer()
+    {
+        const string source = """
+            using NetGen;
+            [Network]
+            [Dense(5)]
+            [Input(3)]
+            public partial class Late;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0007", "Input(3)");
+        Assert.Contains("'Dense1'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[Network, Input(0), Dense(2)]", "Input(0)", "The input size of 'Net' is 0")]
+    [InlineData("[Network, Input(-3), Dense(2)]", "Input(-3)", "The input size of 'Net' is -3")]
+    [InlineData("[Network, Input(4), Dense(8), Dense(0)]", "Dense(0)", "The output count of 'Dense2' is 0")]
+    public void NonPositiveSize_NamesLayerAndValue(string attributes, string located, string message)
+    {
+        string source = "using NetGen;\n" + attributes + "\npublic partial class Net;";
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0101", located);
+        Assert.StartsWith(message, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SoftmaxOnSingleOutput_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.SoftmaxCrossEntropy), Input(4), Dense(8, Activation.Tanh), Dense(1)]
+            public partial class OneClass;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0102", "Dense(1)");
+        Assert.Contains("'Dense2'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TooManyParameters_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(100000), Dense(100000)]
+            public partial class Huge;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0103", "Huge");
+        Assert.Contains("10000100000", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ActivationBeforeSoftmax_IsWarningAndStillGenerates()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.SoftmaxCrossEntropy), Input(4), Dense(3, Activation.Relu)]
+            public partial class Squashed;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0104", "Dense(3, Activation.Relu)");
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Single(GeneratorHarness.Run(source).Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void UnknownActivation_ListsTheValidNames()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dense(3, (Activation)42)]
+            public partial class Odd;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0201", "Dense(3, (Activation)42)");
+        Assert.Contains("42", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains("Relu", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownLoss_IsReportedOnNetworkAttribute()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = (Loss)7), Input(4), Dense(3)]
+            public partial class OddLoss;
+            """;
+        AssertSingle(source, "NETGEN0202", "Network(Loss = (Loss)7)");
+    }
+
+    [Fact]
+    public void UnknownInitializer_IsReportedOnLayer()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dense(3, Init = (Initializer)99)]
+            public partial class OddInit;
+            """;
+        AssertSingle(source, "NETGEN0203", "Dense(3, Init = (Initializer)99)");
+    }
+
+    [Fact]
+    public void Pragma_SuppressesWarningInRealBuild()
+    {
+        // This project compiles with warnings as errors; PragmaSuppressedNetwork is declared
+        // inside #pragma warning disable NETGEN0104, so the build itself proves the suppression.
+        Assert.Equal(3, PragmaSuppressedNetwork.OutputSize);
+    }
+
+    [Fact]
+    public void ErrorDiagnostics_GenerateNoSource()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(0), Dense(3)]
+            public partial class Broken;
+            """;
+        Assert.Empty(GeneratorHarness.Run(source).Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void EveryDescriptor_HasHelpPage()
+    {
+        var descriptors = typeof(NetGen.Generator.NetworkGenerator).Assembly
+            .GetType("NetGen.Generator.DiagnosticDescriptors")!
+            .GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public)
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
+            .ToList();
+        Assert.NotEmpty(descriptors);
+        foreach (DiagnosticDescriptor descriptor in descriptors)
+        {
+            string page = System.IO.Path.Combine(RepositoryPaths.Root, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(System.IO.File.Exists(page), $"{descriptor.Id} needs a help page at {page}");
+        }
+    }
+}
