@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+
+namespace NetGen.Tests.Training;
+
+/// <summary>
+/// A hand-written linear network y = W·x + b for trainer tests, with analytic gradients for
+/// squared error (linear least squares) and softmax cross-entropy (softmax regression).
+/// It does not use the generator, so trainer tests do not depend on generated code.
+/// </summary>
+/// <remarks>
+/// Parameters are W [outputs, inputs] row-major, then b [outputs]. The workspace keeps each
+/// sample's outputs as its activations. Instrumentation (samples seen, recorded first features,
+/// a hook after each backward pass) lets tests observe what the trainer fed in.
+/// </remarks>
+internal sealed class LinearTestNetwork : ITrainableNetwork
+{
+    private readonly float[] _parameters;
+
+    public LinearTestNetwork(int inputSize, int outputSize, Loss loss)
+    {
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        Loss = loss;
+        _parameters = new float[outputSize * inputSize + outputSize];
+    }
+
+    public int InputSize { get; }
+
+    public int OutputSize { get; }
+
+    public Loss Loss { get; }
+
+    public int ParameterCount => _parameters.Length;
+
+    public string Architecture => $"LinearTest({InputSize},{OutputSize},{Loss})";
+
+    public Span<float> Parameters => _parameters;
+
+    /// <summary>Sum of the batch sizes that <see cref="Backward"/> received.</summary>
+    public int SamplesSeen { get; private set; }
+
+    /// <summary>When set, receives the size of every batch that <see cref="Backward"/> received.</summary>
+    public List<int>? BatchSizes { get; set; }
+
+    /// <summary>When set, receives the first input feature of every trained sample, in order.</summary>
+    public List<float>? FirstFeatures { get; set; }
+
+    /// <summary>When set, receives the mean loss that every <see cref="Backward"/> call returns.</summary>
+    public List<float>? BatchLosses { get; set; }
+
+    /// <summary>When set, runs after every <see cref="Backward"/> call.</summary>
+    public Action? AfterBackward { get; set; }
+
+    public Workspace CreateWorkspace(int maxBatchSize) =>
+        new(Architecture, maxBatchSize, OutputSize, ParameterCount);
+
+    public void Forward(ReadOnlySpan<float> input, Span<float> output) => ComputeOutputs(input, output);
+
+    public void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Workspace workspace)
+    {
+        Span<float> activations = workspace.Activations[..outputs.Length];
+        ComputeOutputs(inputs, activations);
+        activations.CopyTo(outputs);
+    }
+
+    public float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Workspace workspace)
+    {
+        int batch = inputs.Length / InputSize;
+        Span<float> gradients = workspace.Gradients;
+        int biasOffset = OutputSize * InputSize;
+        Span<double> delta = stackalloc double[OutputSize];
+        double lossSum = 0;
+
+        for (int s = 0; s < batch; s++)
+        {
+            ReadOnlySpan<float> x = inputs.Slice(s * InputSize, InputSize);
+            ReadOnlySpan<float> y = workspace.Activations.Slice(s * OutputSize, OutputSize);
+            ReadOnlySpan<float> t = targets.Slice(s * OutputSize, OutputSize);
+            lossSum += Loss == Loss.SquaredError
+                ? SquaredErrorDelta(y, t, delta)
+                : SoftmaxCrossEntropyDelta(y, t, delta);
+
+            // dE/dW[o,i] = delta[o]·x[i] and dE/db[o] = delta[o], averaged over the batch.
+            for (int o = 0; o < OutputSize; o++)
+            {
+                for (int i = 0; i < InputSize; i++)
+                {
+                    gradients[o * InputSize + i] += (float)(delta[o] * x[i] / batch);
+                }
+
+                gradients[biasOffset + o] += (float)(delta[o] / batch);
+            }
+
+            FirstFeatures?.Add(x[0]);
+        }
+
+        float loss = (float)(lossSum / batch);
+        SamplesSeen += batch;
+        BatchSizes?.Add(batch);
+        BatchLosses?.Add(loss);
+        AfterBackward?.Invoke();
+        return loss;
+    }
+
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, IOptimizer optimizer, Workspace workspace)
+    {
+        workspace.ZeroGradients();
+        ComputeOutputs(inputs, workspace.Activations[..(inputs.Length / InputSize * OutputSize)]);
+        float loss = Backward(inputs, targets, workspace);
+        optimizer.Step(Parameters, workspace.Gradients);
+        return loss;
+    }
+
+    private void ComputeOutputs(ReadOnlySpan<float> inputs, Span<float> outputs)
+    {
+        int batch = inputs.Length / InputSize;
+        int biasOffset = OutputSize * InputSize;
+        for (int s = 0; s < batch; s++)
+        {
+            for (int o = 0; o < OutputSize; o++)
+            {
+                double sum = _parameters[biasOffset + o];
+                for (int i = 0; i < InputSize; i++)
+                {
+                    sum += (double)_parameters[o * InputSize + i] * inputs[s * InputSize + i];
+                }
+
+                outputs[s * OutputSize + o] = (float)sum;
+            }
+        }
+    }
+
+    // E = ½‖y − t‖², dE/dy = y − t.
+    private static double SquaredErrorDelta(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<double> delta)
+    {
+        double loss = 0;
+        for (int o = 0; o < y.Length; o++)
+        {
+            delta[o] = (double)y[o] - t[o];
+            loss += 0.5 * delta[o] * delta[o];
+        }
+
+        return loss;
+    }
+
+    // E = −Σ t·log softmax(y), dE/dy = softmax(y) − t.
+    private static double SoftmaxCrossEntropyDelta(ReadOnlySpan<float> y, ReadOnlySpan<float> t, Span<double> delta)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float value in y)
+        {
+            max = Math.Max(max, value);
+        }
+
+        double sum = 0;
+        for (int o = 0; o < y.Length; o++)
+        {
+            sum += Math.Exp(y[o] - max);
+        }
+
+        double logSum = max + Math.Log(sum);
+        double loss = 0;
+        for (int o = 0; o < y.Length; o++)
+        {
+            double logProbability = y[o] - logSum;
+            loss -= t[o] * logProbability;
+            delta[o] = Math.Exp(logProbability) - t[o];
+        }
+
+        return loss;
+    }
+}
+
+/// <summary>Plain stochastic gradient descent, p ← p − η·g, written for trainer tests.</summary>
+internal sealed class TestSgd : IOptimizer
+{
+    public TestSgd(float learningRate) => LearningRate = learningRate;
+
+    public float LearningRate { get; set; }
+
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] -= LearningRate * gradients[i];
+        }
+    }
+
+    public void Reset()
+    {
+    }
+}
