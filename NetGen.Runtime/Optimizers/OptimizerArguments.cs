@@ -1,0 +1,78 @@
+using System;
+
+namespace NetGen
+{
+    /// <summary>Argument and length checks shared by the optimizers.</summary>
+    internal static class OptimizerArguments
+    {
+        /// <summary>Throws unless <paramref name="value"/> is finite and at least 0.</summary>
+        /// <param name="value">Hyperparameter to check.</param>
+        /// <param name="paramName">Name of the constructor or property argument.</param>
+        /// <param name="description">What the value is, as it reads in a sentence ("The momentum").</param>
+        public static void RequireFiniteNonNegative(float value, string paramName, string description)
+        {
+            if (!float.IsFinite(value) || value < 0)
+            {
+                throw new ArgumentOutOfRangeException(paramName, value,
+                    $"{description} must be a finite number greater than or equal to 0. Pass 0 to disable it, or a positive value.");
+            }
+        }
+
+        /// <summary>Throws unless <paramref name="value"/> is a finite number.</summary>
+        /// <param name="value">Hyperparameter to check.</param>
+        /// <param name="paramName">Name of the constructor argument.</param>
+        /// <param name="description">What the value is, as it reads in a sentence ("The dampening").</param>
+        public static void RequireFinite(float value, string paramName, string description)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw new ArgumentOutOfRangeException(paramName, value,
+                    $"{description} must be a finite number, not NaN or infinity.");
+            }
+        }
+
+        /// <summary>Throws unless <paramref name="value"/> is an exponential decay rate in [0, 1).</summary>
+        /// <param name="value">Decay rate to check.</param>
+        /// <param name="paramName">Name of the constructor argument.</param>
+        public static void RequireDecayRate(float value, string paramName)
+        {
+            // The negated comparison also rejects NaN.
+            if (!(value >= 0 && value < 1))
+            {
+                throw new ArgumentOutOfRangeException(paramName, value,
+                    $"The decay rate {paramName} must be at least 0 and less than 1, such as 0.9 or 0.999.");
+            }
+        }
+
+        /// <summary>
+        /// Throws unless the parameters and gradients have one length and, once state exists, the
+        /// length that the state was allocated for.
+        /// </summary>
+        /// <param name="parameterCount">Length of the parameter span.</param>
+        /// <param name="gradientCount">Length of the gradient span.</param>
+        /// <param name="stateLength">Length fixed by the first step, or -1 before it.</param>
+        public static void CheckStepLengths(int parameterCount, int gradientCount, int stateLength)
+        {
+            if (parameterCount != gradientCount)
+            {
+                ThrowGradientLengthMismatch(parameterCount, gradientCount);
+            }
+
+            if (stateLength >= 0 && parameterCount != stateLength)
+            {
+                ThrowStateLengthMismatch(parameterCount, stateLength);
+            }
+        }
+
+        private static void ThrowGradientLengthMismatch(int parameterCount, int gradientCount) =>
+            throw new ArgumentException(
+                $"Step received {parameterCount} parameters but {gradientCount} gradients. Pass exactly one gradient per parameter.",
+                "gradients");
+
+        private static void ThrowStateLengthMismatch(int parameterCount, int stateLength) =>
+            throw new ArgumentException(
+                $"Step received {parameterCount} parameters, but the optimizer state was allocated for {stateLength} parameters on the first step. " +
+                "Use one optimizer per parameter set, or call Reset() before stepping a parameter set of another length.",
+                "parameters");
+    }
+}

@@ -1,0 +1,318 @@
+using System;
+using System.Collections.Generic;
+using static NetGen.Tests.Optimizers.OptimizerTestData;
+
+namespace NetGen.Tests.Optimizers;
+
+public class AdamTests
+{
+    // Single-precision steps are compared with a double reference. Each element goes through
+    // about eight float roundings per step (6e-8 relative each) on parameters of order 1, so four
+    // steps stay below 2e-6 (the largest error seen is under 3e-7). A missing bias correction or
+    // a misplaced ε changes a step of lr = 0.01 by a sizeable fraction of it.
+    private const double Tolerance = 2e-6;
+
+    private const int StepCount = 4;
+
+    /// <summary>Where the reference adds ε, to show that only one placement matches.</summary>
+    private enum EpsilonPlacement
+    {
+        /// <summary>p −= lr·m̂/(√v̂ + ε), as torch.optim.Adam.</summary>
+        AfterSquareRoot,
+
+        /// <summary>p −= lr·m̂/√(v̂ + ε), a common variant that this optimizer must not follow.</summary>
+        InsideSquareRoot,
+    }
+
+    /// <summary>
+    /// torch.optim.Adam's documented update, written out per element in double precision.
+    /// </summary>
+    private static double[] ReferenceAdam(
+        float[] initialParameters, IReadOnlyList<float[]> gradients,
+        double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+        EpsilonPlacement placement = EpsilonPlacement.AfterSquareRoot)
+    {
+        int length = initialParameters.Length;
+        var p = new double[length];
+        var m = new double[length];
+        var v = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            p[i] = initialParameters[i];
+        }
+
+        for (int t = 1; t <= gradients.Count; t++)
+        {
+            float[] gradient = gradients[t - 1];
+            for (int i = 0; i < length; i++)
+            {
+                double g = gradient[i] + weightDecay * p[i];
+                m[i] = beta1 * m[i] + (1 - beta1) * g;
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+                double mHat = m[i] / (1 - Math.Pow(beta1, t));
+                double vHat = v[i] / (1 - Math.Pow(beta2, t));
+                double denominator = placement == EpsilonPlacement.AfterSquareRoot
+                    ? Math.Sqrt(vHat) + epsilon
+                    : Math.Sqrt(vHat + epsilon);
+                p[i] -= learningRate * mHat / denominator;
+            }
+        }
+
+        return p;
+    }
+
+    private static void AssertMatchesReference(int length, float learningRate, float beta1, float beta2, float epsilon, float weightDecay)
+    {
+        float[] initial = InitialParameters(length);
+        float[][] gradients = VaryingGradients(length, StepCount);
+        var optimizer = new Adam(learningRate, beta1, beta2, epsilon, weightDecay);
+
+        float[] actual = Run(optimizer, initial, gradients);
+
+        double[] expected = ReferenceAdam(initial, gradients, learningRate, beta1, beta2, epsilon, weightDecay);
+        AssertClose(expected, actual, Tolerance);
+        Assert.Equal(StepCount, optimizer.StepCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths), MemberType = typeof(OptimizerTestData))]
+    public void Adam_DefaultsMatchTorchFormula(int length) =>
+        AssertMatchesReference(length, learningRate: 0.01f, beta1: 0.9f, beta2: 0.999f, epsilon: 1e-8f, weightDecay: 0);
+
+    [Theory]
+    [MemberData(nameof(Lengths), MemberType = typeof(OptimizerTestData))]
+    public void Adam_OtherBetasMatchTorchFormula(int length) =>
+        AssertMatchesReference(length, learningRate: 0.02f, beta1: 0.5f, beta2: 0.75f, epsilon: 1e-3f, weightDecay: 0);
+
+    [Theory]
+    [MemberData(nameof(Lengths), MemberType = typeof(OptimizerTestData))]
+    public void Adam_WeightDecayMatchesTorchFormula(int length) =>
+        AssertMatchesReference(length, learningRate: 0.01f, beta1: 0.9f, beta2: 0.999f, epsilon: 1e-8f, weightDecay: 0.1f);
+
+    [Fact]
+    public void Adam_ConstructorDefaultsMatchTorch()
+    {
+        var optimizer = new Adam();
+
+        Assert.Equal(1e-3f, optimizer.LearningRate);
+        Assert.Equal(0.9f, optimizer.Beta1);
+        Assert.Equal(0.999f, optimizer.Beta2);
+        Assert.Equal(1e-8f, optimizer.Epsilon);
+        Assert.Equal(0f, optimizer.WeightDecay);
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_FirstStepMovesBySignOfGradient()
+    {
+        // After one step m̂ = g and v̂ = g², so m̂/√v̂ = sign(g) when ε is negligible, whatever |g| is.
+        const float learningRate = 0.01f;
+        float[] initial = { 0.5f, -0.25f, 1f, 2f, -3f, 0f, 0.75f };
+        float[] gradient = { 3f, -0.002f, 0f, 1e-3f, -250f, 7f, -1f };
+        var optimizer = new Adam(learningRate, epsilon: 1e-12f);
+
+        float[] actual = Run(optimizer, initial, new[] { gradient });
+
+        var expected = new double[initial.Length];
+        for (int i = 0; i < initial.Length; i++)
+        {
+            expected[i] = initial[i] - (double)learningRate * Math.Sign(gradient[i]);
+        }
+
+        AssertClose(expected, actual, Tolerance);
+        Assert.Equal(1, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_EpsilonIsAddedAfterSquareRoot()
+    {
+        // Gradients near 1e-4 give √v̂ ≈ 1e-4, comparable to ε, so the two placements differ by
+        // about half a learning rate per step.
+        const int length = 33;
+        const float learningRate = 0.01f;
+        const float epsilon = 1e-4f;
+        float[] initial = InitialParameters(length);
+        float[][] gradients = VaryingGradients(length, StepCount);
+        foreach (float[] gradient in gradients)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                gradient[i] *= 1e-4f;
+            }
+        }
+
+        var optimizer = new Adam(learningRate, epsilon: epsilon);
+        float[] actual = Run(optimizer, initial, gradients);
+
+        double[] after = ReferenceAdam(initial, gradients, learningRate, 0.9f, 0.999f, epsilon, 0, EpsilonPlacement.AfterSquareRoot);
+        double[] inside = ReferenceAdam(initial, gradients, learningRate, 0.9f, 0.999f, epsilon, 0, EpsilonPlacement.InsideSquareRoot);
+        AssertClose(after, actual, Tolerance);
+        double maxPlacementGap = 0;
+        for (int i = 0; i < length; i++)
+        {
+            maxPlacementGap = Math.Max(maxPlacementGap, Math.Abs(after[i] - inside[i]));
+        }
+
+        Assert.True(maxPlacementGap > 1000 * Tolerance,
+            $"The inputs must separate the two ε placements, but they differ by only {maxPlacementGap:E3}.");
+    }
+
+    [Fact]
+    public void Adam_BiasCorrectionMakesConstantGradientStepsEqual()
+    {
+        // With a constant gradient, m̂ = g and v̂ = g² exactly at every step, so each step moves p
+        // by lr·g/(|g| + ε). Without the corrections the first step would be √(1 − β2)/(1 − β1)
+        // ≈ 0.32 times as long and later steps would grow.
+        const int length = 7;
+        const int steps = 10;
+        const float learningRate = 0.01f;
+        const float epsilon = 1e-8f;
+        float[] initial = InitialParameters(length);
+        float[] gradient = { 2f, -0.5f, 0f, 1e-2f, -40f, 3f, -1f };
+        var gradients = new float[steps][];
+        Array.Fill(gradients, gradient);
+
+        float[] actual = Run(new Adam(learningRate, epsilon: epsilon), initial, gradients);
+
+        var expected = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            double g = gradient[i];
+            expected[i] = initial[i] - steps * (double)learningRate * g / (Math.Abs(g) + epsilon);
+        }
+
+        AssertClose(expected, actual, Tolerance);
+    }
+
+    [Fact]
+    public void Adam_LearningRateChangeAppliesToNextStep()
+    {
+        float[] parameters = { 1f, -1f };
+        var optimizer = new Adam(0.1f);
+        optimizer.Step(parameters, new[] { 1f, -1f });
+        float[] afterFirstStep = (float[])parameters.Clone();
+
+        optimizer.LearningRate = 0;
+        optimizer.Step(parameters, new[] { 5f, 5f });
+
+        Assert.Equal(afterFirstStep, parameters);
+        Assert.Equal(2, optimizer.StepCount);
+    }
+
+    [Theory]
+    [InlineData("learningRate", -0.001f, "must be a finite number")]
+    [InlineData("learningRate", float.NaN, "must be a finite number")]
+    [InlineData("beta1", 1f, "at least 0 and less than 1")]
+    [InlineData("beta1", -0.1f, "at least 0 and less than 1")]
+    [InlineData("beta1", float.NaN, "at least 0 and less than 1")]
+    [InlineData("beta2", 1f, "at least 0 and less than 1")]
+    [InlineData("beta2", 1.5f, "at least 0 and less than 1")]
+    [InlineData("epsilon", -1e-8f, "must be a finite number")]
+    [InlineData("epsilon", float.PositiveInfinity, "must be a finite number")]
+    [InlineData("weightDecay", -0.1f, "must be a finite number")]
+    [InlineData("weightDecay", float.NaN, "must be a finite number")]
+    public void Adam_RejectsInvalidHyperparameter(string name, float value, string expectedRule)
+    {
+        float learningRate = name == "learningRate" ? value : 1e-3f;
+        float beta1 = name == "beta1" ? value : 0.9f;
+        float beta2 = name == "beta2" ? value : 0.999f;
+        float epsilon = name == "epsilon" ? value : 1e-8f;
+        float weightDecay = name == "weightDecay" ? value : 0f;
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new Adam(learningRate, beta1, beta2, epsilon, weightDecay));
+
+        Assert.Equal(name, exception.ParamName);
+        Assert.Equal(value, exception.ActualValue);
+        Assert.Contains(expectedRule, exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adam_AcceptsZeroBetasAndEpsilon()
+    {
+        // β = 0 keeps only the latest gradient, and ε = 0 is allowed as in torch.optim.Adam.
+        float[] parameters = { 1f, -1f };
+        var optimizer = new Adam(0.5f, beta1: 0, beta2: 0, epsilon: 0);
+
+        optimizer.Step(parameters, new[] { 2f, -3f });
+
+        Assert.Equal(new[] { 0.5f, -0.5f }, parameters);
+    }
+
+    [Fact]
+    public void Adam_LearningRateSetterRejectsNegative()
+    {
+        var optimizer = new Adam();
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.LearningRate = -1f);
+
+        Assert.Equal(-1f, exception.ActualValue);
+        Assert.Equal(1e-3f, optimizer.LearningRate);
+    }
+
+    [Fact]
+    public void Adam_LengthChangeThrows()
+    {
+        var optimizer = new Adam();
+        optimizer.Step(new float[33], new float[33]);
+
+        var exception = Assert.Throws<ArgumentException>(() => optimizer.Step(new float[7], new float[7]));
+
+        Assert.Equal("parameters", exception.ParamName);
+        Assert.Contains("received 7 parameters", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("allocated for 33 parameters", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(1, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_GradientLengthMismatchThrows()
+    {
+        var optimizer = new Adam();
+
+        var exception = Assert.Throws<ArgumentException>(() => optimizer.Step(new float[1], new float[2]));
+
+        Assert.Equal("gradients", exception.ParamName);
+        Assert.Contains("1 parameters but 2 gradients", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_StepAllocatesNothingAfterFirst()
+    {
+        AssertStepsAllocateNothing(new Adam(0.01f), 1000);
+        AssertStepsAllocateNothing(new Adam(0.01f, weightDecay: 0.1f), 1000);
+    }
+
+    [Fact]
+    public void Adam_ResetRestartsMomentsAndStepCount()
+    {
+        const int length = 33;
+        float[] initial = InitialParameters(length);
+        float[][] gradients = VaryingGradients(length, StepCount);
+        var optimizer = new Adam(0.01f, weightDecay: 0.1f);
+        Run(optimizer, initial, gradients);
+
+        optimizer.Reset();
+        Assert.Equal(0, optimizer.StepCount);
+        float[] actual = Run(optimizer, initial, gradients);
+
+        double[] expected = ReferenceAdam(initial, gradients, 0.01f, 0.9f, 0.999f, 1e-8f, 0.1f);
+        AssertClose(expected, actual, Tolerance);
+        Assert.Equal(StepCount, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_ResetAcceptsAnotherLength()
+    {
+        var optimizer = new Adam(0.01f);
+        Run(optimizer, InitialParameters(1000), VaryingGradients(1000, StepCount));
+
+        optimizer.Reset();
+        float[] initial = InitialParameters(7);
+        float[][] gradients = VaryingGradients(7, StepCount);
+        float[] actual = Run(optimizer, initial, gradients);
+
+        double[] expected = ReferenceAdam(initial, gradients, 0.01f, 0.9f, 0.999f, 1e-8f, 0);
+        AssertClose(expected, actual, Tolerance);
+    }
+}
