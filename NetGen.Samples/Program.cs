@@ -1,1 +1,8 @@
-System.Console.WriteLine("NetGen samples: under construction.");
+using System.CommandLine;
+using NetGen.Samples;
+
+// Entry point: one subcommand per sample. `fashion` is the main job.
+var root = new RootCommand("NetGen samples: networks compiled by the NetGen source generator, trained and run.");
+root.Subcommands.Add(FashionMnistSample.CreateCommand());
+root.Subcommands.Add(QuadraticSample.CreateCommand());
+return root.Parse(args).Invoke();
