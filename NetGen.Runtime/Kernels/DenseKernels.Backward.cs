@@ -1,0 +1,380 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace NetGen.Kernels
+{
+    // Both backward kernels vectorise along the inputs and keep a tile of their result in
+    // registers for the whole reduction: dx[b, i..] over o, dw[o, i..] over b. A tile covers
+    // four rows and two vectors (8 accumulators), and each step broadcasts one dy value per row.
+    // The loops over column panels are outermost, so the panel of w or x that all tiles share
+    // stays in L1 while every row passes over it.
+    public static partial class DenseKernels
+    {
+        /// <summary>Runs <see cref="BackwardInput"/> on checked arguments with vectors of type <typeparamref name="TVector"/>.</summary>
+        /// <remarks>Requires <paramref name="inputs"/> to be 0 or at least <c>TSimd.Count</c>, since a row's last vector may overlap the previous one but never starts before the row.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        internal static void BackwardInputCore<TSimd, TVector>(ref float dy, ref float w, ref float dx, int batch, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            int count = TSimd.Count;
+            int i = 0;
+            for (; i <= inputs - 2 * count; i += 2 * count)
+            {
+                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, i, vectors: 2);
+            }
+
+            for (; i <= inputs - count; i += count)
+            {
+                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, i, vectors: 1);
+            }
+
+            if (i < inputs)
+            {
+                // The last vector ends at the end of the row and overlaps the previous one. dx is
+                // overwritten, and the overlapped lanes get the same bits again.
+                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, inputs - count, vectors: 1);
+            }
+        }
+
+        /// <summary>Computes <c>dx[:, column..]</c> for every sample, over one or two vectors of columns.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void BackwardInputPanel<TSimd, TVector>(ref float dy, ref float w, ref float dx, int batch, int inputs, int outputs, int column, int vectors)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            ref float wPanel = ref Unsafe.Add(ref w, column);
+            int b = 0;
+            for (; b <= batch - 4; b += 4)
+            {
+                ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
+                ref float dxRows = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
+                if (vectors == 2)
+                {
+                    BackwardInput4x2<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                }
+                else
+                {
+                    BackwardInput4x1<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                }
+            }
+
+            for (; b < batch; b++)
+            {
+                ref float dyRow = ref Unsafe.Add(ref dy, (nint)b * outputs);
+                ref float dxRow = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
+                BackwardInput1xN<TSimd, TVector>(ref dyRow, ref wPanel, ref dxRow, inputs, outputs, vectors);
+            }
+        }
+
+        /// <summary>Writes <c>dx[s, 0..2V] = Σ_o dy[s,o]·w[o, 0..2V]</c> for samples s &lt; 4.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput4x2<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float dy0 = ref dy;
+            ref float dy1 = ref Unsafe.Add(ref dy, dyStride);
+            ref float dy2 = ref Unsafe.Add(ref dy, 2 * dyStride);
+            ref float dy3 = ref Unsafe.Add(ref dy, 3 * dyStride);
+            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero;
+            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero;
+
+            ref float wRow = ref w;
+            for (nint o = 0; o < dyStride; o++)
+            {
+                TVector w0 = TSimd.Load(ref wRow);
+                TVector w1 = TSimd.Load(ref Unsafe.Add(ref wRow, TSimd.Count));
+                wRow = ref Unsafe.Add(ref wRow, rowStride);
+
+                TVector d = TSimd.Broadcast(Unsafe.Add(ref dy0, o));
+                a00 = TSimd.MultiplyAdd(d, w0, a00);
+                a01 = TSimd.MultiplyAdd(d, w1, a01);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy1, o));
+                a10 = TSimd.MultiplyAdd(d, w0, a10);
+                a11 = TSimd.MultiplyAdd(d, w1, a11);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy2, o));
+                a20 = TSimd.MultiplyAdd(d, w0, a20);
+                a21 = TSimd.MultiplyAdd(d, w1, a21);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy3, o));
+                a30 = TSimd.MultiplyAdd(d, w0, a30);
+                a31 = TSimd.MultiplyAdd(d, w1, a31);
+            }
+
+            TSimd.Store(ref dx, a00);
+            TSimd.Store(ref Unsafe.Add(ref dx, TSimd.Count), a01);
+            TSimd.Store(ref Unsafe.Add(ref dx, rowStride), a10);
+            TSimd.Store(ref Unsafe.Add(ref dx, rowStride + TSimd.Count), a11);
+            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride), a20);
+            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride + TSimd.Count), a21);
+            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride), a30);
+            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride + TSimd.Count), a31);
+        }
+
+        /// <summary>Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 4.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput4x1<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float dy0 = ref dy;
+            ref float dy1 = ref Unsafe.Add(ref dy, dyStride);
+            ref float dy2 = ref Unsafe.Add(ref dy, 2 * dyStride);
+            ref float dy3 = ref Unsafe.Add(ref dy, 3 * dyStride);
+            TVector a0 = TSimd.Zero, a1 = TSimd.Zero, a2 = TSimd.Zero, a3 = TSimd.Zero;
+
+            ref float wRow = ref w;
+            for (nint o = 0; o < dyStride; o++)
+            {
+                TVector w0 = TSimd.Load(ref wRow);
+                wRow = ref Unsafe.Add(ref wRow, rowStride);
+                a0 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy0, o)), w0, a0);
+                a1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy1, o)), w0, a1);
+                a2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy2, o)), w0, a2);
+                a3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy3, o)), w0, a3);
+            }
+
+            TSimd.Store(ref dx, a0);
+            TSimd.Store(ref Unsafe.Add(ref dx, rowStride), a1);
+            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride), a2);
+            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride), a3);
+        }
+
+        /// <summary>Writes <c>dx[0..vectors·V] = Σ_o dy[o]·w[o, 0..vectors·V]</c> for one sample.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput1xN<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs, int vectors)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint rowStride = inputs;
+            TVector a0 = TSimd.Zero, a1 = TSimd.Zero;
+
+            ref float wRow = ref w;
+            if (vectors == 2)
+            {
+                for (nint o = 0; o < outputs; o++)
+                {
+                    TVector d = TSimd.Broadcast(Unsafe.Add(ref dy, o));
+                    a0 = TSimd.MultiplyAdd(d, TSimd.Load(ref wRow), a0);
+                    a1 = TSimd.MultiplyAdd(d, TSimd.Load(ref Unsafe.Add(ref wRow, TSimd.Count)), a1);
+                    wRow = ref Unsafe.Add(ref wRow, rowStride);
+                }
+
+                TSimd.Store(ref dx, a0);
+                TSimd.Store(ref Unsafe.Add(ref dx, TSimd.Count), a1);
+            }
+            else
+            {
+                for (nint o = 0; o < outputs; o++)
+                {
+                    a0 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy, o)), TSimd.Load(ref wRow), a0);
+                    wRow = ref Unsafe.Add(ref wRow, rowStride);
+                }
+
+                TSimd.Store(ref dx, a0);
+            }
+        }
+
+        /// <summary>Adds <c>Σ_b dy[b,:]</c> to <paramref name="dbias"/>, one batch row at a time.</summary>
+        private static void AccumulateBiasGradient(ReadOnlySpan<float> dy, Span<float> dbias, int batch, int outputs)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                TensorPrimitives.Add(dbias, dy.Slice(b * outputs, outputs), dbias);
+            }
+        }
+
+        /// <summary>Adds the weight gradient of <see cref="AccumulateGradients"/> on checked arguments with vectors of type <typeparamref name="TVector"/>.</summary>
+        /// <remarks>Requires <paramref name="inputs"/> to be 0 or at least <c>TSimd.Count</c>, since a row's last vector may overlap the previous one but never starts before the row.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        internal static void AccumulateWeightGradientCore<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            int count = TSimd.Count;
+            TVector allLanes = TSimd.UpperLanesMask(count);
+            int i = 0;
+            for (; i <= inputs - 2 * count; i += 2 * count)
+            {
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, i, vectors: 2, allLanes);
+            }
+
+            for (; i <= inputs - count; i += count)
+            {
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, i, vectors: 1, allLanes);
+            }
+
+            if (i < inputs)
+            {
+                // The last vector ends at the end of the row and overlaps the previous one. dw is
+                // added to, so the overlapped lanes, already updated, are stored back unchanged.
+                TVector newLanes = TSimd.UpperLanesMask(inputs - i);
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, inputs - count, vectors: 1, newLanes);
+            }
+        }
+
+        /// <summary>Adds <c>Σ_b dy[b,o]·x[b, column..]</c> to <c>dw[o, column..]</c> for every o, over one or two vectors of columns.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradientPanel<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int column, int vectors, TVector storeMask)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            ref float xPanel = ref Unsafe.Add(ref x, column);
+            int o = 0;
+            for (; o <= outputs - 4; o += 4)
+            {
+                ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
+                if (vectors == 2)
+                {
+                    WeightGradient4x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs);
+                }
+                else
+                {
+                    WeightGradient4x1<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs, storeMask);
+                }
+            }
+
+            for (; o < outputs; o++)
+            {
+                ref float dwRow = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
+                WeightGradient1xN<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRow, batch, inputs, outputs, vectors, storeMask);
+            }
+        }
+
+        /// <summary>Adds <c>Σ_b dy[b,r]·x[b, 0..2V]</c> to <c>dw[r, 0..2V]</c> for rows r &lt; 4.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient4x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float dw0 = ref dw;
+            ref float dw1 = ref Unsafe.Add(ref dw, rowStride);
+            ref float dw2 = ref Unsafe.Add(ref dw, 2 * rowStride);
+            ref float dw3 = ref Unsafe.Add(ref dw, 3 * rowStride);
+            TVector a00 = TSimd.Load(ref dw0), a01 = TSimd.Load(ref Unsafe.Add(ref dw0, TSimd.Count));
+            TVector a10 = TSimd.Load(ref dw1), a11 = TSimd.Load(ref Unsafe.Add(ref dw1, TSimd.Count));
+            TVector a20 = TSimd.Load(ref dw2), a21 = TSimd.Load(ref Unsafe.Add(ref dw2, TSimd.Count));
+            TVector a30 = TSimd.Load(ref dw3), a31 = TSimd.Load(ref Unsafe.Add(ref dw3, TSimd.Count));
+
+            ref float xRow = ref x;
+            ref float dyRow = ref dy;
+            for (int b = 0; b < batch; b++)
+            {
+                TVector x0 = TSimd.Load(ref xRow);
+                TVector x1 = TSimd.Load(ref Unsafe.Add(ref xRow, TSimd.Count));
+
+                TVector d = TSimd.Broadcast(dyRow);
+                a00 = TSimd.MultiplyAdd(d, x0, a00);
+                a01 = TSimd.MultiplyAdd(d, x1, a01);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 1));
+                a10 = TSimd.MultiplyAdd(d, x0, a10);
+                a11 = TSimd.MultiplyAdd(d, x1, a11);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 2));
+                a20 = TSimd.MultiplyAdd(d, x0, a20);
+                a21 = TSimd.MultiplyAdd(d, x1, a21);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 3));
+                a30 = TSimd.MultiplyAdd(d, x0, a30);
+                a31 = TSimd.MultiplyAdd(d, x1, a31);
+
+                xRow = ref Unsafe.Add(ref xRow, rowStride);
+                dyRow = ref Unsafe.Add(ref dyRow, dyStride);
+            }
+
+            TSimd.Store(ref dw0, a00);
+            TSimd.Store(ref Unsafe.Add(ref dw0, TSimd.Count), a01);
+            TSimd.Store(ref dw1, a10);
+            TSimd.Store(ref Unsafe.Add(ref dw1, TSimd.Count), a11);
+            TSimd.Store(ref dw2, a20);
+            TSimd.Store(ref Unsafe.Add(ref dw2, TSimd.Count), a21);
+            TSimd.Store(ref dw3, a30);
+            TSimd.Store(ref Unsafe.Add(ref dw3, TSimd.Count), a31);
+        }
+
+        /// <summary>
+        /// Adds <c>Σ_b dy[b,r]·x[b, 0..V]</c> to <c>dw[r, 0..V]</c> for rows r &lt; 4, storing only
+        /// the lanes set in <paramref name="storeMask"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient4x1<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, TVector storeMask)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float dw0 = ref dw;
+            ref float dw1 = ref Unsafe.Add(ref dw, rowStride);
+            ref float dw2 = ref Unsafe.Add(ref dw, 2 * rowStride);
+            ref float dw3 = ref Unsafe.Add(ref dw, 3 * rowStride);
+            TVector old0 = TSimd.Load(ref dw0), old1 = TSimd.Load(ref dw1), old2 = TSimd.Load(ref dw2), old3 = TSimd.Load(ref dw3);
+            TVector a0 = old0, a1 = old1, a2 = old2, a3 = old3;
+
+            ref float xRow = ref x;
+            ref float dyRow = ref dy;
+            for (int b = 0; b < batch; b++)
+            {
+                TVector x0 = TSimd.Load(ref xRow);
+                a0 = TSimd.MultiplyAdd(TSimd.Broadcast(dyRow), x0, a0);
+                a1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dyRow, 1)), x0, a1);
+                a2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dyRow, 2)), x0, a2);
+                a3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dyRow, 3)), x0, a3);
+                xRow = ref Unsafe.Add(ref xRow, rowStride);
+                dyRow = ref Unsafe.Add(ref dyRow, dyStride);
+            }
+
+            TSimd.Store(ref dw0, TSimd.Select(storeMask, a0, old0));
+            TSimd.Store(ref dw1, TSimd.Select(storeMask, a1, old1));
+            TSimd.Store(ref dw2, TSimd.Select(storeMask, a2, old2));
+            TSimd.Store(ref dw3, TSimd.Select(storeMask, a3, old3));
+        }
+
+        /// <summary>
+        /// Adds <c>Σ_b dy[b]·x[b, 0..vectors·V]</c> to one dw row; with one vector, stores only the
+        /// lanes set in <paramref name="storeMask"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient1xN<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int vectors, TVector storeMask)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float xRow = ref x;
+            ref float dyRow = ref dy;
+            if (vectors == 2)
+            {
+                TVector a0 = TSimd.Load(ref dw), a1 = TSimd.Load(ref Unsafe.Add(ref dw, TSimd.Count));
+                for (int b = 0; b < batch; b++)
+                {
+                    TVector d = TSimd.Broadcast(dyRow);
+                    a0 = TSimd.MultiplyAdd(d, TSimd.Load(ref xRow), a0);
+                    a1 = TSimd.MultiplyAdd(d, TSimd.Load(ref Unsafe.Add(ref xRow, TSimd.Count)), a1);
+                    xRow = ref Unsafe.Add(ref xRow, rowStride);
+                    dyRow = ref Unsafe.Add(ref dyRow, dyStride);
+                }
+
+                TSimd.Store(ref dw, a0);
+                TSimd.Store(ref Unsafe.Add(ref dw, TSimd.Count), a1);
+            }
+            else
+            {
+                TVector old = TSimd.Load(ref dw);
+                TVector a = old;
+                for (int b = 0; b < batch; b++)
+                {
+                    a = TSimd.MultiplyAdd(TSimd.Broadcast(dyRow), TSimd.Load(ref xRow), a);
+                    xRow = ref Unsafe.Add(ref xRow, rowStride);
+                    dyRow = ref Unsafe.Add(ref dyRow, dyStride);
+                }
+
+                TSimd.Store(ref dw, TSimd.Select(storeMask, a, old));
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Forward and backward kernels of a fully connected layer, in fp32.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Dimensions: B = <c>batch</c>, I = <c>inputs</c>, O = <c>outputs</c>. Every matrix is
+    /// row-major and contiguous: x [B, I], w [O, I] (the torch.nn.Linear layout), bias [O],
+    /// y and dy [B, O], dx [B, I], dw [O, I], dbias [O].
+    /// </para>
+    /// <para>
+    /// Each span must have exactly the length its shape gives, or the kernel throws an
+    /// <see cref="ArgumentException"/> before touching any data. Sizes may be zero. The kernels
+    /// allocate nothing and are safe to call from several threads on separate buffers.
+    /// </para>
+    /// <para>
+    /// Each kernel picks 256-bit vectors with FMA when the row it vectorises has at least 8
+    /// floats and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4,
+    /// else scalar code. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// so results may differ from a sequential sum in the last bits.
+    /// </para>
+    /// </remarks>
+    public static partial class DenseKernels
+    {
+        /// <summary>
+        /// Computes the layer's pre-activation output: <c>y[b,o] = bias[o] + Σ_i x[b,i]·w[o,i]</c>.
+        /// </summary>
+        /// <param name="x">Inputs, [batch, inputs].</param>
+        /// <param name="w">Weights, [outputs, inputs].</param>
+        /// <param name="bias">Biases, [outputs].</param>
+        /// <param name="y">Outputs, [batch, outputs]; overwritten.</param>
+        /// <param name="batch">Number of samples B.</param>
+        /// <param name="inputs">Number of input features I.</param>
+        /// <param name="outputs">Number of output features O.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
+        public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
+        {
+            KernelArguments.RequireSize(batch);
+            KernelArguments.RequireSize(inputs);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(x.Length, batch, inputs, nameof(x), nameof(batch), nameof(inputs));
+            KernelArguments.RequireLength(w.Length, outputs, inputs, nameof(w), nameof(outputs), nameof(inputs));
+            KernelArguments.RequireLength(bias.Length, outputs, nameof(bias), nameof(outputs));
+            KernelArguments.RequireLength(y.Length, batch, outputs, nameof(y), nameof(batch), nameof(outputs));
+
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float biasStart = ref MemoryMarshal.GetReference(bias);
+            ref float yStart = ref MemoryMarshal.GetReference(y);
+
+            // Each output is a dot product along the inputs, so the input count picks the vector width.
+            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            {
+                ForwardCore<Vector256Fma, Vector256<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+            }
+            else if (Vector128Simd.IsSupported && inputs >= Vector128<float>.Count)
+            {
+                ForwardCore<Vector128Simd, Vector128<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+            }
+            else
+            {
+                ForwardCore<ScalarSimd, float>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+            }
+        }
+
+        /// <summary>
+        /// Computes the gradient with respect to the layer's input: <c>dx[b,i] = Σ_o dy[b,o]·w[o,i]</c>.
+        /// It differentiates <c>y[b,o] = bias[o] + Σ_i x[b,i]·w[o,i]</c>.
+        /// </summary>
+        /// <param name="dy">Gradient with respect to the output, [batch, outputs].</param>
+        /// <param name="w">Weights, [outputs, inputs].</param>
+        /// <param name="dx">Gradient with respect to the input, [batch, inputs]; overwritten.</param>
+        /// <param name="batch">Number of samples B.</param>
+        /// <param name="inputs">Number of input features I.</param>
+        /// <param name="outputs">Number of output features O.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
+        public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs)
+        {
+            KernelArguments.RequireSize(batch);
+            KernelArguments.RequireSize(inputs);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(dy.Length, batch, outputs, nameof(dy), nameof(batch), nameof(outputs));
+            KernelArguments.RequireLength(w.Length, outputs, inputs, nameof(w), nameof(outputs), nameof(inputs));
+            KernelArguments.RequireLength(dx.Length, batch, inputs, nameof(dx), nameof(batch), nameof(inputs));
+
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float dxStart = ref MemoryMarshal.GetReference(dx);
+
+            // Vectors run along the rows of w and dx, so the input count picks the vector width.
+            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            {
+                BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+            }
+            else if (Vector128Simd.IsSupported && inputs >= Vector128<float>.Count)
+            {
+                BackwardInputCore<Vector128Simd, Vector128<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+            }
+            else
+            {
+                BackwardInputCore<ScalarSimd, float>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+            }
+        }
+
+        /// <summary>
+        /// Adds this batch's parameter gradients to <paramref name="dw"/> and <paramref name="dbias"/>:
+        /// <c>dw[o,i] += Σ_b dy[b,o]·x[b,i]</c> and <c>dbias[o] += Σ_b dy[b,o]</c>.
+        /// It differentiates <c>y[b,o] = bias[o] + Σ_i x[b,i]·w[o,i]</c>.
+        /// </summary>
+        /// <remarks>The kernel accumulates and never zeroes: clear the gradients before the first batch.</remarks>
+        /// <param name="dy">Gradient with respect to the output, [batch, outputs].</param>
+        /// <param name="x">The layer's inputs from the forward pass, [batch, inputs].</param>
+        /// <param name="dw">Weight gradient, [outputs, inputs]; added to.</param>
+        /// <param name="dbias">Bias gradient, [outputs]; added to.</param>
+        /// <param name="batch">Number of samples B.</param>
+        /// <param name="inputs">Number of input features I.</param>
+        /// <param name="outputs">Number of output features O.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
+        public static void AccumulateGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw, Span<float> dbias, int batch, int inputs, int outputs)
+        {
+            KernelArguments.RequireSize(batch);
+            KernelArguments.RequireSize(inputs);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(dy.Length, batch, outputs, nameof(dy), nameof(batch), nameof(outputs));
+            KernelArguments.RequireLength(x.Length, batch, inputs, nameof(x), nameof(batch), nameof(inputs));
+            KernelArguments.RequireLength(dw.Length, outputs, inputs, nameof(dw), nameof(outputs), nameof(inputs));
+            KernelArguments.RequireLength(dbias.Length, outputs, nameof(dbias), nameof(outputs));
+
+            AccumulateBiasGradient(dy, dbias, batch, outputs);
+
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            ref float dwStart = ref MemoryMarshal.GetReference(dw);
+
+            // Vectors run along the rows of x and dw, so the input count picks the vector width.
+            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            {
+                AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+            }
+            else if (Vector128Simd.IsSupported && inputs >= Vector128<float>.Count)
+            {
+                AccumulateWeightGradientCore<Vector128Simd, Vector128<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+            }
+            else
+            {
+                AccumulateWeightGradientCore<ScalarSimd, float>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Loss functions with their gradients, and row-wise softmax.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Dimensions: B = <c>batch</c>, O = <c>outputs</c>. The network's outputs or logits, the
+    /// targets and the gradient are [B, O] row-major, and each span must have exactly B·O
+    /// elements. A loss is a mean over the batch, so B must be at least 1; O may be zero, which
+    /// gives a loss of 0.
+    /// </para>
+    /// <para>
+    /// The loss of each row is summed in fp32 and the rows in double. The gradient is that of
+    /// the returned mean, so it carries the factor 1/B. The kernels allocate nothing.
+    /// </para>
+    /// </remarks>
+    public static class LossKernels
+    {
+        /// <summary>
+        /// Floats of stack scratch that <see cref="SoftmaxCrossEntropyLoss"/> processes at a time;
+        /// 1 KB, small enough for any thread's stack.
+        /// </summary>
+        private const int ScratchLength = 256;
+
+        /// <summary>
+        /// Computes the squared error, the mean over the batch of <c>½ Σ_o (y − t)²</c>, and writes its
+        /// gradient <c>(y − t) / batch</c>.
+        /// </summary>
+        /// <param name="output">Network outputs y, [batch, outputs].</param>
+        /// <param name="target">Targets t, [batch, outputs].</param>
+        /// <param name="gradient">Gradient with respect to y, [batch, outputs]; overwritten.</param>
+        /// <param name="batch">Number of samples B, at least 1.</param>
+        /// <param name="outputs">Number of outputs O per sample.</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is less than 1 or <paramref name="outputs"/> is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from batch × outputs.</exception>
+        public static float SquaredError(ReadOnlySpan<float> output, ReadOnlySpan<float> target, Span<float> gradient, int batch, int outputs)
+        {
+            RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
+            KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+
+            double total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                Span<float> gradientRow = gradient.Slice(b * outputs, outputs);
+                TensorPrimitives.Subtract(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs), gradientRow);
+                total += TensorPrimitives.SumOfSquares<float>(gradientRow);
+            }
+
+            TensorPrimitives.Divide(gradient, batch, gradient);
+            return (float)(0.5 * total / batch);
+        }
+
+        /// <summary>
+        /// Computes the softmax cross-entropy, the mean over the batch of <c>−Σ_o t·log softmax(y)</c>, and writes its
+        /// gradient <c>(softmax(y) − t) / batch</c>.
+        /// </summary>
+        /// <remarks>
+        /// Each row's maximum is subtracted before the exponential (the log-sum-exp form), so
+        /// logits of any finite size give a finite loss. A NaN logit makes its row's loss and
+        /// gradient NaN, and so the returned mean. The gradient formula holds when each target row sums to 1.
+        /// </remarks>
+        /// <param name="logits">Unnormalised log-probabilities y, [batch, outputs].</param>
+        /// <param name="target">Target probabilities t, [batch, outputs]; usually one-hot rows.</param>
+        /// <param name="gradient">Gradient with respect to y, [batch, outputs]; overwritten.</param>
+        /// <param name="batch">Number of samples B, at least 1.</param>
+        /// <param name="outputs">Number of classes O.</param>
+        /// <returns>The loss.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is less than 1 or <paramref name="outputs"/> is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from batch × outputs.</exception>
+        public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> gradient, int batch, int outputs)
+        {
+            RequireLossArguments(logits.Length, target.Length, batch, outputs, nameof(logits));
+            KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            if (outputs == 0)
+            {
+                return 0f;
+            }
+
+            double total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> logitRow = logits.Slice(b * outputs, outputs);
+                ReadOnlySpan<float> targetRow = target.Slice(b * outputs, outputs);
+                Span<float> gradientRow = gradient.Slice(b * outputs, outputs);
+
+                // −Σ t·log softmax(y) = Σt·log Σ e^(y−m) − Σ t·(y−m), with m the row maximum.
+                float max = TensorPrimitives.Max(logitRow);
+                TensorPrimitives.Subtract(logitRow, max, gradientRow);
+                float shiftedDot = TensorPrimitives.Dot(targetRow, gradientRow);
+                TensorPrimitives.Exp(gradientRow, gradientRow);
+                float expSum = TensorPrimitives.Sum<float>(gradientRow);
+                total += (double)TensorPrimitives.Sum(targetRow) * Math.Log(expSum) - shiftedDot;
+
+                TensorPrimitives.Divide(gradientRow, expSum, gradientRow);
+                TensorPrimitives.Subtract(gradientRow, targetRow, gradientRow);
+            }
+
+            TensorPrimitives.Divide(gradient, batch, gradient);
+            return (float)(total / batch);
+        }
+
+        /// <summary>Computes the squared error loss of <see cref="SquaredError"/> without a gradient.</summary>
+        /// <param name="output">Network outputs y, [batch, outputs].</param>
+        /// <param name="target">Targets t, [batch, outputs].</param>
+        /// <param name="batch">Number of samples B, at least 1.</param>
+        /// <param name="outputs">Number of outputs O per sample.</param>
+        /// <returns>The mean over the batch of <c>½ Σ_o (y − t)²</c>.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is less than 1 or <paramref name="outputs"/> is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from batch × outputs.</exception>
+        public static float SquaredErrorLoss(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int batch, int outputs)
+        {
+            RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
+
+            double total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                total += SumOfSquaredDifferences(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs));
+            }
+
+            return (float)(0.5 * total / batch);
+        }
+
+        /// <summary>Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy"/> without a gradient.</summary>
+        /// <param name="logits">Unnormalised log-probabilities y, [batch, outputs].</param>
+        /// <param name="target">Target probabilities t, [batch, outputs].</param>
+        /// <param name="batch">Number of samples B, at least 1.</param>
+        /// <param name="outputs">Number of classes O.</param>
+        /// <returns>The mean over the batch of <c>−Σ_o t·log softmax(y)</c>.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is less than 1 or <paramref name="outputs"/> is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from batch × outputs.</exception>
+        public static float SoftmaxCrossEntropyLoss(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, int batch, int outputs)
+        {
+            RequireLossArguments(logits.Length, target.Length, batch, outputs, nameof(logits));
+            if (outputs == 0)
+            {
+                return 0f;
+            }
+
+            Span<float> scratch = stackalloc float[ScratchLength];
+            double total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> logitRow = logits.Slice(b * outputs, outputs);
+                ReadOnlySpan<float> targetRow = target.Slice(b * outputs, outputs);
+                float max = TensorPrimitives.Max(logitRow);
+
+                // The same sums as SoftmaxCrossEntropy, taken over stack-sized pieces of the row.
+                float shiftedDot = 0f;
+                float expSum = 0f;
+                for (int start = 0; start < outputs; start += ScratchLength)
+                {
+                    int length = Math.Min(ScratchLength, outputs - start);
+                    Span<float> shifted = scratch.Slice(0, length);
+                    TensorPrimitives.Subtract(logitRow.Slice(start, length), max, shifted);
+                    shiftedDot += TensorPrimitives.Dot(targetRow.Slice(start, length), shifted);
+                    TensorPrimitives.Exp(shifted, shifted);
+                    expSum += TensorPrimitives.Sum<float>(shifted);
+                }
+
+                total += (double)TensorPrimitives.Sum(targetRow) * Math.Log(expSum) - shiftedDot;
+            }
+
+            return (float)(total / batch);
+        }
+
+        /// <summary>
+        /// Replaces each row with its softmax, <c>e^(y−m) / Σ e^(y−m)</c> with m the row maximum.
+        /// A row that contains NaN becomes all NaN.
+        /// </summary>
+        /// <param name="values">Logits, [batch, outputs]; replaced by probabilities.</param>
+        /// <param name="batch">Number of rows.</param>
+        /// <param name="outputs">Length of each row.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+        /// <exception cref="ArgumentException">The span's length differs from batch × outputs.</exception>
+        public static void Softmax(Span<float> values, int batch, int outputs)
+        {
+            KernelArguments.RequireSize(batch);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(values.Length, batch, outputs, nameof(values), nameof(batch), nameof(outputs));
+            if (outputs == 0)
+            {
+                return;
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                Span<float> row = values.Slice(b * outputs, outputs);
+                TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
+                TensorPrimitives.Exp(row, row);
+                TensorPrimitives.Divide(row, TensorPrimitives.Sum<float>(row), row);
+            }
+        }
+
+        private static void RequireLossArguments(int predictionLength, int targetLength, int batch, int outputs, string predictionName)
+        {
+            KernelArguments.RequirePositiveBatch(batch);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(predictionLength, batch, outputs, predictionName, nameof(batch), nameof(outputs));
+            KernelArguments.RequireLength(targetLength, batch, outputs, "target", nameof(batch), nameof(outputs));
+        }
+
+        /// <summary>Returns <c>Σ_k (y[k] − t[k])²</c> for two spans of equal length.</summary>
+        private static float SumOfSquaredDifferences(ReadOnlySpan<float> y, ReadOnlySpan<float> t)
+        {
+            ref float yStart = ref MemoryMarshal.GetReference(y);
+            ref float tStart = ref MemoryMarshal.GetReference(t);
+            nuint length = (nuint)y.Length;
+            nuint i = 0;
+            float sum = 0f;
+
+            if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
+            {
+                Vector256<float> accumulator = Vector256<float>.Zero;
+                for (; i <= length - (nuint)Vector256<float>.Count; i += (nuint)Vector256<float>.Count)
+                {
+                    Vector256<float> difference = Vector256.LoadUnsafe(ref yStart, i) - Vector256.LoadUnsafe(ref tStart, i);
+                    accumulator += difference * difference;
+                }
+
+                sum = Vector256.Sum(accumulator);
+            }
+            else if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
+            {
+                Vector128<float> accumulator = Vector128<float>.Zero;
+                for (; i <= length - (nuint)Vector128<float>.Count; i += (nuint)Vector128<float>.Count)
+                {
+                    Vector128<float> difference = Vector128.LoadUnsafe(ref yStart, i) - Vector128.LoadUnsafe(ref tStart, i);
+                    accumulator += difference * difference;
+                }
+
+                sum = Vector128.Sum(accumulator);
+            }
+
+            for (; i < length; i++)
+            {
+                float difference = Unsafe.Add(ref yStart, i) - Unsafe.Add(ref tStart, i);
+                sum += difference * difference;
+            }
+
+            return sum;
+        }
+    }
+}

@@ -1,0 +1,500 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels
+{
+    public class DenseKernelsTests
+    {
+        /// <summary>
+        /// Allowed error of an fp32 sum, relative to the sum of the magnitudes of its terms. The
+        /// kernels add each term to one of several partial sums of at most about 100 terms for the
+        /// shapes tested here (784 inputs over 8 lanes), and an fp32 sum of n terms errs by at most
+        /// n · 2⁻²⁴ ≈ n · 6e-8 of that magnitude: 6e-6 for n = 100, taken with a margin of 3.
+        /// </summary>
+        private const double SumTolerance = 2e-5;
+
+        public static readonly TheoryData<int> Batches = new() { 1, 2, 3, 5, 8 };
+
+        public static readonly TheoryData<int, int, int> LargeShapes = new()
+        {
+            { 4, 784, 128 },
+            { 7, 33, 31 },
+            { 128, 100, 36 },
+            { 3, 1000, 9 },
+        };
+
+        /// <summary>The vector widths that the kernels can run with, and whether this machine runs each one.</summary>
+        public enum Isa
+        {
+            Vector256Fma,
+            Vector128,
+            Scalar,
+        }
+
+        public static readonly TheoryData<Isa> Isas = new() { Isa.Vector256Fma, Isa.Vector128, Isa.Scalar };
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void Forward_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int inputs = 0; inputs <= 17; inputs++)
+            {
+                for (int outputs = 0; outputs <= 17; outputs++)
+                {
+                    CheckForward(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(LargeShapes))]
+        public void Forward_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
+            CheckForward(batch, inputs, outputs, seed: 7, isa: null);
+
+        [Theory]
+        [MemberData(nameof(Isas))]
+        public void Forward_EachVectorWidth_MatchesReference(Isa isa)
+        {
+            if (!IsSupported(isa))
+            {
+                return;
+            }
+
+            // The generic drivers need rows of at least one vector; the entry point sends shorter rows to a narrower width.
+            for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
+            {
+                foreach (int batch in new[] { 1, 2, 3, 4, 7 })
+                {
+                    CheckForward(batch, inputs, outputs: 13, seed: inputs, isa);
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_ManyWeightBlocks_MatchesReference() =>
+            // 3000 inputs make blocks of 16 rows, so 50 outputs span four blocks, the last one partial.
+            CheckForward(batch: 5, inputs: 3000, outputs: 50, seed: 3, isa: null);
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void BackwardInput_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int inputs = 0; inputs <= 17; inputs++)
+            {
+                for (int outputs = 0; outputs <= 17; outputs++)
+                {
+                    CheckBackwardInput(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(LargeShapes))]
+        public void BackwardInput_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
+            CheckBackwardInput(batch, inputs, outputs, seed: 11, isa: null);
+
+        [Theory]
+        [MemberData(nameof(Isas))]
+        public void BackwardInput_EachVectorWidth_MatchesReference(Isa isa)
+        {
+            if (!IsSupported(isa))
+            {
+                return;
+            }
+
+            for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
+            {
+                foreach (int batch in new[] { 1, 2, 3, 4, 5, 9 })
+                {
+                    CheckBackwardInput(batch, inputs, outputs: 13, seed: inputs, isa);
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void AccumulateGradients_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int inputs = 0; inputs <= 17; inputs++)
+            {
+                for (int outputs = 0; outputs <= 17; outputs++)
+                {
+                    CheckAccumulateGradients(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(LargeShapes))]
+        public void AccumulateGradients_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
+            CheckAccumulateGradients(batch, inputs, outputs, seed: 13, isa: null);
+
+        [Theory]
+        [MemberData(nameof(Isas))]
+        public void AccumulateGradients_EachVectorWidth_MatchesReference(Isa isa)
+        {
+            if (!IsSupported(isa))
+            {
+                return;
+            }
+
+            for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
+            {
+                foreach (int outputs in new[] { 1, 3, 4, 5, 9 })
+                {
+                    CheckAccumulateGradients(batch: 6, inputs, outputs, seed: inputs, isa);
+                }
+            }
+        }
+
+        [Fact]
+        public void AccumulateGradients_TwoCalls_AddBothBatches()
+        {
+            const int Batch = 3, Inputs = 11, Outputs = 5;
+            float[] dy1 = TestValues.Uniform(Batch * Outputs, 1), x1 = TestValues.Uniform(Batch * Inputs, 2);
+            float[] dy2 = TestValues.Uniform(Batch * Outputs, 3), x2 = TestValues.Uniform(Batch * Inputs, 4);
+            var dw = new float[Outputs * Inputs];
+            var dbias = new float[Outputs];
+
+            DenseKernels.AccumulateGradients(dy1, x1, dw, dbias, Batch, Inputs, Outputs);
+            DenseKernels.AccumulateGradients(dy2, x2, dw, dbias, Batch, Inputs, Outputs);
+
+            for (int o = 0; o < Outputs; o++)
+            {
+                double biasSum = 0, biasScale = 0;
+                for (int b = 0; b < Batch; b++)
+                {
+                    biasSum += (double)dy1[b * Outputs + o] + dy2[b * Outputs + o];
+                    biasScale += Math.Abs(dy1[b * Outputs + o]) + Math.Abs(dy2[b * Outputs + o]);
+                }
+
+                TestValues.AssertClose(biasSum, dbias[o], biasScale, SumTolerance, $"dbias[{o}]");
+                for (int i = 0; i < Inputs; i++)
+                {
+                    double sum = 0, scale = 0;
+                    for (int b = 0; b < Batch; b++)
+                    {
+                        sum += (double)dy1[b * Outputs + o] * x1[b * Inputs + i] + (double)dy2[b * Outputs + o] * x2[b * Inputs + i];
+                        scale += Math.Abs((double)dy1[b * Outputs + o] * x1[b * Inputs + i]) + Math.Abs((double)dy2[b * Outputs + o] * x2[b * Inputs + i]);
+                    }
+
+                    TestValues.AssertClose(sum, dw[o * Inputs + i], scale, SumTolerance, $"dw[{o},{i}]");
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_InfiniteWeightInTail_StaysInItsOutput()
+        {
+            // 11 inputs end with a vector that overlaps the first one; an infinite weight in an
+            // overlapped lane must not turn into 0·∞ = NaN there.
+            const int Inputs = 11, Outputs = 8;
+            var x = new float[Inputs];
+            x.AsSpan().Fill(1f);
+            var w = new float[Outputs * Inputs];
+            w[3 * Inputs + 5] = float.PositiveInfinity;
+            var bias = new float[Outputs];
+            var y = new float[Outputs];
+
+            DenseKernels.Forward(x, w, bias, y, 1, Inputs, Outputs);
+
+            Assert.Equal(float.PositiveInfinity, y[3]);
+            for (int o = 0; o < Outputs; o++)
+            {
+                if (o != 3)
+                {
+                    Assert.Equal(0f, y[o]);
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_WrongSpanLengths_Throw()
+        {
+            var x = new float[6];
+            var w = new float[12];
+            var bias = new float[4];
+            var y = new float[8];
+
+            AssertLengthError("x", 6, 5, () => DenseKernels.Forward(x.AsSpan(0, 5), w, bias, y, 2, 3, 4));
+            AssertLengthError("w", 12, 11, () => DenseKernels.Forward(x, w.AsSpan(1), bias, y, 2, 3, 4));
+            AssertLengthError("bias", 4, 3, () => DenseKernels.Forward(x, w, bias.AsSpan(1), y, 2, 3, 4));
+            AssertLengthError("y", 8, 9, () => DenseKernels.Forward(x, w, bias, new float[9], 2, 3, 4));
+            Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.Forward(x, w, bias, y, -2, 3, 4)).ParamName);
+        }
+
+        [Fact]
+        public void BackwardInput_WrongSpanLengths_Throw()
+        {
+            var dy = new float[8];
+            var w = new float[12];
+            var dx = new float[6];
+
+            AssertLengthError("dy", 8, 7, () => DenseKernels.BackwardInput(dy.AsSpan(1), w, dx, 2, 3, 4));
+            AssertLengthError("w", 12, 13, () => DenseKernels.BackwardInput(dy, new float[13], dx, 2, 3, 4));
+            AssertLengthError("dx", 6, 5, () => DenseKernels.BackwardInput(dy, w, dx.AsSpan(1), 2, 3, 4));
+            Assert.Equal("inputs", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.BackwardInput(dy, w, dx, 2, -3, 4)).ParamName);
+        }
+
+        [Fact]
+        public void AccumulateGradients_WrongSpanLengths_Throw()
+        {
+            var dy = new float[8];
+            var x = new float[6];
+            var dw = new float[12];
+            var dbias = new float[4];
+
+            AssertLengthError("dy", 8, 7, () => DenseKernels.AccumulateGradients(dy.AsSpan(1), x, dw, dbias, 2, 3, 4));
+            AssertLengthError("x", 6, 5, () => DenseKernels.AccumulateGradients(dy, x.AsSpan(1), dw, dbias, 2, 3, 4));
+            AssertLengthError("dw", 12, 11, () => DenseKernels.AccumulateGradients(dy, x, dw.AsSpan(1), dbias, 2, 3, 4));
+            AssertLengthError("dbias", 4, 5, () => DenseKernels.AccumulateGradients(dy, x, dw, new float[5], 2, 3, 4));
+            Assert.Equal("outputs", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.AccumulateGradients(dy, x, dw, dbias, 2, 3, -4)).ParamName);
+        }
+
+        [Fact]
+        public void WrongSpanLength_LeavesOutputUntouched()
+        {
+            float[] y = { 5f, 5f };
+            Assert.Throws<ArgumentException>(() => DenseKernels.Forward(new float[3], new float[6], new float[2], y, 1, 3, 3));
+            Assert.Equal(new[] { 5f, 5f }, y);
+        }
+
+        [Fact]
+        public void AllKernels_AllocateNothing()
+        {
+            const int Batch = 5, Inputs = 37, Outputs = 19;
+            float[] x = TestValues.Uniform(Batch * Inputs, 1), w = TestValues.Uniform(Outputs * Inputs, 2);
+            float[] bias = TestValues.Uniform(Outputs, 3), y = new float[Batch * Outputs];
+            float[] dy = TestValues.Uniform(Batch * Outputs, 4), dx = new float[Batch * Inputs];
+            float[] dw = new float[Outputs * Inputs], dbias = new float[Outputs];
+
+            void RunAll()
+            {
+                DenseKernels.Forward(x, w, bias, y, Batch, Inputs, Outputs);
+                DenseKernels.Forward(x.AsSpan(0, Inputs), w, bias, y.AsSpan(0, Outputs), 1, Inputs, Outputs);
+                DenseKernels.BackwardInput(dy, w, dx, Batch, Inputs, Outputs);
+                DenseKernels.AccumulateGradients(dy, x, dw, dbias, Batch, Inputs, Outputs);
+            }
+
+            RunAll();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RunAll();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        private static void CheckForward(int batch, int inputs, int outputs, int seed, Isa? isa)
+        {
+            float[] xValues = TestValues.Uniform(batch * inputs, seed);
+            float[] wValues = TestValues.Uniform(outputs * inputs, seed + 1);
+            float[] biasValues = TestValues.Uniform(outputs, seed + 2);
+            var x = new GuardedBuffer(xValues);
+            var w = new GuardedBuffer(wValues);
+            var bias = new GuardedBuffer(biasValues);
+            var y = new GuardedBuffer(batch * outputs);
+            y.Span.Fill(float.NaN);
+
+            if (isa is null)
+            {
+                DenseKernels.Forward(x.Span, w.Span, bias.Span, y.Span, batch, inputs, outputs);
+            }
+            else
+            {
+                RunForwardCore(isa.Value, x.Span, w.Span, bias.Span, y.Span, batch, inputs, outputs);
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                for (int o = 0; o < outputs; o++)
+                {
+                    double sum = biasValues[o];
+                    double scale = Math.Abs(biasValues[o]);
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        double term = (double)xValues[b * inputs + i] * wValues[o * inputs + i];
+                        sum += term;
+                        scale += Math.Abs(term);
+                    }
+
+                    TestValues.AssertClose(sum, y[b * outputs + o], scale, SumTolerance,
+                        $"y[{b},{o}] for batch {batch}, inputs {inputs}, outputs {outputs}, {isa?.ToString() ?? "entry point"}");
+                }
+            }
+
+            y.AssertGuardsIntact();
+        }
+
+        private static void CheckBackwardInput(int batch, int inputs, int outputs, int seed, Isa? isa)
+        {
+            float[] dyValues = TestValues.Uniform(batch * outputs, seed);
+            float[] wValues = TestValues.Uniform(outputs * inputs, seed + 1);
+            var dy = new GuardedBuffer(dyValues);
+            var w = new GuardedBuffer(wValues);
+            var dx = new GuardedBuffer(batch * inputs);
+            dx.Span.Fill(float.NaN);
+
+            if (isa is null)
+            {
+                DenseKernels.BackwardInput(dy.Span, w.Span, dx.Span, batch, inputs, outputs);
+            }
+            else
+            {
+                RunBackwardInputCore(isa.Value, dy.Span, w.Span, dx.Span, batch, inputs, outputs);
+            }
+
+            for (int b = 0; b < batch; b++)
+            {
+                for (int i = 0; i < inputs; i++)
+                {
+                    double sum = 0, scale = 0;
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        double term = (double)dyValues[b * outputs + o] * wValues[o * inputs + i];
+                        sum += term;
+                        scale += Math.Abs(term);
+                    }
+
+                    TestValues.AssertClose(sum, dx[b * inputs + i], scale, SumTolerance,
+                        $"dx[{b},{i}] for batch {batch}, inputs {inputs}, outputs {outputs}, {isa?.ToString() ?? "entry point"}");
+                }
+            }
+
+            dx.AssertGuardsIntact();
+        }
+
+        private static void CheckAccumulateGradients(int batch, int inputs, int outputs, int seed, Isa? isa)
+        {
+            float[] dyValues = TestValues.Uniform(batch * outputs, seed);
+            float[] xValues = TestValues.Uniform(batch * inputs, seed + 1);
+            float[] dwBefore = TestValues.Uniform(outputs * inputs, seed + 2);
+            float[] dbiasBefore = TestValues.Uniform(outputs, seed + 3);
+            var dy = new GuardedBuffer(dyValues);
+            var x = new GuardedBuffer(xValues);
+            var dw = new GuardedBuffer(dwBefore);
+            var dbias = new GuardedBuffer(dbiasBefore);
+
+            if (isa is null)
+            {
+                DenseKernels.AccumulateGradients(dy.Span, x.Span, dw.Span, dbias.Span, batch, inputs, outputs);
+            }
+            else
+            {
+                RunAccumulateWeightGradientCore(isa.Value, dy.Span, x.Span, dw.Span, batch, inputs, outputs);
+            }
+
+            string context = $"batch {batch}, inputs {inputs}, outputs {outputs}, {isa?.ToString() ?? "entry point"}";
+            for (int o = 0; o < outputs; o++)
+            {
+                if (isa is null)
+                {
+                    double biasSum = dbiasBefore[o], biasScale = Math.Abs(dbiasBefore[o]);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        biasSum += dyValues[b * outputs + o];
+                        biasScale += Math.Abs(dyValues[b * outputs + o]);
+                    }
+
+                    TestValues.AssertClose(biasSum, dbias[o], biasScale, SumTolerance, $"dbias[{o}] for {context}");
+                }
+
+                for (int i = 0; i < inputs; i++)
+                {
+                    double sum = dwBefore[o * inputs + i];
+                    double scale = Math.Abs(sum);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        double term = (double)dyValues[b * outputs + o] * xValues[b * inputs + i];
+                        sum += term;
+                        scale += Math.Abs(term);
+                    }
+
+                    TestValues.AssertClose(sum, dw[o * inputs + i], scale, SumTolerance, $"dw[{o},{i}] for {context}");
+                }
+            }
+
+            dw.AssertGuardsIntact();
+            dbias.AssertGuardsIntact();
+        }
+
+        private static void AssertLengthError(string parameter, int expected, int actual, Action call)
+        {
+            ArgumentException error = Assert.Throws<ArgumentException>(call);
+            Assert.Equal(parameter, error.ParamName);
+            Assert.Contains($"exactly {expected} elements", error.Message, StringComparison.Ordinal);
+            Assert.Contains($"it has {actual}", error.Message, StringComparison.Ordinal);
+        }
+
+        private static bool IsSupported(Isa isa) => isa switch
+        {
+            Isa.Vector256Fma => Vector256Fma.IsSupported,
+            Isa.Vector128 => Vector128Simd.IsSupported,
+            _ => ScalarSimd.IsSupported,
+        };
+
+        private static int VectorLength(Isa isa) => isa switch
+        {
+            Isa.Vector256Fma => Vector256Fma.Count,
+            Isa.Vector128 => Vector128Simd.Count,
+            _ => ScalarSimd.Count,
+        };
+
+        private static void RunForwardCore(Isa isa, Span<float> x, Span<float> w, Span<float> bias, Span<float> y, int batch, int inputs, int outputs)
+        {
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float biasStart = ref MemoryMarshal.GetReference(bias);
+            ref float yStart = ref MemoryMarshal.GetReference(y);
+            switch (isa)
+            {
+                case Isa.Vector256Fma:
+                    DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    break;
+                case Isa.Vector128:
+                    DenseKernels.ForwardCore<Vector128Simd, Vector128<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    break;
+                default:
+                    DenseKernels.ForwardCore<ScalarSimd, float>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    break;
+            }
+        }
+
+        private static void RunBackwardInputCore(Isa isa, Span<float> dy, Span<float> w, Span<float> dx, int batch, int inputs, int outputs)
+        {
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float dxStart = ref MemoryMarshal.GetReference(dx);
+            switch (isa)
+            {
+                case Isa.Vector256Fma:
+                    DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    break;
+                case Isa.Vector128:
+                    DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    break;
+                default:
+                    DenseKernels.BackwardInputCore<ScalarSimd, float>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    break;
+            }
+        }
+
+        private static void RunAccumulateWeightGradientCore(Isa isa, Span<float> dy, Span<float> x, Span<float> dw, int batch, int inputs, int outputs)
+        {
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            ref float dwStart = ref MemoryMarshal.GetReference(dw);
+            switch (isa)
+            {
+                case Isa.Vector256Fma:
+                    DenseKernels.AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                    break;
+                case Isa.Vector128:
+                    DenseKernels.AccumulateWeightGradientCore<Vector128Simd, Vector128<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                    break;
+                default:
+                    DenseKernels.AccumulateWeightGradientCore<ScalarSimd, float>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                    break;
+            }
+        }
+    }
+}

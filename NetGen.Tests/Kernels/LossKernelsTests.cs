@@ -1,0 +1,278 @@
+using System;
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels
+{
+    public class LossKernelsTests
+    {
+        /// <summary>
+        /// Allowed error of a loss, relative to the sum of the magnitudes of its terms. Each row is
+        /// summed in fp32 over at most 600 terms here, which errs by at most n · 2⁻²⁴ of that
+        /// magnitude and much less with vector partial sums. Exp and log add a few units in the last place.
+        /// </summary>
+        private const double LossTolerance = 1e-5;
+
+        /// <summary>
+        /// Allowed error of a gradient element, relative to |softmax| + |target| (or |y − t|) over
+        /// the batch. Softmax divides an exponential, accurate to a few units in the last place,
+        /// by an fp32 sum of the row, so it carries that sum's relative error too.
+        /// </summary>
+        private const double GradientTolerance = 1e-5;
+
+        public static readonly TheoryData<int> Batches = new() { 1, 2, 3, 5, 8 };
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void SquaredError_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int outputs = 0; outputs <= 17; outputs++)
+            {
+                CheckSquaredError(batch, outputs, seed: outputs);
+            }
+        }
+
+        [Fact]
+        public void SquaredError_MatchesReference_LargeShape() => CheckSquaredError(batch: 7, outputs: 300, seed: 5);
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void SoftmaxCrossEntropy_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int outputs = 0; outputs <= 17; outputs++)
+            {
+                CheckSoftmaxCrossEntropy(TestValues.Uniform(batch * outputs, outputs, scale: 5f), TestValues.OneHot(batch, outputs, outputs + 1), batch, outputs);
+                CheckSoftmaxCrossEntropy(TestValues.Uniform(batch * outputs, outputs, scale: 5f), TestValues.Probabilities(batch, outputs, outputs + 2), batch, outputs);
+            }
+        }
+
+        [Fact]
+        public void SoftmaxCrossEntropy_LongRows_MatchReference() =>
+            // 600 classes take three pieces of the 256-float scratch in SoftmaxCrossEntropyLoss.
+            CheckSoftmaxCrossEntropy(TestValues.Uniform(3 * 600, 1, scale: 5f), TestValues.Probabilities(3, 600, 2), 3, 600);
+
+        [Fact]
+        public void SoftmaxCrossEntropy_HugeLogits_StaysFinite()
+        {
+            const int Batch = 4, Outputs = 10;
+            float[] logits = TestValues.Uniform(Batch * Outputs, 3);
+            for (int k = 0; k < logits.Length; k++)
+            {
+                logits[k] = logits[k] >= 0 ? 1e4f : -1e4f;
+            }
+
+            logits[0] = 1e4f;
+            logits[Outputs] = -1e4f;
+            float[] target = TestValues.OneHot(Batch, Outputs, 4);
+            float[] gradient = new float[Batch * Outputs];
+
+            float loss = LossKernels.SoftmaxCrossEntropy(logits, target, gradient, Batch, Outputs);
+
+            Assert.True(float.IsFinite(loss), $"The loss must stay finite, got {loss}.");
+            Assert.All(gradient, value => Assert.True(float.IsFinite(value), $"Every gradient must stay finite, got {value}."));
+            CheckSoftmaxCrossEntropy(logits, target, Batch, Outputs);
+        }
+
+        [Fact]
+        public void SoftmaxCrossEntropy_NaNLogit_SpoilsOnlyItsRow()
+        {
+            const int Batch = 3, Outputs = 11;
+            float[] logits = TestValues.Uniform(Batch * Outputs, 5);
+            logits[Outputs + 4] = float.NaN;
+            float[] target = TestValues.OneHot(Batch, Outputs, 6);
+            float[] gradient = new float[Batch * Outputs];
+
+            float loss = LossKernels.SoftmaxCrossEntropy(logits, target, gradient, Batch, Outputs);
+            float lossOnly = LossKernels.SoftmaxCrossEntropyLoss(logits, target, Batch, Outputs);
+
+            Assert.True(float.IsNaN(loss), $"The mean loss must be NaN, got {loss}.");
+            Assert.True(float.IsNaN(lossOnly), $"The evaluation loss must be NaN, got {lossOnly}.");
+            for (int o = 0; o < Outputs; o++)
+            {
+                Assert.True(float.IsNaN(gradient[Outputs + o]), $"gradient[1,{o}] must be NaN, got {gradient[Outputs + o]}.");
+                Assert.True(float.IsFinite(gradient[o]), $"gradient[0,{o}] must stay finite, got {gradient[o]}.");
+                Assert.True(float.IsFinite(gradient[2 * Outputs + o]), $"gradient[2,{o}] must stay finite, got {gradient[2 * Outputs + o]}.");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Batches))]
+        public void Softmax_MatchesReference_AllSmallShapes(int batch)
+        {
+            for (int outputs = 0; outputs <= 17; outputs++)
+            {
+                float[] logits = TestValues.Uniform(batch * outputs, outputs, scale: 20f);
+                var values = new GuardedBuffer(logits);
+
+                LossKernels.Softmax(values.Span, batch, outputs);
+
+                for (int b = 0; b < batch; b++)
+                {
+                    double[] expected = ReferenceSoftmax(logits.AsSpan(b * outputs, outputs));
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        TestValues.AssertClose(expected[o], values[b * outputs + o], expected[o], GradientTolerance, $"softmax[{b},{o}] of {outputs}");
+                    }
+                }
+
+                values.AssertGuardsIntact();
+            }
+        }
+
+        [Fact]
+        public void Softmax_HugeLogitsAndNaN_MatchLogSumExp()
+        {
+            float[] values = { 1e4f, -1e4f, 1e4f, 0f, float.NaN, 1f };
+
+            LossKernels.Softmax(values, 2, 3);
+
+            Assert.Equal(new[] { 0.5f, 0f, 0.5f }, values[..3]);
+            Assert.All(values[3..], value => Assert.True(float.IsNaN(value), $"A row with NaN must become NaN, got {value}."));
+        }
+
+        [Fact]
+        public void Losses_WrongArguments_Throw()
+        {
+            var six = new float[6];
+            var five = new float[5];
+
+            AssertLengthError("output", () => LossKernels.SquaredError(five, six, six, 2, 3));
+            AssertLengthError("target", () => LossKernels.SquaredError(six, five, six, 2, 3));
+            AssertLengthError("gradient", () => LossKernels.SquaredError(six, six, five, 2, 3));
+            AssertLengthError("logits", () => LossKernels.SoftmaxCrossEntropy(five, six, six, 2, 3));
+            AssertLengthError("target", () => LossKernels.SoftmaxCrossEntropy(six, five, six, 2, 3));
+            AssertLengthError("gradient", () => LossKernels.SoftmaxCrossEntropy(six, six, five, 2, 3));
+            AssertLengthError("output", () => LossKernels.SquaredErrorLoss(five, six, 2, 3));
+            AssertLengthError("target", () => LossKernels.SquaredErrorLoss(six, five, 2, 3));
+            AssertLengthError("logits", () => LossKernels.SoftmaxCrossEntropyLoss(five, six, 2, 3));
+            AssertLengthError("target", () => LossKernels.SoftmaxCrossEntropyLoss(six, five, 2, 3));
+            AssertLengthError("values", () => LossKernels.Softmax(five, 2, 3));
+
+            ArgumentOutOfRangeException zeroBatch = Assert.Throws<ArgumentOutOfRangeException>(() => LossKernels.SquaredErrorLoss([], [], 0, 3));
+            Assert.Equal("batch", zeroBatch.ParamName);
+            Assert.Equal("outputs", Assert.Throws<ArgumentOutOfRangeException>(() => LossKernels.Softmax([], 0, -1)).ParamName);
+        }
+
+        [Fact]
+        public void AllKernels_AllocateNothing()
+        {
+            const int Batch = 5, Outputs = 13;
+            float[] output = TestValues.Uniform(Batch * Outputs, 1);
+            float[] target = TestValues.OneHot(Batch, Outputs, 2);
+            float[] gradient = new float[Batch * Outputs];
+
+            void RunAll()
+            {
+                LossKernels.SquaredError(output, target, gradient, Batch, Outputs);
+                LossKernels.SoftmaxCrossEntropy(output, target, gradient, Batch, Outputs);
+                LossKernels.SquaredErrorLoss(output, target, Batch, Outputs);
+                LossKernels.SoftmaxCrossEntropyLoss(output, target, Batch, Outputs);
+                LossKernels.Softmax(gradient, Batch, Outputs);
+            }
+
+            RunAll();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RunAll();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        private static void CheckSquaredError(int batch, int outputs, int seed)
+        {
+            float[] output = TestValues.Uniform(batch * outputs, seed, scale: 3f);
+            float[] target = TestValues.Uniform(batch * outputs, seed + 1);
+            var gradient = new GuardedBuffer(batch * outputs);
+
+            float loss = LossKernels.SquaredError(output, target, gradient.Span, batch, outputs);
+            float lossOnly = LossKernels.SquaredErrorLoss(output, target, batch, outputs);
+
+            double expectedLoss = 0;
+            for (int k = 0; k < output.Length; k++)
+            {
+                double difference = (double)output[k] - target[k];
+                expectedLoss += 0.5 * difference * difference / batch;
+                TestValues.AssertClose(difference / batch, gradient[k], Math.Abs(difference / batch), GradientTolerance, $"gradient[{k}] of {batch}x{outputs}");
+            }
+
+            // Every term is non-negative, so the loss itself is the sum of the term magnitudes.
+            TestValues.AssertClose(expectedLoss, loss, expectedLoss, LossTolerance, $"squared error of {batch}x{outputs}");
+            TestValues.AssertClose(expectedLoss, lossOnly, expectedLoss, LossTolerance, $"squared error loss of {batch}x{outputs}");
+            gradient.AssertGuardsIntact();
+        }
+
+        private static void CheckSoftmaxCrossEntropy(float[] logits, float[] target, int batch, int outputs)
+        {
+            var gradient = new GuardedBuffer(batch * outputs);
+
+            float loss = LossKernels.SoftmaxCrossEntropy(logits, target, gradient.Span, batch, outputs);
+            float lossOnly = LossKernels.SoftmaxCrossEntropyLoss(logits, target, batch, outputs);
+
+            double expectedLoss = 0, scale = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> row = logits.AsSpan(b * outputs, outputs);
+                double max = double.NegativeInfinity;
+                foreach (float value in row)
+                {
+                    max = Math.Max(max, value);
+                }
+
+                double expSum = 0;
+                foreach (float value in row)
+                {
+                    expSum += Math.Exp(value - max);
+                }
+
+                double logSumExp = max + Math.Log(expSum);
+                double[] softmax = ReferenceSoftmax(row);
+                for (int o = 0; o < outputs; o++)
+                {
+                    double t = target[b * outputs + o];
+                    expectedLoss -= t * (row[o] - logSumExp) / batch;
+
+                    // log Σ e^(y−m) has an absolute error equal to the relative error of the sum,
+                    // so each target gets one unit of scale besides |y − m| + log Σ e^(y−m).
+                    scale += Math.Abs(t) * (Math.Abs(row[o] - max) + Math.Log(expSum) + 1) / batch;
+                    TestValues.AssertClose((softmax[o] - t) / batch, gradient[b * outputs + o], (softmax[o] + Math.Abs(t)) / batch, GradientTolerance,
+                        $"gradient[{b},{o}] of {batch}x{outputs}");
+                }
+            }
+
+            TestValues.AssertClose(expectedLoss, loss, scale, LossTolerance, $"softmax cross-entropy of {batch}x{outputs}");
+            TestValues.AssertClose(expectedLoss, lossOnly, scale, LossTolerance, $"softmax cross-entropy loss of {batch}x{outputs}");
+            gradient.AssertGuardsIntact();
+        }
+
+        private static double[] ReferenceSoftmax(ReadOnlySpan<float> row)
+        {
+            double max = double.NegativeInfinity;
+            foreach (float value in row)
+            {
+                max = Math.Max(max, value);
+            }
+
+            var result = new double[row.Length];
+            double sum = 0;
+            for (int k = 0; k < row.Length; k++)
+            {
+                result[k] = Math.Exp(row[k] - max);
+                sum += result[k];
+            }
+
+            for (int k = 0; k < row.Length; k++)
+            {
+                result[k] /= sum;
+            }
+
+            return result;
+        }
+
+        private static void AssertLengthError(string parameter, Action call)
+        {
+            ArgumentException error = Assert.Throws<ArgumentException>(call);
+            Assert.Equal(parameter, error.ParamName);
+            Assert.Contains("exactly 6 elements (batch 2 × outputs 3)", error.Message, StringComparison.Ordinal);
+            Assert.Contains("it has 5", error.Message, StringComparison.Ordinal);
+        }
+
+        private static void AssertLengthError(string parameter, Func<float> call) => AssertLengthError(parameter, () => { call(); });
+    }
+}
