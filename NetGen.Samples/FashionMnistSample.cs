@@ -23,7 +23,8 @@ internal static class FashionMnistSample
     {
         var epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => 15 };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => 64 };
-        var learningRate = new Option<float>("--learning-rate") { Description = "Adam step size.", DefaultValueFactory = _ => 1e-3f };
+        var learningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first epoch.", DefaultValueFactory = _ => 1e-3f };
+        var decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
         var validationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => 5000 };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
@@ -32,12 +33,13 @@ internal static class FashionMnistSample
 
         var command = new Command("fashion", "Train an MLP on Fashion-MNIST, save its weights and show test predictions.")
         {
-            epochs, batchSize, learningRate, seed, validationSize, data, weights, minAccuracy,
+            epochs, batchSize, learningRate, decay, seed, validationSize, data, weights, minAccuracy,
         };
         command.SetAction(result => Run(
             result.GetValue(epochs),
             result.GetValue(batchSize),
             result.GetValue(learningRate),
+            result.GetValue(decay),
             result.GetValue(seed),
             result.GetValue(validationSize),
             result.GetValue(data),
@@ -46,7 +48,7 @@ internal static class FashionMnistSample
         return command;
     }
 
-    private static int Run(int epochs, int batchSize, float learningRate, int seed, int validationSize, DirectoryInfo? dataFolder, FileInfo weights, double? minAccuracy)
+    private static int Run(int epochs, int batchSize, float learningRate, float decay, int seed, int validationSize, DirectoryInfo? dataFolder, FileInfo weights, double? minAccuracy)
     {
         string folder = dataFolder?.FullName ?? FashionMnist.FindDataDirectory()
             ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
@@ -56,7 +58,8 @@ internal static class FashionMnistSample
         Dataset? validation = validationSize > 0 ? all.Slice(all.Count - validationSize, validationSize) : null;
 
         var network = new FashionMlp(seed);
-        var trainer = new Trainer<FashionMlp>(network, new Adam(learningRate), batchSize, seed);
+        var optimizer = new Adam(learningRate);
+        var trainer = new Trainer<FashionMlp>(network, optimizer, batchSize, seed);
         AnsiConsole.MarkupLine($"Training {FashionMlp.ArchitectureText}: {FashionMlp.ParameterCount:N0} parameters, {train.Count:N0} training images, batch {batchSize}");
 
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -65,6 +68,7 @@ internal static class FashionMnistSample
             AnsiConsole.MarkupLine(
                 $"epoch {epoch,3}/{epochs}  train loss {report.TrainingLoss:F4}  acc {report.TrainingAccuracy:P2}  " +
                 $"validation loss {report.ValidationLoss:F4}  acc {report.ValidationAccuracy:P2}  {report.SamplesPerSecond:N0} samples/s");
+            optimizer.LearningRate *= decay;
         }
 
         EvaluationResult result = trainer.Evaluate(test);

@@ -1,0 +1,1 @@
+System.Console.WriteLine("NetGen NativeAOT sample: under construction.");
