@@ -15,7 +15,7 @@ namespace NetGen.Kernels
     /// arithmetic: a NaN input gives a NaN output, and a NaN gradient stays NaN. The kernels
     /// allocate nothing.
     /// </remarks>
-    public static class ActivationKernels
+    public static partial class ActivationKernels
     {
         /// <summary>Replaces every value x with max(0, x). NaN stays NaN, as in PyTorch.</summary>
         /// <param name="values">Values to transform in place.</param>

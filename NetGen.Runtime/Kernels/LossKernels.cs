@@ -21,10 +21,10 @@ namespace NetGen.Kernels
     /// the returned mean, so it carries the factor 1/B. The kernels allocate nothing.
     /// </para>
     /// </remarks>
-    public static class LossKernels
+    public static partial class LossKernels
     {
         /// <summary>
-        /// Floats of stack scratch that <see cref="SoftmaxCrossEntropyLoss"/> processes at a time;
+        /// Floats of stack scratch that each SoftmaxCrossEntropyLoss overload processes at a time;
         /// 1 KB, small enough for any thread's stack.
         /// </summary>
         private const int ScratchLength = 256;
@@ -128,7 +128,7 @@ namespace NetGen.Kernels
             return (float)(0.5 * total / batch);
         }
 
-        /// <summary>Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy"/> without a gradient.</summary>
+        /// <summary>Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/> without a gradient.</summary>
         /// <param name="logits">Unnormalised log-probabilities y, [batch, outputs].</param>
         /// <param name="target">Target probabilities t, [batch, outputs].</param>
         /// <param name="batch">Number of samples B, at least 1.</param>
