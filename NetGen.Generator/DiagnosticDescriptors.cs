@@ -35,7 +35,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor NoLayers = Create(
             "NETGEN0004",
             "Network has no layers",
-            "Network '{0}' declares no layers; add at least one layer after [Input], for example [Dense(10)]",
+            "Network '{0}' declares no dense layer; add at least one layer after [Input], for example [Dense(10)]",
             DeclarationCategory);
 
         public static readonly DiagnosticDescriptor UnsupportedClassShape = Create(
@@ -76,8 +76,27 @@ namespace NetGen.Generator
 
         public static readonly DiagnosticDescriptor ActivationBeforeSoftmax = Create(
             "NETGEN0104",
-            "Activation before softmax cross-entropy",
-            "Layer '{0}' applies {1} before the softmax cross-entropy of network '{2}', which expects raw logits; declare '{0}' with Activation.Identity",
+            "Activation before a loss that takes logits",
+            "Layer '{0}' applies {1} before the {3} loss of network '{2}', which expects raw logits; declare '{0}' with Activation.Identity",
+            ShapeCategory,
+            DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor LossOptionMismatch = Create(
+            "NETGEN0105",
+            "Loss option does not apply",
+            "Network '{0}' sets {1}, which applies only to Loss.{2}, but its loss is {3}; remove {1} or change the loss",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor ClassWeightCount = Create(
+            "NETGEN0106",
+            "Class weights do not match the outputs",
+            "Network '{0}' gives {1} class weights, but its output layer '{2}' has {3} outputs; give one weight per output",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor UnusedOption = Create(
+            "NETGEN0107",
+            "Option has no effect",
+            "Layer '{0}' sets {1}, which has no effect with {2}; remove {1}",
             ShapeCategory,
             DiagnosticSeverity.Warning);
 
@@ -103,6 +122,18 @@ namespace NetGen.Generator
             "NETGEN0204",
             "Attribute argument cannot be read",
             "The {0} attribute on '{1}' has an argument that is not a compile-time constant of the expected type; write a literal or a constant",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor ValueOutOfRange = Create(
+            "NETGEN0205",
+            "Value out of range",
+            "{0} of '{1}' is {2}, but it must be {3}",
+            ValueCategory);
+
+        public static readonly DiagnosticDescriptor UnknownFanMode = Create(
+            "NETGEN0206",
+            "Unknown fan mode",
+            "Layer '{0}' uses InitMode value {1}, which is not a member of NetGen.FanMode; use one of {2}",
             ValueCategory);
 
         public static readonly DiagnosticDescriptor InternalError = Create(

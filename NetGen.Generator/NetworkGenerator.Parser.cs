@@ -21,6 +21,7 @@ namespace NetGen.Generator
             public const string NetworkAttributeName = "NetGen.NetworkAttribute";
             private const string InputAttributeName = "NetGen.InputAttribute";
             private const string DenseAttributeName = "NetGen.DenseAttribute";
+            private const string DropoutAttributeName = "NetGen.DropoutAttribute";
 
             public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
@@ -67,19 +68,11 @@ namespace NetGen.Generator
                 }
 
                 AttributeData networkAttribute = networkAttributes[0];
-                Loss loss = Loss.SquaredError;
-                foreach (KeyValuePair<string, TypedConstant> argument in networkAttribute.NamedArguments)
+                LossSpec? loss = ReadLoss(networkAttribute);
+                if (loss is null)
                 {
-                    if (argument.Key == "Loss")
-                    {
-                        if (!TryReadInt(argument.Value, out int lossValue))
-                        {
-                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, networkAttribute, tree, nameSpan, "[Network]", className));
-                            return Result(null, diagnostics);
-                        }
-
-                        loss = (Loss)lossValue;
-                    }
+                    diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, networkAttribute, tree, nameSpan, "[Network]", className));
+                    return Result(null, diagnostics);
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
@@ -120,13 +113,14 @@ namespace NetGen.Generator
                         inputSize = size;
                         inputAttribute = attribute;
                     }
-                    else if (kind == DenseAttributeName)
+                    else
                     {
-                        string layerName = "Dense" + (layers.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        LayerSpec? layer = ReadDense(attribute, layerName);
+                        bool isDense = kind == DenseAttributeName;
+                        string layerName = (isDense ? "Dense" : "Dropout") + (layers.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        LayerSpec? layer = isDense ? ReadDense(attribute, layerName) : ReadDropout(attribute, layerName);
                         if (layer is null)
                         {
-                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[Dense]", layerName));
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, isDense ? "[Dense]" : "[Dropout]", layerName));
                             return Result(null, diagnostics);
                         }
 
@@ -247,7 +241,7 @@ namespace NetGen.Generator
                 foreach (AttributeData attribute in symbol.GetAttributes())
                 {
                     string? name = attribute.AttributeClass?.ToDisplayString();
-                    if (name != InputAttributeName && name != DenseAttributeName)
+                    if (name != InputAttributeName && name != DenseAttributeName && name != DropoutAttributeName)
                     {
                         continue;
                     }
@@ -266,6 +260,41 @@ namespace NetGen.Generator
                 return ordered.ConvertAll(item => item.Data);
             }
 
+            private static LossSpec? ReadLoss(AttributeData attribute)
+            {
+                LossSpec loss = LossSpec.Of(Loss.SquaredError);
+                foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                {
+                    bool ok = true;
+                    switch (argument.Key)
+                    {
+                        case "Loss":
+                            ok = TryReadInt(argument.Value, out int kind);
+                            loss = loss with { Kind = (Loss)kind };
+                            break;
+                        case "HuberDelta":
+                            ok = TryReadFloat(argument.Value, out float delta);
+                            loss = loss with { HuberDelta = delta };
+                            break;
+                        case "LabelSmoothing":
+                            ok = TryReadFloat(argument.Value, out float smoothing);
+                            loss = loss with { LabelSmoothing = smoothing };
+                            break;
+                        case "ClassWeights":
+                            ok = TryReadFloats(argument.Value, out EquatableArray<float> weights);
+                            loss = loss with { ClassWeights = weights };
+                            break;
+                    }
+
+                    if (!ok)
+                    {
+                        return null;
+                    }
+                }
+
+                return loss;
+            }
+
             private static LayerSpec? ReadDense(AttributeData attribute, string layerName)
             {
                 ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
@@ -280,16 +309,106 @@ namespace NetGen.Generator
                     return null;
                 }
 
-                int initializer = 0;
+                LayerSpec layer = LayerSpec.Dense(layerName, outputs, (Activation)activation);
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    if (named.Key == "Init" && !TryReadInt(named.Value, out initializer))
+                    bool ok = true;
+                    int number;
+                    float value;
+                    switch (named.Key)
+                    {
+                        case "Alpha":
+                            ok = TryReadFloat(named.Value, out value);
+                            layer = layer with { Alpha = value };
+                            break;
+                        case "Init":
+                            ok = TryReadInt(named.Value, out number);
+                            layer = layer with { Init = layer.Init with { Kind = (Initializer)number } };
+                            break;
+                        case "InitMode":
+                            ok = TryReadInt(named.Value, out number);
+                            layer = layer with { Init = layer.Init with { Mode = (FanMode)number } };
+                            break;
+                        case "InitGain":
+                            ok = TryReadFloat(named.Value, out value);
+                            layer = layer with { Init = layer.Init with { Gain = value } };
+                            break;
+                        case "InitValue":
+                            ok = TryReadFloat(named.Value, out value);
+                            layer = layer with { Init = layer.Init with { Value = value } };
+                            break;
+                        case "L1":
+                            ok = TryReadFloat(named.Value, out value);
+                            layer = layer with { L1 = value };
+                            break;
+                        case "L2":
+                            ok = TryReadFloat(named.Value, out value);
+                            layer = layer with { L2 = value };
+                            break;
+                    }
+
+                    if (!ok)
                     {
                         return null;
                     }
                 }
 
-                return new LayerSpec(layerName, LayerKind.Dense, outputs, (Activation)activation, (Initializer)initializer);
+                return layer;
+            }
+
+            private static LayerSpec? ReadDropout(AttributeData attribute, string layerName)
+            {
+                ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
+                return arguments.Length == 1 && TryReadFloat(arguments[0], out float probability)
+                    ? LayerSpec.Dropout(layerName, probability)
+                    : null;
+            }
+
+            private static bool TryReadFloat(TypedConstant constant, out float value)
+            {
+                value = 0;
+                if (constant.Kind is TypedConstantKind.Error or TypedConstantKind.Array || constant.Value is null)
+                {
+                    return false;
+                }
+
+                switch (constant.Value)
+                {
+                    case float number:
+                        value = number;
+                        return true;
+                    case double or int or long or short or sbyte or byte or ushort or uint:
+                        value = Convert.ToSingle(constant.Value, System.Globalization.CultureInfo.InvariantCulture);
+                        return true;
+                    default:
+                        return false;
+                }
+            }
+
+            private static bool TryReadFloats(TypedConstant constant, out EquatableArray<float> values)
+            {
+                values = EquatableArray<float>.Empty;
+                if (constant.Kind == TypedConstantKind.Array && constant.IsNull)
+                {
+                    return true;
+                }
+
+                if (constant.Kind != TypedConstantKind.Array)
+                {
+                    return false;
+                }
+
+                var items = new float[constant.Values.Length];
+                for (int i = 0; i < items.Length; i++)
+                {
+                    if (!TryReadFloat(constant.Values[i], out items[i]))
+                    {
+                        return false;
+                    }
+                }
+
+                values = new EquatableArray<float>(items);
+                return true;
             }
 
             private static bool TryReadInt(TypedConstant constant, out int value)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Microsoft.CodeAnalysis;
 using NetGen.Generator.Model;
 
@@ -15,8 +16,8 @@ namespace NetGen.Generator
     }
 
     /// <summary>
-    /// Checks sizes, enum values and the loss against the layers. Pure: works on the spec only,
-    /// so the same rules can be tested without a compilation.
+    /// Checks sizes, enum values, options and the loss against the layers. Pure: works on the
+    /// spec only, so the same rules can be tested without a compilation.
     /// </summary>
     internal static class ShapeRules
     {
@@ -26,12 +27,7 @@ namespace NetGen.Generator
         public static List<ShapeProblem> Check(NetworkSpec spec)
         {
             var problems = new List<ShapeProblem>();
-
-            if (!Enum.IsDefined(typeof(Loss), spec.Loss))
-            {
-                problems.Add(new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.UnknownLoss,
-                    new object[] { spec.ClassName, (int)spec.Loss, Names(typeof(Loss)) }));
-            }
+            CheckLossValues(spec, problems);
 
             if (spec.InputSize <= 0)
             {
@@ -39,7 +35,7 @@ namespace NetGen.Generator
                     new object[] { "The input size", spec.ClassName, spec.InputSize }));
             }
 
-            if (spec.Layers.Count == 0)
+            if (LastDenseIndex(spec) < 0)
             {
                 problems.Add(new ShapeProblem(ShapeProblem.ClassIndex, DiagnosticDescriptors.NoLayers, new object[] { spec.ClassName }));
                 return problems;
@@ -47,59 +43,102 @@ namespace NetGen.Generator
 
             for (int i = 0; i < spec.Layers.Count; i++)
             {
-                CheckLayer(spec.Layers[i], i, problems);
+                LayerRules.Check(spec.Layers[i], i, problems);
             }
 
-            if (problems.Count > 0)
+            if (HasErrors(problems))
             {
                 return problems;
             }
 
-            CheckLoss(spec, problems);
+            CheckLossAgainstOutput(spec, problems);
             CheckTotalSize(spec, problems);
             return problems;
         }
 
-        private static void CheckLayer(LayerSpec layer, int index, List<ShapeProblem> problems)
+        /// <summary>Index of the last dense layer, whose outputs are the network's, or −1.</summary>
+        public static int LastDenseIndex(NetworkSpec spec)
         {
-            if (layer.Outputs <= 0)
+            for (int i = spec.Layers.Count - 1; i >= 0; i--)
             {
-                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.NonPositiveSize,
-                    new object[] { "The output count", layer.Name, layer.Outputs }));
+                if (spec.Layers[i].Kind == LayerKind.Dense)
+                {
+                    return i;
+                }
             }
 
-            if (!Enum.IsDefined(typeof(Activation), layer.Activation))
-            {
-                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.UnknownActivation,
-                    new object[] { layer.Name, (int)layer.Activation, Names(typeof(Activation)) }));
-            }
-
-            if (!Enum.IsDefined(typeof(Initializer), layer.Initializer))
-            {
-                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.UnknownInitializer,
-                    new object[] { layer.Name, (int)layer.Initializer, Names(typeof(Initializer)) }));
-            }
+            return -1;
         }
 
-        private static void CheckLoss(NetworkSpec spec, List<ShapeProblem> problems)
+        private static void CheckLossValues(NetworkSpec spec, List<ShapeProblem> problems)
         {
-            if (spec.Loss != Loss.SoftmaxCrossEntropy)
+            LossSpec loss = spec.Loss;
+            if (!Enum.IsDefined(typeof(Loss), loss.Kind))
             {
+                problems.Add(new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.UnknownLoss,
+                    new object[] { spec.ClassName, (int)loss.Kind, Names(typeof(Loss)) }));
                 return;
             }
 
-            int last = spec.Layers.Count - 1;
+            if (!(loss.HuberDelta > 0) || float.IsInfinity(loss.HuberDelta))
+            {
+                problems.Add(Range(ShapeProblem.NetworkIndex, "HuberDelta", spec.ClassName, loss.HuberDelta, "a finite number above 0"));
+            }
+
+            if (!(loss.LabelSmoothing >= 0 && loss.LabelSmoothing < 1))
+            {
+                problems.Add(Range(ShapeProblem.NetworkIndex, "LabelSmoothing", spec.ClassName, loss.LabelSmoothing, "at least 0 and below 1"));
+            }
+
+            foreach (float weight in loss.ClassWeights)
+            {
+                if (!(weight >= 0) || float.IsInfinity(weight))
+                {
+                    problems.Add(Range(ShapeProblem.NetworkIndex, "A class weight", spec.ClassName, weight, "a finite number of at least 0"));
+                    break;
+                }
+            }
+
+            if (loss.Kind != Loss.Huber && loss.HuberDelta != 1f)
+            {
+                problems.Add(OptionMismatch(spec, "HuberDelta", Loss.Huber));
+            }
+
+            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.LabelSmoothing != 0f)
+            {
+                problems.Add(OptionMismatch(spec, "LabelSmoothing", Loss.SoftmaxCrossEntropy));
+            }
+
+            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.ClassWeights.Count > 0)
+            {
+                problems.Add(OptionMismatch(spec, "ClassWeights", Loss.SoftmaxCrossEntropy));
+            }
+        }
+
+        private static void CheckLossAgainstOutput(NetworkSpec spec, List<ShapeProblem> problems)
+        {
+            int last = LastDenseIndex(spec);
             LayerSpec output = spec.Layers[last];
-            if (output.Outputs == 1)
+            Loss kind = spec.Loss.Kind;
+
+            if (kind == Loss.SoftmaxCrossEntropy && output.Outputs == 1)
             {
                 problems.Add(new ShapeProblem(last, DiagnosticDescriptors.SoftmaxOnSingleOutput,
                     new object[] { spec.ClassName, output.Name }));
             }
 
-            if (output.Activation != Activation.Identity)
+            bool takesLogits = kind == Loss.SoftmaxCrossEntropy || kind == Loss.BinaryCrossEntropyWithLogits;
+            if (takesLogits && output.Activation != Activation.Identity)
             {
                 problems.Add(new ShapeProblem(last, DiagnosticDescriptors.ActivationBeforeSoftmax,
-                    new object[] { output.Name, output.Activation.ToString(), spec.ClassName }));
+                    new object[] { output.Name, output.Activation.ToString(), spec.ClassName, kind.ToString() }));
+            }
+
+            int weights = spec.Loss.ClassWeights.Count;
+            if (weights > 0 && weights != output.Outputs)
+            {
+                problems.Add(new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.ClassWeightCount,
+                    new object[] { spec.ClassName, weights, output.Name, output.Outputs }));
             }
         }
 
@@ -110,9 +149,14 @@ namespace NetGen.Generator
             long inputs = spec.InputSize;
             foreach (LayerSpec layer in spec.Layers)
             {
-                parameters += (inputs * layer.Outputs) + layer.Outputs;
-                activations += layer.Outputs * 3L;
-                inputs = layer.Outputs;
+                long outputs = layer.Kind == LayerKind.Dense ? layer.Outputs : inputs;
+                if (layer.Kind == LayerKind.Dense)
+                {
+                    parameters += (inputs * outputs) + outputs;
+                }
+
+                activations += outputs * 4L;
+                inputs = outputs;
             }
 
             long largest = Math.Max(parameters, activations);
@@ -123,6 +167,17 @@ namespace NetGen.Generator
             }
         }
 
-        private static string Names(Type enumType) => string.Join(", ", Enum.GetNames(enumType));
+        private static ShapeProblem OptionMismatch(NetworkSpec spec, string option, Loss expected) =>
+            new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.LossOptionMismatch,
+                new object[] { spec.ClassName, option, expected.ToString(), spec.Loss.Kind.ToString() });
+
+        internal static ShapeProblem Range(int index, string what, string owner, float value, string rule) =>
+            new ShapeProblem(index, DiagnosticDescriptors.ValueOutOfRange,
+                new object[] { what, owner, value.ToString("R", CultureInfo.InvariantCulture), rule });
+
+        internal static bool HasErrors(List<ShapeProblem> problems) =>
+            problems.Exists(p => p.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+
+        internal static string Names(Type enumType) => string.Join(", ", Enum.GetNames(enumType));
     }
 }

@@ -10,6 +10,10 @@ namespace NetGen
     {
         private readonly float[] _activations;
         private readonly float[] _gradients;
+        private Kernels.DropoutRandom _dropoutRandom = new(DefaultDropoutSeed);
+
+        /// <summary>Seed of the dropout generator of a new workspace, so that runs repeat exactly.</summary>
+        public const ulong DefaultDropoutSeed = 0x5EED;
 
         /// <summary>Allocates the buffers. Generated networks call this from <c>CreateWorkspace</c>.</summary>
         /// <param name="architecture">The owning network's <see cref="INetwork.Architecture"/>.</param>
@@ -54,6 +58,14 @@ namespace NetGen
         /// </summary>
         public int BatchSize { get; set; }
 
+        /// <summary>
+        /// Whether forward passes on this workspace run in training mode, where dropout layers
+        /// zero values and keep their masks for the backward pass. Off by default; a training
+        /// step always runs in training mode. Do not change it between a forward pass and its
+        /// backward pass.
+        /// </summary>
+        public bool IsTraining { get; set; }
+
         /// <summary>Floats of activation storage per sample.</summary>
         public int ActivationsPerSample { get; }
 
@@ -65,6 +77,15 @@ namespace NetGen
 
         /// <summary>Parameter gradients, laid out like <see cref="INetwork.Parameters"/>.</summary>
         public Span<float> Gradients => _gradients;
+
+        /// <summary>
+        /// Generator that draws the dropout masks of forward passes on this workspace. Generated code
+        /// passes it by reference; <see cref="SeedDropout"/> restarts it.
+        /// </summary>
+        public ref Kernels.DropoutRandom DropoutRandom => ref _dropoutRandom;
+
+        /// <summary>Restarts the dropout generator, so that the masks that follow depend only on <paramref name="seed"/>.</summary>
+        public void SeedDropout(ulong seed) => _dropoutRandom = new Kernels.DropoutRandom(seed);
 
         /// <summary>Sets every gradient to zero; backward passes add to them.</summary>
         public void ZeroGradients() => Array.Clear(_gradients);

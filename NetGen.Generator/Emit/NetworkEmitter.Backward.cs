@@ -1,4 +1,5 @@
 using static NetGen.Generator.Emit.SourceWriter;
+using NetGen.Generator.Model;
 
 namespace NetGen.Generator.Emit
 {
@@ -8,88 +9,171 @@ namespace NetGen.Generator.Emit
         {
             w.Line("/// <summary>");
             w.Line("/// Differentiates the mean loss of the batch that the last batch Forward on <paramref name=\"workspace\"/>");
-            w.Line("/// computed and adds the gradient to <see cref=\"global::NetGen.Workspace.Gradients\"/>. Returns the mean loss.");
+            w.Line("/// computed and adds the gradient to <see cref=\"global::NetGen.Workspace.Gradients\"/>. Returns the loss,");
+            w.Line("/// including any L1 or L2 penalty. Dropout follows the workspace's IsTraining, which must not change in between.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">The inputs that the forward pass was given.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets" +
-                   (layout.Spec.Loss == Loss.SoftmaxCrossEntropy ? ": class probabilities, usually one-hot." : "."));
+                   (layout.Spec.Loss.Kind == Loss.SoftmaxCrossEntropy ? ": class probabilities, usually one-hot." : "."));
             w.Line("/// </param>");
             w.Line("/// <param name=\"workspace\">The workspace of that forward pass.</param>");
             w.Open("public float Backward(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace)");
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
             w.Line(Support + ".CheckLength(inputs.Length, batch * InputSize, nameof(inputs));");
             w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Line("return RunBackward(inputs, targets, workspace, batch);");
+            w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.IsTraining);");
             w.Close();
             w.Line();
 
             w.Line("// Backward pass: the loss gradient, then each layer from the last to the first. Every");
             w.Line("// block restates the forward step it differentiates; gradients accumulate (+=).");
-            w.Open("private float RunBackward(" + ReadOnlySpanType + " x, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace, int batch)");
-            w.Line(ReadOnlySpanType + " p = _parameters;");
+            w.Open("private float RunBackward(" + ReadOnlySpanType + " x, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace, int batch, bool training)");
+            w.Line(ReadOnlySpanType + " p = Parameters;");
             w.Line(SpanType + " g = workspace.Gradients;");
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
-            foreach (DenseLayout layer in layout.Layers)
+            if (!layout.HasDropout)
+            {
+                w.Line("_ = training;");
+            }
+
+            foreach (LayerLayout layer in layout.Layers)
             {
                 w.Line(ReadOnlySpanType + " a" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "ActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+                if (layer.ExtraOffset >= 0)
+                {
+                    string name = (layer.IsDense ? "z" : "mask") + Int(layer.Number);
+                    string offset = layer.Name + (layer.IsDense ? "PreActivationOffset" : "MaskOffset");
+                    w.Line(ReadOnlySpanType + " " + name + " = arena.Slice(" + offset + " * rows, batch * " + layer.Name + "Outputs);");
+                }
             }
 
             w.Line(SpanType + " deltaA = arena.Slice(DeltaAOffset * rows, batch * MaxWidth);");
             w.Line(SpanType + " deltaB = arena.Slice(DeltaBOffset * rows, batch * MaxWidth);");
             w.Line();
-
-            DenseLayout output = layout.Output;
-            string delta = "d" + Int(output.Number);
-            w.Line(SpanType + " " + delta + " = deltaA.Slice(0, batch * " + output.Name + "Outputs);");
-            if (layout.Spec.Loss == Loss.SoftmaxCrossEntropy)
-            {
-                w.Line("// Loss: softmax cross-entropy of a" + Int(output.Number) + "[B, " + Int(output.Outputs) + "] against the targets; " + delta + " = (softmax(a" + Int(output.Number) + ") − t) / B");
-                w.Line("float loss = " + Kernels + "LossKernels.SoftmaxCrossEntropy(a" + Int(output.Number) + ", targets, " + delta + ", batch, OutputSize);");
-            }
-            else
-            {
-                w.Line("// Loss: ½‖a" + Int(output.Number) + " − t‖² per sample, mean over the batch; " + delta + " = (a" + Int(output.Number) + " − t) / B");
-                w.Line("float loss = " + Kernels + "LossKernels.SquaredError(a" + Int(output.Number) + ", targets, " + delta + ", batch, OutputSize);");
-            }
+            EmitLoss(w, layout);
 
             bool inA = true;
             for (int i = layout.Layers.Count - 1; i >= 0; i--)
             {
-                DenseLayout layer = layout.Layers[i];
-                string n = layer.Name;
-                string a = "a" + Int(layer.Number);
-                string d = "d" + Int(layer.Number);
+                LayerLayout layer = layout.Layers[i];
                 string input = i == 0 ? "x" : "a" + Int(layer.Number - 1);
+                string d = "d" + Int(layer.Number);
+                string next = i == 0 ? string.Empty : "d" + Int(layout.Layers[i - 1].Number);
                 w.Line();
-                w.Line("// " + n + " backward; forward was " + a + " = " + layer.Activation + "(W·" + input + " + b), [B, " + Int(layer.Inputs) + "] → [B, " + Int(layer.Outputs) + "]");
-                string? derivative = ActivationKernel(layer.Activation);
-                if (derivative is not null)
+                if (layer.IsDense)
                 {
-                    w.Line("// " + d + " ⊙= " + layer.Activation + "′, computed from the outputs " + a);
-                    w.Line(Kernels + "ActivationKernels." + derivative + "Backward(" + a + ", " + d + ");");
+                    inA = EmitDenseBackward(w, layer, input, d, next, inA);
                 }
-
-                w.Line("// dW += " + d + "ᵀ·" + input + ", db += Σ_b " + d);
-                w.Line(Kernels + "DenseKernels.AccumulateGradients(" + d + ", " + input + ", " + WeightSlice("g", n) + ", " + BiasSlice("g", n) + ", batch, " + n + "Inputs, " + n + "Outputs);");
-                if (i == 0)
+                else
                 {
-                    w.Line("// The gradient with respect to the network's input is not needed.");
-                    continue;
+                    EmitDropoutBackward(w, layer, input, d, next);
                 }
-
-                DenseLayout previous = layout.Layers[i - 1];
-                string next = "d" + Int(previous.Number);
-                inA = !inA;
-                w.Line("// " + next + " = " + d + "·W, the gradient with respect to " + input);
-                w.Line(SpanType + " " + next + " = " + (inA ? "deltaA" : "deltaB") + ".Slice(0, batch * " + previous.Name + "Outputs);");
-                w.Line(Kernels + "DenseKernels.BackwardInput(" + d + ", " + WeightSlice("p", n) + ", " + next + ", batch, " + n + "Inputs, " + n + "Outputs);");
             }
 
             w.Line();
             w.Line("return loss;");
             w.Close();
             w.Line();
+        }
+
+        private static void EmitLoss(SourceWriter w, NetworkLayout layout)
+        {
+            LossSpec loss = layout.Spec.Loss;
+            string y = "a" + Int(layout.Output.Number);
+            string d = "d" + Int(layout.Output.Number);
+            string arguments = y + ", targets, " + d + ", batch, OutputSize";
+            string k = Kernels + "LossKernels.";
+            w.Line(SpanType + " " + d + " = deltaA.Slice(0, batch * OutputSize);");
+            switch (loss.Kind)
+            {
+                case Loss.SoftmaxCrossEntropy when loss.LabelSmoothing > 0 || loss.ClassWeights.Count > 0:
+                    w.Line("// Loss: softmax cross-entropy of " + y + " against targets smoothed by ε = " + Float(loss.LabelSmoothing).TrimEnd('f') +
+                           (loss.ClassWeights.Count > 0 ? " and weighted per class" : string.Empty) + "; " + d + " is its gradient");
+                    w.Line("float loss = " + k + "SoftmaxCrossEntropy(" + arguments + ", " + Float(loss.LabelSmoothing) + ", " +
+                           (loss.ClassWeights.Count > 0 ? "LossClassWeights" : "default") + ");");
+                    break;
+                case Loss.SoftmaxCrossEntropy:
+                    w.Line("// Loss: softmax cross-entropy of " + y + " against the targets, mean over the batch; " + d + " = (softmax(" + y + ") − t) / B");
+                    w.Line("float loss = " + k + "SoftmaxCrossEntropy(" + arguments + ");");
+                    break;
+                case Loss.SquaredError:
+                    w.Line("// Loss: ½‖" + y + " − t‖² per sample, mean over the batch; " + d + " = (" + y + " − t) / B");
+                    w.Line("float loss = " + k + "SquaredError(" + arguments + ");");
+                    break;
+                case Loss.MeanSquaredError:
+                    w.Line("// Loss: mean of (" + y + " − t)² over every output; " + d + " = 2(" + y + " − t) / (B·OutputSize)");
+                    w.Line("float loss = " + k + "MeanSquaredError(" + arguments + ");");
+                    break;
+                case Loss.AbsoluteError:
+                    w.Line("// Loss: mean of |" + y + " − t| over every output; " + d + " = sign(" + y + " − t) / (B·OutputSize)");
+                    w.Line("float loss = " + k + "AbsoluteError(" + arguments + ");");
+                    break;
+                case Loss.Huber:
+                    w.Line("// Loss: Huber with δ = " + Float(loss.HuberDelta).TrimEnd('f') + ", mean over every output");
+                    w.Line("float loss = " + k + "Huber(" + arguments + ", " + Float(loss.HuberDelta) + ");");
+                    break;
+                default:
+                    w.Line("// Loss: binary cross-entropy of σ(" + y + ") against t, mean over every output; " + d + " = (σ(" + y + ") − t) / (B·OutputSize)");
+                    w.Line("float loss = " + k + "BinaryCrossEntropyWithLogits(" + arguments + ");");
+                    break;
+            }
+        }
+
+        /// <summary>Writes one dense layer's backward block; returns whether the next delta lives in deltaA.</summary>
+        private static bool EmitDenseBackward(SourceWriter w, LayerLayout layer, string input, string d, string next, bool inA)
+        {
+            string n = layer.Name;
+            string a = "a" + Int(layer.Number);
+            w.Line("// " + n + " backward; forward was " + a + " = " + layer.Activation + "(W·" + input + " + b), [B, " + Int(layer.Inputs) + "] → [B, " + Int(layer.Outputs) + "]");
+            string? derivative = ActivationBackwardCall(layer, a, d);
+            if (derivative is not null)
+            {
+                w.Line("// " + d + " ⊙= " + layer.Activation + "′, computed from " + (layer.KeepsPreActivation ? "the pre-activation z" + Int(layer.Number) : "the outputs " + a));
+                w.Line(derivative);
+            }
+
+            w.Line("// dW += " + d + "ᵀ·" + input + ", db += Σ_b " + d);
+            w.Line(Kernels + "DenseKernels.AccumulateGradients(" + d + ", " + input + ", " + WeightSlice("g", n) + ", " + BiasSlice("g", n) + ", batch, " + n + "Inputs, " + n + "Outputs);");
+            if (layer.Spec.L1 > 0)
+            {
+                w.Line("// L1 penalty λ·Σ|W| on the weights: loss += λ‖W‖₁, dW += λ·sign(W)");
+                w.Line("loss += " + Kernels + "RegularizationKernels.L1Penalty(" + WeightSlice("p", n) + ", " + WeightSlice("g", n) + ", " + Float(layer.Spec.L1) + ");");
+            }
+
+            if (layer.Spec.L2 > 0)
+            {
+                w.Line("// L2 penalty ½λ·ΣW² on the weights: loss += ½λ‖W‖², dW += λ·W");
+                w.Line("loss += " + Kernels + "RegularizationKernels.L2Penalty(" + WeightSlice("p", n) + ", " + WeightSlice("g", n) + ", " + Float(layer.Spec.L2) + ");");
+            }
+
+            if (next.Length == 0)
+            {
+                w.Line("// The gradient with respect to the network's input is not needed.");
+                return inA;
+            }
+
+            inA = !inA;
+            w.Line("// " + next + " = " + d + "·W, the gradient with respect to " + input);
+            w.Line(SpanType + " " + next + " = " + (inA ? "deltaA" : "deltaB") + ".Slice(0, batch * " + n + "Inputs);");
+            w.Line(Kernels + "DenseKernels.BackwardInput(" + d + ", " + WeightSlice("p", n) + ", " + next + ", batch, " + n + "Inputs, " + n + "Outputs);");
+            return inA;
+        }
+
+        private static void EmitDropoutBackward(SourceWriter w, LayerLayout layer, string input, string d, string next)
+        {
+            if (next.Length == 0)
+            {
+                w.Line("// " + layer.Name + " backward: it acts on the network's input, whose gradient is not needed.");
+                return;
+            }
+
+            string mask = "mask" + Int(layer.Number);
+            w.Line("// " + layer.Name + " backward; forward was a" + Int(layer.Number) + " = " + input + " ⊙ mask while training, " + input + " otherwise");
+            w.Open("if (training)");
+            w.Line(Kernels + "DropoutKernels.Backward(" + mask + ", " + d + ");");
+            w.Close();
+            w.Line(SpanType + " " + next + " = " + d + ";");
         }
 
         private static void EmitTraining(SourceWriter w, NetworkLayout layout)
@@ -107,9 +191,9 @@ namespace NetGen.Generator.Emit
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
             w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
             w.Line("workspace.ZeroGradients();");
-            w.Line("RunForward(inputs, workspace, batch);");
-            w.Line("float loss = RunBackward(inputs, targets, workspace, batch);");
-            w.Line("optimizer.Step(_parameters, workspace.Gradients);");
+            w.Line("RunForward(inputs, workspace, batch, true);");
+            w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");
+            w.Line("optimizer.Step(Parameters, workspace.Gradients);");
             w.Line("return loss;");
             w.Close();
         }

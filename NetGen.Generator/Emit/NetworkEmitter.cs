@@ -72,14 +72,19 @@ namespace NetGen.Generator.Emit
             w.Line("/// <list type=\"table\">");
             w.Line("/// <listheader><term>Layer</term><description>Operation; input → output; parameters (initializer)</description></listheader>");
             w.Line("/// <item><term>Input</term><description>x[B, " + Int(spec.InputSize) + "]</description></item>");
-            foreach (DenseLayout layer in layout.Layers)
+            foreach (LayerLayout layer in layout.Layers)
             {
-                w.Line("/// <item><term>" + layer.Name + "</term><description>Dense, " + layer.Activation +
-                       "; [B, " + Int(layer.Inputs) + "] → [B, " + Int(layer.Outputs) + "]; " +
-                       Grouped(layer.ParameterCount) + " (" + InitializerMath.Formula(layer.Initializer, layer.Activation, layer.Inputs, layer.Outputs) + ")</description></item>");
+                string operation = layer.IsDense
+                    ? "Dense, " + ActivationText(layer)
+                    : "Dropout, p = " + Float(layer.Spec.Probability).TrimEnd('f') + " while training";
+                string parameters = layer.IsDense
+                    ? Grouped(layer.ParameterCount) + " (" + InitializerMath.Formula(layer) + PenaltyText(layer) + ")"
+                    : "none";
+                w.Line("/// <item><term>" + layer.Name + "</term><description>" + operation +
+                       "; [B, " + Int(layer.Inputs) + "] → [B, " + Int(layer.Outputs) + "]; " + parameters + "</description></item>");
             }
 
-            w.Line("/// <item><term>Loss</term><description>" + LossText(spec.Loss) + " over " + Int(layout.Output.Outputs) + " outputs, mean over the batch</description></item>");
+            w.Line("/// <item><term>Loss</term><description>" + LossText(spec.Loss) + " over " + Int(layout.Output.Outputs) + " outputs</description></item>");
             w.Line("/// </list>");
             w.Line("/// </remarks>");
         }
@@ -101,7 +106,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>Architecture that weight files record; a file saved from another architecture does not load.</summary>");
             w.Line("public const string ArchitectureText = \"" + layout.Architecture + "\";");
 
-            foreach (DenseLayout layer in layout.Layers)
+            foreach (LayerLayout layer in layout.Layers)
             {
                 w.Line();
                 w.Line("/// <summary>Inputs of layer " + layer.Name + ".</summary>");
@@ -112,19 +117,24 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line();
-            w.Line("// Where each layer's weight and bias start in the parameter buffer.");
-            foreach (DenseLayout layer in layout.Layers)
+            w.Line("// Where each dense layer's weight and bias start in the parameter buffer.");
+            foreach (LayerLayout layer in layout.DenseLayers)
             {
                 w.Line("private const int " + layer.Name + "WeightOffset = " + Int(layer.WeightOffset) + ";");
                 w.Line("private const int " + layer.Name + "BiasOffset = " + Int(layer.BiasOffset) + ";");
             }
 
             w.Line();
-            w.Line("// Activation arena, in units of MaxBatchSize floats: each layer's outputs, then two");
-            w.Line("// scratch rows as wide as the widest layer that the backward pass alternates between.");
-            foreach (DenseLayout layer in layout.Layers)
+            w.Line("// Activation arena, in units of MaxBatchSize floats: each layer's outputs (with the");
+            w.Line("// pre-activation or dropout mask where the backward pass needs it), then two scratch");
+            w.Line("// rows as wide as the widest layer that the backward pass alternates between.");
+            foreach (LayerLayout layer in layout.Layers)
             {
-                w.Line("private const int " + layer.Name + "ActivationOffset = " + Int(layer.ActivationOffset) + ";");
+                w.Line("private const int " + layer.Name + "ActivationOffset = " + Int(layer.OutputOffset) + ";");
+                if (layer.ExtraOffset >= 0)
+                {
+                    w.Line("private const int " + layer.Name + (layer.IsDense ? "PreActivationOffset = " : "MaskOffset = ") + Int(layer.ExtraOffset) + ";");
+                }
             }
 
             w.Line("private const int MaxWidth = " + Int(layout.MaxWidth) + ";");
@@ -132,15 +142,34 @@ namespace NetGen.Generator.Emit
             w.Line("private const int DeltaBOffset = " + Int(layout.DeltaBOffset) + ";");
             w.Line("private const int ActivationsPerSample = " + Int(layout.ActivationsPerSample) + ";");
             w.Line();
+
+            if (layout.Spec.Loss.ClassWeights.Count > 0)
+            {
+                var weights = new System.Collections.Generic.List<string>();
+                foreach (float weight in layout.Spec.Loss.ClassWeights)
+                {
+                    weights.Add(Float(weight));
+                }
+
+                w.Line("// Per-class weights of the softmax cross-entropy, one per output.");
+                w.Line("private static readonly float[] LossClassWeights = { " + string.Join(", ", weights) + " };");
+                w.Line();
+            }
         }
 
         private static void EmitConstruction(SourceWriter w, NetworkLayout layout)
         {
             string name = layout.Spec.ClassName;
-            w.Line("private readonly float[] _parameters = new float[ParameterCount];");
+            w.Line("// Eight floats of padding after the last bias let the sample kernels read whole vectors.");
+            w.Line("private readonly float[] _parameters = new float[ParameterCount + 8];");
             w.Line();
             w.Line("// Buffers for single-sample Forward and Predict, so those calls allocate nothing.");
             w.Line("private readonly " + WorkspaceType + " _sampleWorkspace;");
+            if (layout.IsSmall)
+            {
+                w.Line("private readonly float[] _sampleBuffer = new float[" + Int(layout.SampleBufferLength) + " + 8];");
+            }
+
             w.Line();
             w.Line("/// <summary>Creates the network with weights drawn from each layer's initializer and zero biases.</summary>");
             w.Line("/// <param name=\"seed\">Seed of the random generator for the initial weights; equal seeds give equal weights.</param>");
@@ -162,10 +191,10 @@ namespace NetGen.Generator.Emit
             w.Line("string global::NetGen.INetwork.Architecture => ArchitectureText;");
             w.Line();
             w.Line("/// <summary>Loss that <see cref=\"Backward\"/> differentiates.</summary>");
-            w.Line("public global::NetGen.Loss Loss => global::NetGen.Loss." + layout.Spec.Loss + ";");
+            w.Line("public global::NetGen.Loss Loss => global::NetGen.Loss." + layout.Spec.Loss.Kind + ";");
             w.Line();
             w.Line("/// <summary>All parameters in one buffer: each layer's weight, then its bias, layer after layer.</summary>");
-            w.Line("public " + SpanType + " Parameters => _parameters;");
+            w.Line("public " + SpanType + " Parameters => new " + SpanType + "(_parameters, 0, ParameterCount);");
             w.Line();
             w.Line("/// <summary>Allocates activation and gradient buffers for batches of up to <paramref name=\"maxBatchSize\"/> samples; create one per thread, once.</summary>");
             w.Line("public " + WorkspaceType + " CreateWorkspace(int maxBatchSize) =>");
@@ -175,7 +204,7 @@ namespace NetGen.Generator.Emit
 
         private static void EmitViews(SourceWriter w, NetworkLayout layout)
         {
-            foreach (DenseLayout layer in layout.Layers)
+            foreach (LayerLayout layer in layout.DenseLayers)
             {
                 w.Line("/// <summary>Weight of " + layer.Name + ": [" + Int(layer.Outputs) + ", " + Int(layer.Inputs) + "] row-major, as torch.nn.Linear.weight.</summary>");
                 w.Line("public " + SpanType + " " + layer.Name + "Weight => new " + SpanType + "(_parameters, " + layer.Name + "WeightOffset, " + layer.Name + "Outputs * " + layer.Name + "Inputs);");
@@ -192,12 +221,15 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"seed\">Seed of the random generator; equal seeds give equal weights.</param>");
             w.Open("public void InitializeParameters(int seed)");
             w.Line("var random = new global::System.Random(seed);");
-            foreach (DenseLayout layer in layout.Layers)
+            foreach (LayerLayout layer in layout.DenseLayers)
             {
-                double bound = InitializerMath.UniformBound(layer.Initializer, layer.Activation, layer.Inputs, layer.Outputs);
+                double parameter = InitializerMath.Parameter(layer);
+                string method = InitializerMath.Method(layer.Initializer);
                 w.Line();
-                w.Line("// " + layer.Name + ": " + InitializerMath.Formula(layer.Initializer, layer.Activation, layer.Inputs, layer.Outputs) + " bounds the weights; the bias starts at zero.");
-                w.Line("global::NetGen.Initialization.Uniform(" + layer.Name + "Weight, " + Float((float)bound) + ", random);");
+                w.Line("// " + layer.Name + ": " + InitializerMath.Formula(layer) + "; the bias starts at zero.");
+                w.Line(method == "Constant"
+                    ? layer.Name + "Weight.Fill(" + Float((float)parameter) + ");"
+                    : "global::NetGen.Initialization." + method + "(" + layer.Name + "Weight, " + Float((float)parameter) + ", random);");
                 w.Line(layer.Name + "Bias.Clear();");
             }
 
@@ -205,8 +237,38 @@ namespace NetGen.Generator.Emit
             w.Line();
         }
 
-        private static string LossText(Loss loss) => loss == Loss.SoftmaxCrossEntropy
-            ? "softmax cross-entropy"
-            : "squared error ½‖y − t‖²";
+        private static string ActivationText(LayerLayout layer) => layer.Activation switch
+        {
+            Activation.LeakyRelu or Activation.Elu => layer.Activation + " (α = " + Float(layer.Alpha).TrimEnd('f') + ")",
+            _ => layer.Activation.ToString(),
+        };
+
+        private static string PenaltyText(LayerLayout layer)
+        {
+            string text = string.Empty;
+            if (layer.Spec.L1 > 0)
+            {
+                text += ", L1 λ = " + Float(layer.Spec.L1).TrimEnd('f');
+            }
+
+            if (layer.Spec.L2 > 0)
+            {
+                text += ", L2 λ = " + Float(layer.Spec.L2).TrimEnd('f');
+            }
+
+            return text;
+        }
+
+        private static string LossText(LossSpec loss) => loss.Kind switch
+        {
+            Loss.SoftmaxCrossEntropy => "softmax cross-entropy, mean over the batch" +
+                (loss.LabelSmoothing > 0 ? ", label smoothing " + Float(loss.LabelSmoothing).TrimEnd('f') : string.Empty) +
+                (loss.ClassWeights.Count > 0 ? ", class weights" : string.Empty),
+            Loss.SquaredError => "squared error ½‖y − t‖² per sample, mean over the batch",
+            Loss.MeanSquaredError => "mean squared error over every output",
+            Loss.AbsoluteError => "mean absolute error over every output",
+            Loss.Huber => "Huber loss with δ = " + Float(loss.HuberDelta).TrimEnd('f') + ", mean over every output",
+            _ => "binary cross-entropy with logits, mean over every output",
+        };
     }
 }

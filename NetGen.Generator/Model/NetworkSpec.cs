@@ -13,7 +13,7 @@ namespace NetGen.Generator.Model
         string ClassName,
         string FullName,
         int InputSize,
-        Loss Loss,
+        LossSpec Loss,
         EquatableArray<LayerSpec> Layers)
     {
         /// <summary>Name of the generated file, unique per network.</summary>
@@ -23,13 +23,47 @@ namespace NetGen.Generator.Model
     /// <summary>A type that encloses the network class, outermost first.</summary>
     internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
+    /// <summary>The loss and its options from [Network].</summary>
+    internal sealed record LossSpec(Loss Kind, float HuberDelta, float LabelSmoothing, EquatableArray<float> ClassWeights)
+    {
+        public static LossSpec Of(Loss kind) => new LossSpec(kind, 1f, 0f, EquatableArray<float>.Empty);
+    }
+
     /// <summary>Kind of a declared layer.</summary>
     internal enum LayerKind
     {
         Dense,
+        Dropout,
+    }
+
+    /// <summary>How a dense layer's weights start.</summary>
+    /// <param name="Gain">Gain that replaces the activation's; NaN keeps the activation's.</param>
+    /// <param name="Value">Weight value of <see cref="Initializer.Constant"/>.</param>
+    internal sealed record InitSpec(Initializer Kind, FanMode Mode, float Gain, float Value)
+    {
+        public static InitSpec Default { get; } = new InitSpec(Initializer.Default, FanMode.FanIn, float.NaN, 0f);
     }
 
     /// <summary>One layer attribute, in declaration order.</summary>
     /// <param name="Name">Name used in diagnostics and generated members, such as "Dense2".</param>
-    internal sealed record LayerSpec(string Name, LayerKind Kind, int Outputs, Activation Activation, Initializer Initializer);
+    /// <param name="Outputs">Output units of a dense layer; 0 for dropout, whose size is its input's.</param>
+    /// <param name="Alpha">Leaky ReLU slope or ELU α as declared; NaN selects the default.</param>
+    /// <param name="Probability">Dropout probability; 0 for dense layers.</param>
+    internal sealed record LayerSpec(
+        string Name,
+        LayerKind Kind,
+        int Outputs,
+        Activation Activation,
+        float Alpha,
+        InitSpec Init,
+        float L1,
+        float L2,
+        float Probability)
+    {
+        public static LayerSpec Dense(string name, int outputs, Activation activation) =>
+            new LayerSpec(name, LayerKind.Dense, outputs, activation, float.NaN, InitSpec.Default, 0f, 0f, 0f);
+
+        public static LayerSpec Dropout(string name, float probability) =>
+            new LayerSpec(name, LayerKind.Dropout, 0, Activation.Identity, float.NaN, InitSpec.Default, 0f, 0f, probability);
+    }
 }

@@ -11,6 +11,21 @@ namespace NetGen
     {
         /// <summary>Loss that the generated training step minimises.</summary>
         public Loss Loss { get; set; } = Loss.SquaredError;
+
+        /// <summary>Threshold δ of <see cref="Loss.Huber"/>; must be positive.</summary>
+        public float HuberDelta { get; set; } = 1f;
+
+        /// <summary>
+        /// Label smoothing ε of <see cref="Loss.SoftmaxCrossEntropy"/>, in [0, 1): targets become
+        /// (1 − ε)·t + ε/classes, as torch.nn.CrossEntropyLoss's label_smoothing.
+        /// </summary>
+        public float LabelSmoothing { get; set; }
+
+        /// <summary>
+        /// Per-class weights of <see cref="Loss.SoftmaxCrossEntropy"/>, one per output; the batch
+        /// loss is Σ w·t·(−log p) divided by Σ w·t, which for one-hot targets is torch's weighted mean.
+        /// </summary>
+        public float[]? ClassWeights { get; set; }
     }
 
     /// <summary>Declares the number of input features of one sample.</summary>
@@ -23,34 +38,5 @@ namespace NetGen
 
         /// <summary>Number of input features of one sample.</summary>
         public int Size { get; }
-    }
-
-    /// <summary>
-    /// Declares a fully connected layer y = σ(W·x + b) with W stored as [outputs, inputs]
-    /// row-major, as torch.nn.Linear stores it.
-    /// </summary>
-    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-    public sealed class DenseAttribute : Attribute
-    {
-        /// <summary>Creates the declaration.</summary>
-        /// <param name="outputs">Number of output units; must be positive.</param>
-        /// <param name="activation">Element-wise function applied to W·x + b.</param>
-        public DenseAttribute(int outputs, Activation activation = Activation.Identity)
-        {
-            Outputs = outputs;
-            Activation = activation;
-        }
-
-        /// <summary>Number of output units.</summary>
-        public int Outputs { get; }
-
-        /// <summary>Element-wise function applied to W·x + b.</summary>
-        public Activation Activation { get; }
-
-        /// <summary>
-        /// Distribution of the initial weights; <see cref="Initializer.Default"/> picks He for
-        /// ReLU and Glorot otherwise. Biases always start at zero.
-        /// </summary>
-        public Initializer Init { get; set; } = Initializer.Default;
     }
 }

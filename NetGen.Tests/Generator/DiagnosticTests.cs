@@ -196,6 +196,104 @@ public class DiagnosticTests
         Assert.Equal(3, PragmaSuppressedNetwork.OutputSize);
     }
 
+    [Theory]
+    [InlineData("[Network(Loss = Loss.SquaredError, LabelSmoothing = 0.1f), Input(4), Dense(3)]", "LabelSmoothing")]
+    [InlineData("[Network(Loss = Loss.SquaredError, ClassWeights = new[] { 1f, 2f, 3f }), Input(4), Dense(3)]", "ClassWeights")]
+    [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy, HuberDelta = 2f), Input(4), Dense(3)]", "HuberDelta")]
+    public void LossOptionOnOtherLoss_IsError(string attributes, string option)
+    {
+        string source = "using NetGen;\n" + attributes + "\npublic partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0105", diagnostic.Id);
+        Assert.Contains(option, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClassWeightCount_NamesBothSizes()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, ClassWeights = new[] { 1f, 2f }), Input(4), Dense(3)]
+            public partial class Weighted;
+            """;
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0106", diagnostic.Id);
+        Assert.Contains("2 class weights", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains("3 outputs", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[Dense(3, Activation.Tanh, Alpha = 0.2f)]", "Alpha")]
+    [InlineData("[Dense(3, Init = Initializer.HeNormal, InitValue = 2f)]", "InitValue")]
+    public void UnusedOption_IsWarning(string layer, string option)
+    {
+        string source = "using NetGen;\n[Network, Input(4)]\n" + layer + "\npublic partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0107", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
+        Assert.Contains(option, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[Dropout(1f), Dense(3)]", "The dropout probability of 'Dropout1' is 1")]
+    [InlineData("[Dropout(-0.1f), Dense(3)]", "The dropout probability of 'Dropout1' is -0.1")]
+    [InlineData("[Dense(3, Activation.LeakyRelu, Alpha = -0.5f)]", "Alpha of 'Dense1' is -0.5")]
+    [InlineData("[Dense(3, L2 = -1f)]", "L2 of 'Dense1' is -1")]
+    [InlineData("[Dense(3, InitGain = 0f)]", "InitGain of 'Dense1' is 0")]
+    public void OutOfRangeValue_NamesLayerAndValue(string layers, string message)
+    {
+        string source = "using NetGen;\n[Network, Input(4)]\n" + layers + "\npublic partial class Net;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0205", diagnostic.Id);
+        Assert.StartsWith(message, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OutOfRangeLossOption_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, LabelSmoothing = 1f), Input(4), Dense(3)]
+            public partial class Smooth;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0205", "Network(Loss = Loss.SoftmaxCrossEntropy, LabelSmoothing = 1f)");
+        Assert.StartsWith("LabelSmoothing of 'Smooth' is 1", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownFanMode_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dense(3, InitMode = (FanMode)5)]
+            public partial class Fans;
+            """;
+        AssertSingle(source, "NETGEN0206", "Dense(3, InitMode = (FanMode)5)");
+    }
+
+    [Fact]
+    public void OnlyDropout_IsNoLayers()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dropout(0.5f)]
+            public partial class OnlyDropout;
+            """;
+        AssertSingle(source, "NETGEN0004", "OnlyDropout");
+    }
+
+    [Fact]
+    public void LogitsLossAfterSigmoid_IsWarning()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.BinaryCrossEntropyWithLogits), Input(4), Dense(3, Activation.Sigmoid)]
+            public partial class DoubleSigmoid;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0104", "Dense(3, Activation.Sigmoid)");
+        Assert.Contains("BinaryCrossEntropyWithLogits", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ErrorDiagnostics_GenerateNoSource()
     {
