@@ -1,52 +1,74 @@
 using System;
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using System.Threading;
 using NetGen.Data;
-using NetGen.Kernels;
 
 namespace NetGen
 {
     /// <summary>
     /// Mini-batch training loop: shuffles the training set every epoch, runs forward, backward and
-    /// an optimizer step per batch, and evaluates on a validation set after each epoch.
+    /// an optimizer step per batch, and evaluates on a validation set after each epoch, on one or
+    /// more threads.
     /// </summary>
     /// <typeparam name="TNetwork">The network type, usually a generated class.</typeparam>
     /// <remarks>
     /// <para>
-    /// The constructor allocates the workspace and every batch buffer. The first <c>Fit</c> call
-    /// also allocates the sample order, and a later call reallocates it only for a larger training
-    /// set, and the optimizer allocates its state on its first step. After that a training epoch
-    /// allocates nothing, except what the progress callback does. Each <c>Fit</c> call allocates
-    /// its <see cref="TrainingHistory"/>.
+    /// Every batch is cut into chunks of <see cref="ChunkSize"/> samples, the last chunk holding
+    /// the rest. Each chunk has its own workspace, so its forward and backward passes yield the
+    /// mean gradient g_c of its n_c samples. The gradient of the batch mean is
+    /// Σ_c (n_c / B)·g_c, summed in chunk order for every parameter, and the optimizer takes one
+    /// step with it on the calling thread. Loss and accuracy are combined in chunk order too.
+    /// The chunks depend only on the batch size and <see cref="ChunkSize"/>, and every sum has a
+    /// fixed order, so for a given seed the trained parameters are bit-identical whatever
+    /// <see cref="Threads"/> is. Changing <see cref="ChunkSize"/> changes the rounding.
+    /// </para>
+    /// <para>
+    /// With <see cref="Threads"/> above 1 the constructor starts <see cref="Threads"/> − 1
+    /// background threads that, with the calling thread, process the chunks of a batch and then
+    /// sum the gradients over disjoint parameter ranges. A batch of one chunk runs on the
+    /// calling thread alone, so threads help only when <see cref="BatchSize"/> exceeds
+    /// <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
+    /// </para>
+    /// <para>
+    /// The constructor allocates the workspaces, the threads and every batch buffer. The first
+    /// <c>Fit</c> call also allocates the sample order, and a later call reallocates it only for a
+    /// larger training set. The first <c>Fit</c> call with early stopping that restores the best
+    /// parameters allocates their copy. The optimizer allocates its state on its first step.
+    /// After that a training epoch allocates nothing, on any thread, except what the progress
+    /// callback does. Each <c>Fit</c> call allocates its <see cref="TrainingHistory"/>.
     /// </para>
     /// <para>
     /// The trainer calls <see cref="ITrainableNetwork.Forward(ReadOnlySpan{float}, Span{float}, Workspace)"/>,
     /// <see cref="ITrainableNetwork.Backward"/> and <see cref="IOptimizer.Step"/> itself, not
-    /// <see cref="ITrainableNetwork.TrainStep"/>, because training accuracy needs the batch's outputs.
+    /// <see cref="ITrainableNetwork.TrainStep"/>, because training accuracy needs the batch's
+    /// outputs and the chunks need their own gradients. The network's forward and backward passes
+    /// must therefore be safe to run on several workspaces at once, which generated networks are.
     /// A trainer is not thread-safe: one thread at a time may call <c>Fit</c> or <c>Evaluate</c>.
     /// </para>
     /// </remarks>
-    public sealed class Trainer<TNetwork>
+    public sealed partial class Trainer<TNetwork> : IDisposable
         where TNetwork : ITrainableNetwork
     {
+        private const int MaxThreads = 64;
+
         // Not readonly: for a struct network a readonly field would make every call act on a copy.
         private TNetwork _network;
         private readonly IOptimizer _optimizer;
         private readonly Loss _loss;
         private readonly int _inputSize;
         private readonly int _outputSize;
-        private readonly Workspace _workspace;
 
         private readonly float[] _batchInputs;  // [BatchSize, InputSize], the gathered training batch
         private readonly float[] _batchTargets; // [BatchSize, OutputSize]
         private readonly int[] _batchLabels;    // [max(BatchSize, EvaluationBatchSize)]
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
         private int[] _order = [];              // sample order of the current epoch
+        private float[]? _bestParameters;       // copy kept by early stopping, allocated on first use
 
         private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(50);
+        private bool _disposed;
 
-        /// <summary>Creates a trainer and allocates its workspace and buffers.</summary>
+        /// <summary>Creates a trainer, allocates its workspaces and buffers, and starts its threads.</summary>
         /// <param name="network">The network to train; its parameters are updated in place.</param>
         /// <param name="optimizer">The update rule; it keeps its state between <c>Fit</c> calls.</param>
         /// <param name="batchSize">Samples per training step; at least 1.</param>
@@ -54,7 +76,24 @@ namespace NetGen
         /// <param name="maxEvaluationBatch">
         /// Samples per forward pass when evaluating; at least 1. Defaults to <paramref name="batchSize"/>.
         /// </param>
-        public Trainer(TNetwork network, IOptimizer optimizer, int batchSize, int seed = 0, int? maxEvaluationBatch = null)
+        /// <param name="threads">
+        /// Threads that process the chunks of a batch, the calling thread included; 1 to 64.
+        /// The result does not depend on it.
+        /// </param>
+        /// <param name="chunkSize">
+        /// Samples per chunk, the unit of work of one thread; at least 1. Every chunk of a training
+        /// batch reads the weights again and fills its own gradient buffer as large as the
+        /// parameters, so smaller chunks cost memory and memory traffic. A chunk size of at least
+        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on one thread.
+        /// </param>
+        public Trainer(
+            TNetwork network,
+            IOptimizer optimizer,
+            int batchSize,
+            int seed = 0,
+            int? maxEvaluationBatch = null,
+            int threads = 1,
+            int chunkSize = 32)
         {
             if (network is null)
             {
@@ -75,6 +114,18 @@ namespace NetGen
                     "The evaluation batch size must be at least 1; pass null to use the training batch size.");
             }
 
+            if (threads is < 1 or > MaxThreads)
+            {
+                throw new ArgumentOutOfRangeException(nameof(threads), threads,
+                    $"The number of threads must be between 1 and {MaxThreads}; Environment.ProcessorCount is usually the most that helps.");
+            }
+
+            if (chunkSize <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize,
+                    "The chunk size must be at least 1 sample.");
+            }
+
             Loss loss = network.Loss;
             if (loss is not (Loss.SquaredError or Loss.SoftmaxCrossEntropy))
             {
@@ -91,6 +142,8 @@ namespace NetGen
             BatchSize = batchSize;
             EvaluationBatchSize = evaluationBatchSize;
             Seed = seed;
+            Threads = threads;
+            ChunkSize = chunkSize;
 
             int maxBatchSize = Math.Max(batchSize, evaluationBatchSize);
             _batchInputs = new float[CheckedLength(batchSize, _inputSize, nameof(batchSize))];
@@ -98,20 +151,8 @@ namespace NetGen
             _outputs = new float[CheckedLength(maxBatchSize, _outputSize, nameof(maxEvaluationBatch))];
             _batchLabels = new int[maxBatchSize];
 
-            _workspace = network.CreateWorkspace(maxBatchSize);
-            if (_workspace.MaxBatchSize < maxBatchSize)
-            {
-                throw new ArgumentException(
-                    $"The network's workspace holds batches of {_workspace.MaxBatchSize} samples, but the trainer requested {maxBatchSize}; CreateWorkspace must honour its maxBatchSize.",
-                    nameof(network));
-            }
-
-            if (_workspace.Gradients.Length != network.ParameterCount)
-            {
-                throw new ArgumentException(
-                    $"The network's workspace holds {_workspace.Gradients.Length} gradients, but the network has {network.ParameterCount} parameters; they must be equal.",
-                    nameof(network));
-            }
+            (_workspaces, _gradients, _chunkLosses, _chunkCorrect) = AllocateChunkBuffers();
+            _pool = new WorkerPool(threads, "NetGen trainer worker", RunItem);
         }
 
         /// <summary>The network being trained.</summary>
@@ -128,6 +169,15 @@ namespace NetGen
 
         /// <summary>Seed of the per-epoch shuffle.</summary>
         public int Seed { get; }
+
+        /// <summary>Threads that process the chunks of a batch, the calling thread included.</summary>
+        public int Threads { get; }
+
+        /// <summary>
+        /// Samples per chunk: batches are cut into chunks of this size, the last one holding the
+        /// rest, and each chunk's gradient is computed on its own.
+        /// </summary>
+        public int ChunkSize { get; }
 
         /// <summary>
         /// Number of epochs this trainer has finished over all <c>Fit</c> calls. The sample order
@@ -157,8 +207,8 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Trains the network for <paramref name="epochs"/> epochs over <paramref name="train"/> and
-        /// returns one report per epoch.
+        /// Trains the network for up to <paramref name="epochs"/> epochs over <paramref name="train"/>
+        /// and returns one report per epoch run.
         /// </summary>
         /// <remarks>
         /// Every epoch visits each training sample once, in an order shuffled from
@@ -167,22 +217,45 @@ namespace NetGen
         /// the training batches the network is evaluated on <paramref name="validation"/>, if given.
         /// </remarks>
         /// <param name="train">Training samples; sizes must match the network.</param>
-        /// <param name="epochs">Number of passes over <paramref name="train"/>; at least 1.</param>
+        /// <param name="epochs">Maximum number of passes over <paramref name="train"/>; at least 1.</param>
         /// <param name="validation">Samples to evaluate after every epoch, or <see langword="null"/>.</param>
         /// <param name="progress">Receives reports during and after every epoch, or <see langword="null"/>.</param>
+        /// <param name="earlyStopping">
+        /// Stops training when the validation loss stops improving, or <see langword="null"/> to
+        /// run every epoch. Requires <paramref name="validation"/>.
+        /// </param>
+        /// <param name="learningRateSchedule">
+        /// Returns the learning rate of an epoch, or <see langword="null"/> to leave
+        /// <see cref="IOptimizer.LearningRate"/> alone. Before every epoch the trainer calls it with
+        /// <see cref="EpochsTrained"/>, the number of epochs finished by earlier epochs and earlier
+        /// <c>Fit</c> calls (0 for the first), and sets the result on the optimizer, where it stays
+        /// after <c>Fit</c> returns. Pass <c>schedule.LearningRate</c> to use a schedule object.
+        /// </param>
         /// <param name="cancellationToken">Checked before every batch.</param>
-        /// <exception cref="ArgumentException">A data set is empty or its sizes do not match the network.</exception>
+        /// <exception cref="ArgumentException">
+        /// A data set is empty or its sizes do not match the network; <paramref name="earlyStopping"/>
+        /// is given without <paramref name="validation"/>; or <paramref name="learningRateSchedule"/>
+        /// returned a negative, infinite or NaN learning rate.
+        /// </exception>
         /// <exception cref="OperationCanceledException">
         /// <paramref name="cancellationToken"/> was cancelled. The parameters keep the updates of
         /// the batches finished before, and <see cref="EpochsTrained"/> counts the finished epochs.
         /// </exception>
+        /// <exception cref="AggregateException">
+        /// With <see cref="Threads"/> above 1, the network or a data access threw while processing
+        /// a batch; the inner exceptions are the original ones. With one thread they pass unwrapped.
+        /// </exception>
+        /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
         public TrainingHistory Fit(
             Dataset train,
             int epochs,
             Dataset? validation = null,
             IProgress<TrainingProgress>? progress = null,
+            EarlyStopping? earlyStopping = null,
+            Func<int, float>? learningRateSchedule = null,
             CancellationToken cancellationToken = default)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             ArgumentNullException.ThrowIfNull(train);
             if (epochs <= 0)
             {
@@ -195,6 +268,13 @@ namespace NetGen
                 ValidateDataset(validation, nameof(validation), "validation set");
             }
 
+            if (earlyStopping is not null && validation is null)
+            {
+                throw new ArgumentException(
+                    "Early stopping monitors the validation loss, but no validation set was given; pass a validation set or leave earlyStopping null.",
+                    nameof(earlyStopping));
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
 
             if (_order.Length < train.Count)
@@ -203,11 +283,42 @@ namespace NetGen
             }
 
             var history = new TrainingHistory(epochs);
+            var monitor = new EarlyStoppingMonitor(earlyStopping);
+            if (monitor.RestoresBestParameters)
+            {
+                _bestParameters ??= new float[_network.ParameterCount];
+            }
+
             long fitStart = Stopwatch.GetTimestamp();
             for (int epoch = 1; epoch <= epochs; epoch++)
             {
+                if (learningRateSchedule is not null)
+                {
+                    ApplyLearningRate(learningRateSchedule);
+                }
+
                 EpochReport report = RunEpoch(train, validation, epoch, epochs, fitStart, progress, cancellationToken);
                 history.Add(report);
+
+                if (monitor.Observe(epoch, report.ValidationLoss, out bool stop) && monitor.RestoresBestParameters)
+                {
+                    _network.Parameters.CopyTo(_bestParameters);
+                }
+
+                if (stop)
+                {
+                    history.StoppedEarly = true;
+                    break;
+                }
+            }
+
+            if (earlyStopping is not null)
+            {
+                history.BestEpoch = monitor.BestEpoch;
+                if (monitor.RestoresBestParameters && monitor.BestEpoch is int best && best != history.Count)
+                {
+                    _bestParameters.AsSpan(0, _network.ParameterCount).CopyTo(_network.Parameters);
+                }
             }
 
             return history;
@@ -219,11 +330,23 @@ namespace NetGen
         /// changing the parameters and without allocating.
         /// </summary>
         /// <exception cref="ArgumentException"><paramref name="data"/> is empty or its sizes do not match the network.</exception>
+        /// <exception cref="AggregateException">
+        /// With <see cref="Threads"/> above 1, the network threw; the inner exceptions are the original ones.
+        /// </exception>
+        /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
         public EvaluationResult Evaluate(Dataset data)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             ArgumentNullException.ThrowIfNull(data);
             ValidateDataset(data, nameof(data), "evaluation set");
             return EvaluateCore(data, CancellationToken.None);
+        }
+
+        /// <summary>Stops and joins the worker threads. Calling it again does nothing.</summary>
+        public void Dispose()
+        {
+            _disposed = true;
+            _pool.Dispose();
         }
 
         /// <summary>
@@ -241,8 +364,7 @@ namespace NetGen
             CancellationToken cancellationToken)
         {
             int count = train.Count;
-            Span<int> order = _order.AsSpan(0, count);
-            SampleOrder.Shuffle(order, Seed, EpochsTrained);
+            SampleOrder.Shuffle(_order.AsSpan(0, count), Seed, EpochsTrained);
 
             int batches = (count + BatchSize - 1) / BatchSize;
             long progressIntervalTicks = ToTimestampTicks(_progressInterval);
@@ -257,20 +379,9 @@ namespace NetGen
                 cancellationToken.ThrowIfCancellationRequested();
 
                 int size = Math.Min(BatchSize, count - seen);
-                ReadOnlySpan<int> indices = order.Slice(seen, size);
-                Span<float> inputs = _batchInputs.AsSpan(0, size * _inputSize);
-                Span<float> targets = _batchTargets.AsSpan(0, size * _outputSize);
-                Span<float> outputs = _outputs.AsSpan(0, size * _outputSize);
-                Span<int> labels = train.HasLabels ? _batchLabels.AsSpan(0, size) : default;
-                Gather(train, indices, inputs, targets, labels);
-
-                _workspace.ZeroGradients();
-                _network.Forward(inputs, outputs, _workspace);
-                float batchLoss = _network.Backward(inputs, targets, _workspace);
-                _optimizer.Step(_network.Parameters, _workspace.Gradients);
-
-                lossSum += (double)batchLoss * size;
-                correct += CountCorrect(outputs, targets, labels, size);
+                (double batchLossSum, int batchCorrect) = TrainBatch(train, seen, size);
+                lossSum += batchLossSum;
+                correct += batchCorrect;
                 seen += size;
 
                 if (progress is not null)
@@ -315,8 +426,6 @@ namespace NetGen
         private EvaluationResult EvaluateCore(Dataset data, CancellationToken cancellationToken)
         {
             int count = data.Count;
-            ReadOnlySpan<float> allInputs = data.Inputs;
-            ReadOnlySpan<float> allTargets = data.Targets;
             double lossSum = 0;
             int correct = 0;
 
@@ -325,81 +434,30 @@ namespace NetGen
                 cancellationToken.ThrowIfCancellationRequested();
 
                 int size = Math.Min(EvaluationBatchSize, count - start);
-                ReadOnlySpan<float> inputs = allInputs.Slice(start * _inputSize, size * _inputSize);
-                ReadOnlySpan<float> targets = allTargets.Slice(start * _outputSize, size * _outputSize);
-                Span<float> outputs = _outputs.AsSpan(0, size * _outputSize);
-                Span<int> labels = default;
-                if (data.HasLabels)
-                {
-                    labels = _batchLabels.AsSpan(0, size);
-                    for (int i = 0; i < size; i++)
-                    {
-                        labels[i] = data.Label(start + i);
-                    }
-                }
-
-                _network.Forward(inputs, outputs, _workspace);
-                lossSum += BatchLoss(outputs, targets, size) * size;
-                correct += CountCorrect(outputs, targets, labels, size);
+                (double batchLossSum, int batchCorrect) = EvaluateBatch(data, start, size);
+                lossSum += batchLossSum;
+                correct += batchCorrect;
             }
 
             return new EvaluationResult(lossSum / count, Accuracy(correct, count), count);
         }
 
-        /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
-        private void Gather(Dataset data, ReadOnlySpan<int> indices, Span<float> inputs, Span<float> targets, Span<int> labels)
-        {
-            ReadOnlySpan<float> allInputs = data.Inputs;
-            ReadOnlySpan<float> allTargets = data.Targets;
-            for (int i = 0; i < indices.Length; i++)
-            {
-                int sample = indices[i];
-                allInputs.Slice(sample * _inputSize, _inputSize).CopyTo(inputs.Slice(i * _inputSize, _inputSize));
-                allTargets.Slice(sample * _outputSize, _outputSize).CopyTo(targets.Slice(i * _outputSize, _outputSize));
-            }
-
-            if (!labels.IsEmpty)
-            {
-                for (int i = 0; i < indices.Length; i++)
-                {
-                    labels[i] = data.Label(indices[i]);
-                }
-            }
-        }
-
-        /// <summary>Returns the mean loss of a batch under the network's loss, without a gradient.</summary>
-        private double BatchLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int size) => _loss switch
-        {
-            Loss.SquaredError => LossKernels.SquaredErrorLoss(outputs, targets, size, _outputSize),
-            _ => LossKernels.SoftmaxCrossEntropyLoss(outputs, targets, size, _outputSize),
-        };
-
         /// <summary>
-        /// Counts the samples whose largest output sits at the label's index, or at the largest
-        /// target's index when <paramref name="labels"/> is empty. Ties go to the first index, as
-        /// torch.argmax does. Returns 0 for networks with one output, where accuracy is undefined.
+        /// Calls the learning-rate schedule with <see cref="EpochsTrained"/> and sets the
+        /// result on the optimizer.
         /// </summary>
-        private int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int size)
+        private void ApplyLearningRate(Func<int, float> learningRateSchedule)
         {
-            if (_outputSize == 1)
+            int epochIndex = (int)Math.Min(EpochsTrained, int.MaxValue);
+            float learningRate = learningRateSchedule(epochIndex);
+            if (!float.IsFinite(learningRate) || learningRate < 0)
             {
-                return 0;
+                throw new ArgumentException(
+                    $"The learning-rate schedule returned {learningRate} for epoch index {epochIndex}; it must return a finite learning rate of at least 0.",
+                    nameof(learningRateSchedule));
             }
 
-            int correct = 0;
-            for (int i = 0; i < size; i++)
-            {
-                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
-                int expected = labels.IsEmpty
-                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
-                    : labels[i];
-                if (predicted == expected)
-                {
-                    correct++;
-                }
-            }
-
-            return correct;
+            _optimizer.LearningRate = learningRate;
         }
 
         private double Accuracy(int correct, int count) => _outputSize == 1 ? double.NaN : (double)correct / count;

@@ -17,6 +17,19 @@ namespace NetGen
         /// <summary>Report of the epoch at <paramref name="index"/>, from 0.</summary>
         public EpochReport this[int index] => _epochs[index];
 
+        /// <summary>
+        /// Whether early stopping ended the <c>Fit</c> call before it had run every requested epoch.
+        /// </summary>
+        public bool StoppedEarly { get; internal set; }
+
+        /// <summary>
+        /// Number, from 1, of the last epoch whose validation loss improved on the best so far by
+        /// more than <see cref="EarlyStopping.MinDelta"/>. The network ends with that epoch's
+        /// parameters when <see cref="EarlyStopping.RestoreBestWeights"/> is set.
+        /// <see langword="null"/> without early stopping or when no validation loss was a number.
+        /// </summary>
+        public int? BestEpoch { get; internal set; }
+
         /// <summary>Enumerates the reports in epoch order.</summary>
         public IEnumerator<EpochReport> GetEnumerator() => _epochs.GetEnumerator();
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace NetGen.Tests.Training;
 
@@ -16,6 +17,7 @@ namespace NetGen.Tests.Training;
 internal sealed class LinearTestNetwork : ITrainableNetwork
 {
     private readonly float[] _parameters;
+    private int _samplesSeen;
 
     public LinearTestNetwork(int inputSize, int outputSize, Loss loss)
     {
@@ -37,8 +39,10 @@ internal sealed class LinearTestNetwork : ITrainableNetwork
 
     public Span<float> Parameters => _parameters;
 
-    /// <summary>Sum of the batch sizes that <see cref="Backward"/> received.</summary>
-    public int SamplesSeen { get; private set; }
+    /// <summary>Sum of the batch sizes that <see cref="Backward"/> received; safe to update from several threads.</summary>
+    public int SamplesSeen => _samplesSeen;
+
+    // The lists below are not thread-safe: set them only for trainers with one thread.
 
     /// <summary>When set, receives the size of every batch that <see cref="Backward"/> received.</summary>
     public List<int>? BatchSizes { get; set; }
@@ -96,7 +100,7 @@ internal sealed class LinearTestNetwork : ITrainableNetwork
         }
 
         float loss = (float)(lossSum / batch);
-        SamplesSeen += batch;
+        Interlocked.Add(ref _samplesSeen, batch);
         BatchSizes?.Add(batch);
         BatchLosses?.Add(loss);
         AfterBackward?.Invoke();
@@ -190,4 +194,49 @@ internal sealed class TestSgd : IOptimizer
     public void Reset()
     {
     }
+}
+
+/// <summary>Plain stochastic gradient descent that records the learning rate of every step.</summary>
+internal sealed class RecordingSgd : IOptimizer
+{
+    public RecordingSgd(float learningRate) => LearningRate = learningRate;
+
+    public float LearningRate { get; set; }
+
+    public List<float> StepLearningRates { get; } = [];
+
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        StepLearningRates.Add(LearningRate);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] -= LearningRate * gradients[i];
+        }
+    }
+
+    public void Reset()
+    {
+    }
+}
+
+/// <summary>
+/// An optimizer that ignores the gradients and, at step k (from 0), sets the first parameter to
+/// k + 1 and the second to <c>script[k]</c>. On a <see cref="LinearTestNetwork"/> with one input
+/// and one output, fed inputs of 0, the output is the bias, so the script sets every epoch's
+/// validation loss and the first parameter shows which step's parameters the network contains.
+/// </summary>
+internal sealed class ScriptedOptimizer(params float[] script) : IOptimizer
+{
+    private int _steps;
+
+    public float LearningRate { get; set; }
+
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        parameters[0] = _steps + 1;
+        parameters[1] = script[_steps];
+        _steps++;
+    }
+
+    public void Reset() => _steps = 0;
 }

@@ -508,7 +508,7 @@ public class TrainerTests
     /// Returns a data set whose first input feature is the sample's index, so a network that
     /// records it shows the order the trainer fed. Targets are one-hot of index mod outputs.
     /// </summary>
-    private static Dataset IndexedDataset(int count, int outputs)
+    internal static Dataset IndexedDataset(int count, int outputs)
     {
         var inputs = new float[count * 2];
         var targets = new float[count * outputs];
@@ -528,7 +528,7 @@ public class TrainerTests
     /// the default spread of 1 the classes are linearly separable for up to four classes; a
     /// spread of 4 makes them overlap, so a random network gets some but not all samples right.
     /// </summary>
-    private static Dataset Blobs(int count, int classCount, int seed, bool withLabels, double spread = 1)
+    internal static Dataset Blobs(int count, int classCount, int seed, bool withLabels, double spread = 1)
     {
         var random = new Random(seed);
         var inputs = new float[count * 2];
@@ -556,7 +556,7 @@ public class TrainerTests
         return new Dataset(inputs, 2, targets, classCount);
     }
 
-    private static LinearTestNetwork RandomNetwork(int inputs, int outputs, Loss loss, int parameterSeed)
+    internal static LinearTestNetwork RandomNetwork(int inputs, int outputs, Loss loss, int parameterSeed)
     {
         var network = new LinearTestNetwork(inputs, outputs, loss);
         var random = new Random(parameterSeed);

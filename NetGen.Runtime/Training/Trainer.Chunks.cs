@@ -1,0 +1,298 @@
+using System;
+using System.Numerics.Tensors;
+using NetGen.Data;
+using NetGen.Kernels;
+
+namespace NetGen
+{
+    // Chunked, multithreaded work of the trainer: the phases that the worker pool runs, and the
+    // buffers they share. Every phase writes only to the slices of its own items, so threads
+    // never write to the same memory.
+    public sealed partial class Trainer<TNetwork>
+    {
+        // Parameters per item of the gradient sum. The blocks are fixed, so every parameter's
+        // sum runs the same code whatever the thread count. 4096 floats (16 KiB) keep a block's
+        // running sum in the L1 or L2 cache while the chunk gradients stream past.
+        private const int SumBlockLength = 4096;
+
+        // Training chunk c uses workspace c, whose gradients are that chunk's mean gradient.
+        // Evaluation uses workspace w on worker w.
+        private readonly Workspace[] _workspaces;
+        private readonly float[] _gradients;    // [ParameterCount], gradient of the batch mean; empty when a batch has one chunk
+        private readonly double[] _chunkLosses; // mean loss of each chunk of the current batch
+        private readonly int[] _chunkCorrect;   // correctly classified samples of each chunk
+        private readonly WorkerPool _pool;
+
+        // The current phase and its batch, set by the calling thread before it starts the pool.
+        private Phase _phase;
+        private Dataset? _phaseData;
+        private int _phaseStart; // training: position in the sample order; evaluation: sample index
+        private int _phaseSize;  // samples in the batch
+
+        private enum Phase
+        {
+            TrainChunks,
+            SumGradients,
+            EvaluateChunks,
+        }
+
+        /// <summary>
+        /// Runs forward and backward on every chunk of the training batch at
+        /// <paramref name="start"/> in the sample order, sums the chunk gradients and takes one
+        /// optimizer step. Returns the summed loss and the correct count of the batch.
+        /// </summary>
+        private (double LossSum, int Correct) TrainBatch(Dataset train, int start, int size)
+        {
+            int chunks = ChunkCount(size);
+            _phaseData = train;
+            _phaseStart = start;
+            _phaseSize = size;
+            _phase = Phase.TrainChunks;
+            _pool.Run(chunks);
+
+            ReadOnlySpan<float> gradients;
+            if (chunks == 1)
+            {
+                // The sum would multiply the only gradient by n_c / B = 1, which changes no bit.
+                gradients = _workspaces[0].Gradients;
+            }
+            else
+            {
+                _phase = Phase.SumGradients;
+                _pool.Run((_gradients.Length + SumBlockLength - 1) / SumBlockLength);
+                gradients = _gradients;
+            }
+
+            _optimizer.Step(_network.Parameters, gradients);
+            _phaseData = null;
+            return CombineChunks(chunks, size);
+        }
+
+        /// <summary>
+        /// Runs forward on every chunk of the evaluation batch at sample <paramref name="start"/>
+        /// and returns the summed loss and the correct count of the batch.
+        /// </summary>
+        private (double LossSum, int Correct) EvaluateBatch(Dataset data, int start, int size)
+        {
+            int chunks = ChunkCount(size);
+            _phaseData = data;
+            _phaseStart = start;
+            _phaseSize = size;
+            _phase = Phase.EvaluateChunks;
+            _pool.Run(chunks);
+            _phaseData = null;
+            return CombineChunks(chunks, size);
+        }
+
+        /// <summary>Adds up the chunks' losses, weighted by their sizes, and correct counts in chunk order.</summary>
+        private (double LossSum, int Correct) CombineChunks(int chunks, int size)
+        {
+            double lossSum = 0;
+            int correct = 0;
+            for (int c = 0; c < chunks; c++)
+            {
+                lossSum += _chunkLosses[c] * ChunkLength(c, size);
+                correct += _chunkCorrect[c];
+            }
+
+            return (lossSum, correct);
+        }
+
+        /// <summary>Runs item <paramref name="item"/> of the current phase; the worker pool calls it.</summary>
+        private void RunItem(int item, int worker)
+        {
+            switch (_phase)
+            {
+                case Phase.TrainChunks:
+                    TrainChunk(item);
+                    break;
+                case Phase.SumGradients:
+                    SumGradientBlock(item);
+                    break;
+                default:
+                    EvaluateChunk(item, _workspaces[worker]);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Gathers chunk <paramref name="chunk"/> of the training batch into its slices of the batch
+        /// buffers and leaves its mean gradient in workspace <paramref name="chunk"/>.
+        /// </summary>
+        private void TrainChunk(int chunk)
+        {
+            Dataset data = _phaseData!;
+            int offset = chunk * ChunkSize;
+            int length = ChunkLength(chunk, _phaseSize);
+            ReadOnlySpan<int> indices = _order.AsSpan(_phaseStart + offset, length);
+            Span<float> inputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
+            Span<float> targets = _batchTargets.AsSpan(offset * _outputSize, length * _outputSize);
+            Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
+            Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
+            Gather(data, indices, inputs, targets, labels);
+
+            Workspace workspace = _workspaces[chunk];
+            workspace.ZeroGradients();
+            _network.Forward(inputs, outputs, workspace);
+            _chunkLosses[chunk] = _network.Backward(inputs, targets, workspace);
+            _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
+        }
+
+        /// <summary>
+        /// Sets block <paramref name="block"/> of the batch gradient to Σ_c (n_c / B)·g_c, adding
+        /// the chunk gradients g_c in chunk order.
+        /// </summary>
+        private void SumGradientBlock(int block)
+        {
+            int start = block * SumBlockLength;
+            int length = Math.Min(SumBlockLength, _gradients.Length - start);
+            Span<float> sum = _gradients.AsSpan(start, length);
+            int chunks = ChunkCount(_phaseSize);
+
+            for (int c = 0; c < chunks; c++)
+            {
+                float weight = (float)ChunkLength(c, _phaseSize) / _phaseSize;
+                ReadOnlySpan<float> chunkGradient = _workspaces[c].Gradients.Slice(start, length);
+                if (c == 0)
+                {
+                    TensorPrimitives.Multiply(chunkGradient, weight, sum);
+                }
+                else
+                {
+                    TensorPrimitives.MultiplyAdd(chunkGradient, weight, sum, sum);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Runs forward on chunk <paramref name="chunk"/> of the evaluation batch, reading the
+        /// samples in place, and records the chunk's mean loss and correct count.
+        /// </summary>
+        private void EvaluateChunk(int chunk, Workspace workspace)
+        {
+            Dataset data = _phaseData!;
+            int offset = chunk * ChunkSize;
+            int length = ChunkLength(chunk, _phaseSize);
+            int first = _phaseStart + offset;
+            ReadOnlySpan<float> inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
+            ReadOnlySpan<float> targets = data.Targets.Slice(first * _outputSize, length * _outputSize);
+            Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
+            Span<int> labels = default;
+            if (data.HasLabels)
+            {
+                labels = _batchLabels.AsSpan(offset, length);
+                for (int i = 0; i < length; i++)
+                {
+                    labels[i] = data.Label(first + i);
+                }
+            }
+
+            _network.Forward(inputs, outputs, workspace);
+            _chunkLosses[chunk] = BatchLoss(outputs, targets, length);
+            _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
+        }
+
+        /// <summary>
+        /// Bytes that the worker threads had allocated when each last finished a phase, for tests
+        /// that check that training allocates nothing on those threads either.
+        /// </summary>
+        internal long WorkerThreadAllocatedBytes => _pool.PoolThreadAllocatedBytes;
+
+        private int ChunkCount(int size) => (size + ChunkSize - 1) / ChunkSize;
+
+        private int ChunkLength(int chunk, int size) => Math.Min(ChunkSize, size - chunk * ChunkSize);
+
+        /// <summary>
+        /// Allocates a workspace per chunk of a full training batch, at least one per thread that
+        /// an evaluation batch can keep busy, and the per-chunk results.
+        /// </summary>
+        private (Workspace[] Workspaces, float[] Gradients, double[] ChunkLosses, int[] ChunkCorrect) AllocateChunkBuffers()
+        {
+            int trainingChunks = ChunkCount(BatchSize);
+            int evaluationChunks = ChunkCount(EvaluationBatchSize);
+            int capacity = Math.Min(ChunkSize, Math.Max(BatchSize, EvaluationBatchSize));
+
+            // Worker w of the pool runs only when a phase has more than w items, so evaluation
+            // never needs more than min(Threads, evaluationChunks) workspaces.
+            var workspaces = new Workspace[Math.Max(trainingChunks, Math.Min(Threads, evaluationChunks))];
+            for (int i = 0; i < workspaces.Length; i++)
+            {
+                workspaces[i] = _network.CreateWorkspace(capacity);
+                if (workspaces[i].MaxBatchSize < capacity)
+                {
+                    throw new ArgumentException(
+                        $"The network's workspace holds batches of {workspaces[i].MaxBatchSize} samples, but the trainer requested {capacity}; CreateWorkspace must honour its maxBatchSize.",
+                        "network");
+                }
+
+                if (workspaces[i].Gradients.Length != _network.ParameterCount)
+                {
+                    throw new ArgumentException(
+                        $"The network's workspace holds {workspaces[i].Gradients.Length} gradients, but the network has {_network.ParameterCount} parameters; they must be equal.",
+                        "network");
+                }
+            }
+
+            float[] gradients = trainingChunks > 1 ? new float[_network.ParameterCount] : [];
+            int maxChunks = Math.Max(trainingChunks, evaluationChunks);
+            return (workspaces, gradients, new double[maxChunks], new int[maxChunks]);
+        }
+
+        /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
+        private void Gather(Dataset data, ReadOnlySpan<int> indices, Span<float> inputs, Span<float> targets, Span<int> labels)
+        {
+            ReadOnlySpan<float> allInputs = data.Inputs;
+            ReadOnlySpan<float> allTargets = data.Targets;
+            for (int i = 0; i < indices.Length; i++)
+            {
+                int sample = indices[i];
+                allInputs.Slice(sample * _inputSize, _inputSize).CopyTo(inputs.Slice(i * _inputSize, _inputSize));
+                allTargets.Slice(sample * _outputSize, _outputSize).CopyTo(targets.Slice(i * _outputSize, _outputSize));
+            }
+
+            if (!labels.IsEmpty)
+            {
+                for (int i = 0; i < indices.Length; i++)
+                {
+                    labels[i] = data.Label(indices[i]);
+                }
+            }
+        }
+
+        /// <summary>Returns the mean loss of a batch under the network's loss, without a gradient.</summary>
+        private double BatchLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int size) => _loss switch
+        {
+            Loss.SquaredError => LossKernels.SquaredErrorLoss(outputs, targets, size, _outputSize),
+            _ => LossKernels.SoftmaxCrossEntropyLoss(outputs, targets, size, _outputSize),
+        };
+
+        /// <summary>
+        /// Counts the samples whose largest output sits at the label's index, or at the largest
+        /// target's index when <paramref name="labels"/> is empty. Ties go to the first index, as
+        /// torch.argmax does. Returns 0 for networks with one output, where accuracy is undefined.
+        /// </summary>
+        private int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int size)
+        {
+            if (_outputSize == 1)
+            {
+                return 0;
+            }
+
+            int correct = 0;
+            for (int i = 0; i < size; i++)
+            {
+                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
+                int expected = labels.IsEmpty
+                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
+                    : labels[i];
+                if (predicted == expected)
+                {
+                    correct++;
+                }
+            }
+
+            return correct;
+        }
+
+    }
+}

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace NetGen
+{
+    /// <summary>
+    /// Persistent background threads that, together with the calling thread, run the numbered
+    /// items of one phase and return when all are done, without allocating.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Worker index 0 is the thread that calls <see cref="Run"/>; indices 1 … threads − 1 are the
+    /// pool's own threads, created once by the constructor. Threads take items in increasing order
+    /// from a shared counter, so which thread runs an item varies between runs: callers must make
+    /// an item's result independent of the worker that computes it.
+    /// </para>
+    /// <para>
+    /// Each pool thread waits on its own <see cref="ManualResetEventSlim"/> and reports completion
+    /// through one <see cref="CountdownEvent"/>. Both are reused for every phase, so a phase
+    /// allocates nothing once the events have created their internal locks during the first waits.
+    /// </para>
+    /// </remarks>
+    internal sealed class WorkerPool : IDisposable
+    {
+        private readonly Action<int, int> _runItem;
+        private readonly Thread[] _threads;
+        private readonly ManualResetEventSlim[] _startSignals;
+        private readonly CountdownEvent _finished = new(1);
+        private readonly Exception?[] _errors;
+        private readonly long[] _allocatedBytes;
+
+        private int _itemCount;
+        private int _nextItem;
+        private volatile bool _failed;
+        private volatile bool _disposed;
+
+        /// <summary>Starts <paramref name="threads"/> − 1 background threads that wait for work.</summary>
+        /// <param name="threads">Total number of workers, the calling thread included; at least 1.</param>
+        /// <param name="threadName">Name of the pool threads, followed by each thread's index.</param>
+        /// <param name="runItem">
+        /// Runs one item: receives the item index and the index of the worker running it. It is
+        /// called from several threads at once, on different items.
+        /// </param>
+        public WorkerPool(int threads, string threadName, Action<int, int> runItem)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+            ArgumentNullException.ThrowIfNull(runItem);
+
+            _runItem = runItem;
+            _errors = new Exception?[threads];
+            _allocatedBytes = new long[threads];
+            _threads = new Thread[threads - 1];
+            _startSignals = new ManualResetEventSlim[threads - 1];
+            for (int i = 0; i < _threads.Length; i++)
+            {
+                _startSignals[i] = new ManualResetEventSlim(false);
+                _threads[i] = new Thread(WorkerLoop)
+                {
+                    IsBackground = true,
+                    Name = $"{threadName} {i + 1}",
+                };
+            }
+
+            for (int i = 0; i < _threads.Length; i++)
+            {
+                _threads[i].Start(i + 1);
+            }
+        }
+
+        /// <summary>Total number of workers, the calling thread included.</summary>
+        public int Threads => _errors.Length;
+
+        /// <summary>
+        /// Sum over the pool threads of the bytes each had allocated when it last finished a phase,
+        /// for tests that check that phases allocate nothing.
+        /// </summary>
+        internal long PoolThreadAllocatedBytes
+        {
+            get
+            {
+                long total = 0;
+                for (int i = 1; i < _allocatedBytes.Length; i++)
+                {
+                    total += Volatile.Read(ref _allocatedBytes[i]);
+                }
+
+                return total;
+            }
+        }
+
+        /// <summary>
+        /// Runs items 0 … <paramref name="itemCount"/> − 1 on the calling thread and on up to
+        /// <paramref name="itemCount"/> − 1 pool threads, and returns when every item has finished.
+        /// </summary>
+        /// <exception cref="AggregateException">
+        /// The pool has threads of its own and an item threw; the inner exceptions are the
+        /// original ones, in worker order. A pool of one worker lets exceptions pass unchanged.
+        /// </exception>
+        public void Run(int itemCount)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_threads.Length == 0)
+            {
+                for (int item = 0; item < itemCount; item++)
+                {
+                    _runItem(item, 0);
+                }
+
+                return;
+            }
+
+            _itemCount = itemCount;
+            _nextItem = 0;
+            _failed = false;
+
+            // The calling thread takes items too, so itemCount − 1 pool threads already give every item a thread.
+            int helpers = Math.Min(_threads.Length, itemCount - 1);
+            if (helpers > 0)
+            {
+                _finished.Reset(helpers);
+                for (int i = 0; i < helpers; i++)
+                {
+                    _startSignals[i].Set();
+                }
+            }
+
+            try
+            {
+                RunItems(0);
+            }
+            catch (Exception error)
+            {
+                _errors[0] = error;
+                _failed = true;
+            }
+
+            if (helpers > 0)
+            {
+                _finished.Wait();
+            }
+
+            if (_failed)
+            {
+                ThrowFailure();
+            }
+        }
+
+        /// <summary>Stops and joins the pool threads. Calling it again does nothing.</summary>
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (ManualResetEventSlim signal in _startSignals)
+            {
+                signal.Set();
+            }
+
+            foreach (Thread thread in _threads)
+            {
+                thread.Join();
+            }
+
+            foreach (ManualResetEventSlim signal in _startSignals)
+            {
+                signal.Dispose();
+            }
+
+            _finished.Dispose();
+        }
+
+        private void WorkerLoop(object? state)
+        {
+            int worker = (int)state!;
+            ManualResetEventSlim start = _startSignals[worker - 1];
+            while (true)
+            {
+                start.Wait();
+                start.Reset();
+                if (_disposed)
+                {
+                    return;
+                }
+
+                try
+                {
+                    RunItems(worker);
+                }
+                catch (Exception error)
+                {
+                    // The calling thread rethrows it from Run once every worker has finished.
+                    _errors[worker] = error;
+                    _failed = true;
+                }
+                finally
+                {
+                    Volatile.Write(ref _allocatedBytes[worker], GC.GetAllocatedBytesForCurrentThread());
+                    _finished.Signal();
+                }
+            }
+        }
+
+        private void RunItems(int worker)
+        {
+            // After a failure the remaining items are skipped, because the phase's result is discarded.
+            while (!_failed)
+            {
+                int item = Interlocked.Increment(ref _nextItem) - 1;
+                if (item >= _itemCount)
+                {
+                    return;
+                }
+
+                _runItem(item, worker);
+            }
+        }
+
+        private void ThrowFailure()
+        {
+            var errors = new List<Exception>();
+            for (int i = 0; i < _errors.Length; i++)
+            {
+                if (_errors[i] is Exception error)
+                {
+                    errors.Add(error);
+                    _errors[i] = null;
+                }
+            }
+
+            throw new AggregateException(
+                $"Training on {Threads} threads failed while processing a batch. The inner exceptions are the original errors, and the parameters keep the updates of the batches finished before.",
+                errors);
+        }
+    }
+}
