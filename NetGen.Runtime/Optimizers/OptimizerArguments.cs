@@ -44,6 +44,33 @@ namespace NetGen
             }
         }
 
+        /// <summary>Throws unless <paramref name="value"/> is finite and greater than 0.</summary>
+        /// <param name="value">Hyperparameter to check.</param>
+        /// <param name="paramName">Name of the constructor or method argument.</param>
+        /// <param name="description">What the value is, as it reads in a sentence ("The maximum norm").</param>
+        public static void RequireFinitePositive(float value, string paramName, string description)
+        {
+            if (!float.IsFinite(value) || value <= 0)
+            {
+                throw new ArgumentOutOfRangeException(paramName, value,
+                    $"{description} must be a finite number greater than 0.");
+            }
+        }
+
+        /// <summary>Throws unless <paramref name="value"/> is at least <paramref name="minimum"/>.</summary>
+        /// <param name="value">Count to check.</param>
+        /// <param name="minimum">Smallest accepted value.</param>
+        /// <param name="paramName">Name of the constructor or method argument.</param>
+        /// <param name="description">What the value is, as it reads in a sentence ("The step size").</param>
+        public static void RequireAtLeast(int value, int minimum, string paramName, string description)
+        {
+            if (value < minimum)
+            {
+                throw new ArgumentOutOfRangeException(paramName, value,
+                    $"{description} must be at least {minimum}.");
+            }
+        }
+
         /// <summary>
         /// Throws unless the parameters and gradients have one length and, once state exists, the
         /// length that the state was allocated for.

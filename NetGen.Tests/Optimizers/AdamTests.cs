@@ -15,7 +15,7 @@ public class AdamTests
     private const int StepCount = 4;
 
     /// <summary>Where the reference adds ε, to show that only one placement matches.</summary>
-    private enum EpsilonPlacement
+    internal enum EpsilonPlacement
     {
         /// <summary>p −= lr·m̂/(√v̂ + ε), as torch.optim.Adam.</summary>
         AfterSquareRoot,
@@ -24,18 +24,36 @@ public class AdamTests
         InsideSquareRoot,
     }
 
+    /// <summary>Which second moment the reference divides by.</summary>
+    internal enum AmsgradVariant
+    {
+        /// <summary>Plain Adam: v̂ = v/(1 − β2^t).</summary>
+        None,
+
+        /// <summary>vmax = max(vmax, v) over the raw v, then vmax/(1 − β2^t), as torch.optim.Adam's implementation.</summary>
+        MaximumOfRawMoment,
+
+        /// <summary>v̂max = max(v̂max, v̂) over the corrected v̂, as torch 1.x documented it; this optimizer must not follow it.</summary>
+        MaximumOfCorrectedMoment,
+    }
+
     /// <summary>
     /// torch.optim.Adam's documented update, written out per element in double precision.
+    /// <paramref name="decoupledDecay"/> switches to torch.optim.AdamW: p = p·(1 − lr·λ) before the
+    /// Adam update instead of g = g + λ·p.
     /// </summary>
-    private static double[] ReferenceAdam(
+    internal static double[] ReferenceAdam(
         float[] initialParameters, IReadOnlyList<float[]> gradients,
         double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
-        EpsilonPlacement placement = EpsilonPlacement.AfterSquareRoot)
+        EpsilonPlacement placement = EpsilonPlacement.AfterSquareRoot,
+        AmsgradVariant amsgrad = AmsgradVariant.None,
+        bool decoupledDecay = false)
     {
         int length = initialParameters.Length;
         var p = new double[length];
         var m = new double[length];
         var v = new double[length];
+        var vMax = new double[length];
         for (int i = 0; i < length; i++)
         {
             p[i] = initialParameters[i];
@@ -46,11 +64,31 @@ public class AdamTests
             float[] gradient = gradients[t - 1];
             for (int i = 0; i < length; i++)
             {
-                double g = gradient[i] + weightDecay * p[i];
+                double g = gradient[i];
+                if (decoupledDecay)
+                {
+                    p[i] *= 1 - learningRate * weightDecay;
+                }
+                else
+                {
+                    g += weightDecay * p[i];
+                }
+
                 m[i] = beta1 * m[i] + (1 - beta1) * g;
                 v[i] = beta2 * v[i] + (1 - beta2) * g * g;
                 double mHat = m[i] / (1 - Math.Pow(beta1, t));
                 double vHat = v[i] / (1 - Math.Pow(beta2, t));
+                if (amsgrad == AmsgradVariant.MaximumOfRawMoment)
+                {
+                    vMax[i] = Math.Max(vMax[i], v[i]);
+                    vHat = vMax[i] / (1 - Math.Pow(beta2, t));
+                }
+                else if (amsgrad == AmsgradVariant.MaximumOfCorrectedMoment)
+                {
+                    vMax[i] = Math.Max(vMax[i], vHat);
+                    vHat = vMax[i];
+                }
+
                 double denominator = placement == EpsilonPlacement.AfterSquareRoot
                     ? Math.Sqrt(vHat) + epsilon
                     : Math.Sqrt(vHat + epsilon);
@@ -61,15 +99,16 @@ public class AdamTests
         return p;
     }
 
-    private static void AssertMatchesReference(int length, float learningRate, float beta1, float beta2, float epsilon, float weightDecay)
+    private static void AssertMatchesReference(int length, float learningRate, float beta1, float beta2, float epsilon, float weightDecay, bool amsgrad = false)
     {
         float[] initial = InitialParameters(length);
         float[][] gradients = VaryingGradients(length, StepCount);
-        var optimizer = new Adam(learningRate, beta1, beta2, epsilon, weightDecay);
+        var optimizer = new Adam(learningRate, beta1, beta2, epsilon, weightDecay, amsgrad);
 
         float[] actual = Run(optimizer, initial, gradients);
 
-        double[] expected = ReferenceAdam(initial, gradients, learningRate, beta1, beta2, epsilon, weightDecay);
+        double[] expected = ReferenceAdam(initial, gradients, learningRate, beta1, beta2, epsilon, weightDecay,
+            amsgrad: amsgrad ? AmsgradVariant.MaximumOfRawMoment : AmsgradVariant.None);
         AssertClose(expected, actual, Tolerance);
         Assert.Equal(StepCount, optimizer.StepCount);
     }
@@ -89,6 +128,48 @@ public class AdamTests
     public void Adam_WeightDecayMatchesTorchFormula(int length) =>
         AssertMatchesReference(length, learningRate: 0.01f, beta1: 0.9f, beta2: 0.999f, epsilon: 1e-8f, weightDecay: 0.1f);
 
+    [Theory]
+    [MemberData(nameof(Lengths), MemberType = typeof(OptimizerTestData))]
+    public void Adam_AmsgradMatchesTorchFormula(int length) =>
+        AssertMatchesReference(length, learningRate: 0.01f, beta1: 0.9f, beta2: 0.999f, epsilon: 1e-8f, weightDecay: 0, amsgrad: true);
+
+    [Theory]
+    [MemberData(nameof(Lengths), MemberType = typeof(OptimizerTestData))]
+    public void Adam_AmsgradWithWeightDecayMatchesTorchFormula(int length) =>
+        AssertMatchesReference(length, learningRate: 0.02f, beta1: 0.5f, beta2: 0.75f, epsilon: 1e-3f, weightDecay: 0.1f, amsgrad: true);
+
+    [Fact]
+    public void Adam_AmsgradKeepsMaximumOfRawSecondMoment()
+    {
+        // One large gradient and then small ones make v shrink, so AMSGrad's vmax differs from v.
+        // β2 = 0.9 makes the bias correction change fast enough that the maximum over the raw v
+        // (torch's implementation) and over the corrected v̂ (torch 1.x docs) differ as well.
+        const int length = 7;
+        const float learningRate = 0.01f;
+        float[] initial = InitialParameters(length);
+        var gradients = new float[6][];
+        for (int step = 0; step < gradients.Length; step++)
+        {
+            gradients[step] = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                double scale = step == 0 ? 10 : 0.1;
+                gradients[step][i] = (float)(scale * (i % 2 == 0 ? 1 : -1) * (1 + 0.1 * i));
+            }
+        }
+
+        float[] actual = Run(new Adam(learningRate, beta2: 0.9f, amsgrad: true), initial, gradients);
+
+        double[] raw = ReferenceAdam(initial, gradients, learningRate, 0.9f, 0.9f, 1e-8f, 0, amsgrad: AmsgradVariant.MaximumOfRawMoment);
+        double[] corrected = ReferenceAdam(initial, gradients, learningRate, 0.9f, 0.9f, 1e-8f, 0, amsgrad: AmsgradVariant.MaximumOfCorrectedMoment);
+        double[] plain = ReferenceAdam(initial, gradients, learningRate, 0.9f, 0.9f, 1e-8f, 0);
+        AssertClose(raw, actual, Tolerance);
+        Assert.True(MaxDifference(raw, corrected) > 1000 * Tolerance,
+            $"The inputs must separate the two AMSGrad maxima, but they differ by only {MaxDifference(raw, corrected):E3}.");
+        Assert.True(MaxDifference(raw, plain) > 1000 * Tolerance,
+            $"The inputs must separate AMSGrad from plain Adam, but they differ by only {MaxDifference(raw, plain):E3}.");
+    }
+
     [Fact]
     public void Adam_ConstructorDefaultsMatchTorch()
     {
@@ -99,6 +180,7 @@ public class AdamTests
         Assert.Equal(0.999f, optimizer.Beta2);
         Assert.Equal(1e-8f, optimizer.Epsilon);
         Assert.Equal(0f, optimizer.WeightDecay);
+        Assert.False(optimizer.Amsgrad);
         Assert.Equal(0, optimizer.StepCount);
     }
 
@@ -281,6 +363,7 @@ public class AdamTests
     {
         AssertStepsAllocateNothing(new Adam(0.01f), 1000);
         AssertStepsAllocateNothing(new Adam(0.01f, weightDecay: 0.1f), 1000);
+        AssertStepsAllocateNothing(new Adam(0.01f, weightDecay: 0.1f, amsgrad: true), 1000);
     }
 
     [Fact]
@@ -299,6 +382,24 @@ public class AdamTests
         double[] expected = ReferenceAdam(initial, gradients, 0.01f, 0.9f, 0.999f, 1e-8f, 0.1f);
         AssertClose(expected, actual, Tolerance);
         Assert.Equal(StepCount, optimizer.StepCount);
+    }
+
+    [Fact]
+    public void Adam_ResetClearsAmsgradMaximum()
+    {
+        // Large gradients before the Reset would leave a large vmax behind if it were not cleared.
+        const int length = 33;
+        float[] initial = InitialParameters(length);
+        float[][] gradients = VaryingGradients(length, StepCount);
+        float[][] largeGradients = Scaled(gradients, 100);
+        var optimizer = new Adam(0.01f, amsgrad: true);
+        Run(optimizer, initial, largeGradients);
+
+        optimizer.Reset();
+        float[] actual = Run(optimizer, initial, gradients);
+
+        double[] expected = ReferenceAdam(initial, gradients, 0.01f, 0.9f, 0.999f, 1e-8f, 0, amsgrad: AmsgradVariant.MaximumOfRawMoment);
+        AssertClose(expected, actual, Tolerance);
     }
 
     [Fact]

@@ -73,6 +73,34 @@ internal static class OptimizerTestData
         }
     }
 
+    /// <summary>Returns max |a[i] − b[i]|, to check that two references differ by more than the tolerance.</summary>
+    public static double MaxDifference(double[] a, double[] b)
+    {
+        double max = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        }
+
+        return max;
+    }
+
+    /// <summary>Returns <paramref name="gradients"/> with every element multiplied by <paramref name="scale"/>.</summary>
+    public static float[][] Scaled(float[][] gradients, float scale)
+    {
+        var scaled = new float[gradients.Length][];
+        for (int step = 0; step < gradients.Length; step++)
+        {
+            scaled[step] = new float[gradients[step].Length];
+            for (int i = 0; i < gradients[step].Length; i++)
+            {
+                scaled[step][i] = gradients[step][i] * scale;
+            }
+        }
+
+        return scaled;
+    }
+
     /// <summary>Asserts that steps after the first allocate no managed memory on this thread.</summary>
     public static void AssertStepsAllocateNothing(IOptimizer optimizer, int length)
     {

@@ -1,0 +1,114 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace NetGen
+{
+    /// <summary>
+    /// Moment estimates and the bias-corrected update shared by <see cref="Adam"/> and
+    /// <see cref="AdamW"/>, which differ only in how they apply weight decay before this update.
+    /// </summary>
+    /// <remarks>
+    /// Step t (counting from 1), with gradient g:
+    /// <code>
+    /// m = β1·m + (1 − β1)·g
+    /// v = β2·v + (1 − β2)·g²
+    /// u = amsgrad ? (vmax = max(vmax, v)) : v
+    /// p = p − lr·(m / (1 − β1^t)) / (√(u / (1 − β2^t)) + ε)
+    /// </code>
+    /// With AMSGrad the running maximum is taken over the raw v and bias-corrected with the current
+    /// t, as torch.optim.Adam's implementation does (torch 1.x documented the maximum over the
+    /// corrected v̂ instead).
+    /// </remarks>
+    internal sealed class AdamMoments
+    {
+        private readonly float _beta1;
+        private readonly float _beta2;
+        private readonly float _epsilon;
+        private readonly bool _amsgrad;
+
+        // 1 − β1 and 1 − β2, rounded once from double.
+        private readonly float _gradientWeight1;
+        private readonly float _gradientWeight2;
+
+        // First moment m, second moment v, its running maximum vmax (AMSGrad only) and a work buffer.
+        private float[] _firstMoment = Array.Empty<float>();
+        private float[] _secondMoment = Array.Empty<float>();
+        private float[] _maxSecondMoment = Array.Empty<float>();
+        private float[] _work = Array.Empty<float>();
+
+        public AdamMoments(float beta1, float beta2, float epsilon, bool amsgrad)
+        {
+            _beta1 = beta1;
+            _beta2 = beta2;
+            _epsilon = epsilon;
+            _amsgrad = amsgrad;
+            _gradientWeight1 = (float)(1.0 - beta1);
+            _gradientWeight2 = (float)(1.0 - beta2);
+        }
+
+        /// <summary>Sets the moments to zero for <paramref name="length"/> parameters, reusing buffers of that length.</summary>
+        public void Prepare(int length)
+        {
+            if (_firstMoment.Length == length)
+            {
+                Array.Clear(_firstMoment);
+                Array.Clear(_secondMoment);
+                Array.Clear(_maxSecondMoment);
+                return;
+            }
+
+            _firstMoment = new float[length];
+            _secondMoment = new float[length];
+            _work = new float[length];
+            if (_amsgrad)
+            {
+                _maxSecondMoment = new float[length];
+            }
+        }
+
+        /// <summary>
+        /// Updates the moments from <paramref name="gradients"/> and moves <paramref name="parameters"/>
+        /// by the bias-corrected step for step number <paramref name="step"/> (1 on the first step).
+        /// </summary>
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+        {
+            Span<float> m = _firstMoment;
+            Span<float> v = _secondMoment;
+            Span<float> work = _work;
+
+            // m = β1·m + (1 − β1)·g.
+            TensorPrimitives.Multiply(m, _beta1, m);
+            TensorPrimitives.MultiplyAdd(gradients, _gradientWeight1, m, m);
+
+            // v = β2·v + (1 − β2)·g·g.
+            TensorPrimitives.Multiply(v, _beta2, v);
+            TensorPrimitives.Multiply(gradients, _gradientWeight2, work);
+            TensorPrimitives.MultiplyAdd(work, gradients, v, v);
+
+            // AMSGrad: the denominator uses vmax = max(vmax, v), so it never shrinks.
+            ReadOnlySpan<float> denominatorMoment = v;
+            if (_amsgrad)
+            {
+                Span<float> maxV = _maxSecondMoment;
+                TensorPrimitives.Max(maxV, v, maxV);
+                denominatorMoment = maxV;
+            }
+
+            // The bias corrections 1 − β^t are computed in double, because in float 1 − 0.999^t keeps
+            // only about four significant digits for small t.
+            double correction1 = 1.0 - Math.Pow(_beta1, step);
+            double sqrtCorrection2 = Math.Sqrt(1.0 - Math.Pow(_beta2, step));
+
+            // lr·m̂/(√v̂ + ε) is computed as (lr·√c2/c1)·m/(√v + ε·√c2), where c1 and c2 are the two
+            // corrections. Multiplying numerator and denominator by √c2 changes nothing but saves a pass.
+            var scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
+            var stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
+            TensorPrimitives.Sqrt(denominatorMoment, work);
+            TensorPrimitives.Add(work, scaledEpsilon, work);
+            TensorPrimitives.Divide(m, work, work);
+
+            // p = p − stepSize·m/(√v + ε·√c2).
+            TensorPrimitives.MultiplyAdd(work, -stepSize, parameters, parameters);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace NetGen
+{
+    /// <summary>
+    /// Gradient clipping by global L2 norm and by value, computed as torch.nn.utils.clip_grad_norm_
+    /// and clip_grad_value_ do it.
+    /// </summary>
+    /// <remarks>
+    /// A generated network keeps all its gradients in one span, so the norm of that span is the
+    /// global norm over every layer. To clip gradients before each optimizer step, wrap the optimizer
+    /// in a <see cref="ClippedOptimizer"/>.
+    /// </remarks>
+    public static class GradientClipping
+    {
+        /// <summary>
+        /// Term added to the norm in the clipping coefficient, as in torch.nn.utils.clip_grad_norm_,
+        /// so a zero norm never divides by zero.
+        /// </summary>
+        public const float NormEpsilon = 1e-6f;
+
+        /// <summary>
+        /// Scales <paramref name="gradients"/> in place so that their L2 norm is at most about
+        /// <paramref name="maxNorm"/>, and returns the norm before scaling.
+        /// </summary>
+        /// <remarks>
+        /// With n = ‖g‖₂ and c = maxNorm / (n + 1e-6), the gradients are multiplied by c when c &lt; 1
+        /// and left as they are otherwise. Because of the 1e-6 the clipped norm is slightly below
+        /// maxNorm. Like torch's default (error_if_nonfinite = False), a non-finite norm raises no
+        /// error: a NaN norm gives c = NaN, which turns every gradient into NaN, and an infinite norm
+        /// gives c = 0, which sets finite gradients to 0 and infinite ones to NaN. Check the returned
+        /// norm with <see cref="float.IsFinite(float)"/> to skip such a step.
+        /// </remarks>
+        /// <param name="gradients">Gradients to clip in place.</param>
+        /// <param name="maxNorm">Largest allowed L2 norm, finite and greater than 0.</param>
+        /// <returns>The L2 norm of <paramref name="gradients"/> before clipping. 0 for an empty span.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is NaN, infinite or not positive.</exception>
+        public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
+        {
+            OptimizerArguments.RequireFinitePositive(maxNorm, nameof(maxNorm), "The maximum norm");
+
+            float norm = TensorPrimitives.Norm(gradients);
+            float coefficient = maxNorm / (norm + NormEpsilon);
+
+            // The negated comparison also scales when the coefficient is NaN, so a NaN norm propagates.
+            if (!(coefficient >= 1))
+            {
+                TensorPrimitives.Multiply(gradients, coefficient, gradients);
+            }
+
+            return norm;
+        }
+
+        /// <summary>Clamps every gradient in place to [−<paramref name="maxValue"/>, <paramref name="maxValue"/>].</summary>
+        /// <remarks>NaN gradients stay NaN, as with torch.clamp.</remarks>
+        /// <param name="gradients">Gradients to clip in place.</param>
+        /// <param name="maxValue">Largest allowed absolute value, finite and greater than 0.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxValue"/> is NaN, infinite or not positive.</exception>
+        public static void ClipByValue(Span<float> gradients, float maxValue)
+        {
+            OptimizerArguments.RequireFinitePositive(maxValue, nameof(maxValue), "The maximum value");
+
+            TensorPrimitives.Max(gradients, -maxValue, gradients);
+            TensorPrimitives.Min(gradients, maxValue, gradients);
+        }
+    }
+}
