@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
+using System.Globalization;
 using System.IO;
 using NetGen.Data;
 using Spectre.Console;
@@ -19,6 +21,12 @@ public sealed partial class FashionMlp;
 
 internal static class FashionMnistSample
 {
+    /// <summary>File name of the training-curve plot when --plot is not given, in the folder of the weights file.</summary>
+    private const string DefaultPlotFileName = "fashion-training.png";
+
+    /// <summary>Number of test images whose predictions are shown after training.</summary>
+    private const int ShownPredictions = 10;
+
     public static Command CreateCommand()
     {
         var epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => 15 };
@@ -27,58 +35,82 @@ internal static class FashionMnistSample
         var decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
         var validationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => 5000 };
+        var standardize = new Option<bool>("--standardize") { Description = "Shift and scale every pixel to mean 0 and variance 1 over the training images, and apply the same transform to validation and test images. '--standardize false' keeps the grey levels in [0, 1].", DefaultValueFactory = _ => true };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
         var weights = new Option<FileInfo>("--weights") { Description = "File to save the trained weights to.", DefaultValueFactory = _ => new FileInfo("fashion-mlp.ngw") };
+        var plot = new Option<FileInfo?>("--plot") { Description = $"PNG file for the loss and accuracy curves per epoch; by default {DefaultPlotFileName} in the folder of the weights file." };
         var minAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
 
-        var command = new Command("fashion", "Train an MLP on Fashion-MNIST, save its weights and show test predictions.")
+        var command = new Command("fashion", "Train an MLP on Fashion-MNIST, save its weights and training curves, and show test predictions.")
         {
-            epochs, batchSize, learningRate, decay, seed, validationSize, data, weights, minAccuracy,
+            epochs, batchSize, learningRate, decay, seed, validationSize, standardize, data, weights, plot, minAccuracy,
         };
-        command.SetAction(result => Run(
-            result.GetValue(epochs),
-            result.GetValue(batchSize),
-            result.GetValue(learningRate),
-            result.GetValue(decay),
-            result.GetValue(seed),
-            result.GetValue(validationSize),
-            result.GetValue(data),
-            result.GetValue(weights)!,
-            result.GetValue(minAccuracy)));
+        command.SetAction(result =>
+        {
+            FileInfo weightsFile = result.GetValue(weights)!;
+            var settings = new Settings(
+                result.GetValue(epochs),
+                result.GetValue(batchSize),
+                result.GetValue(learningRate),
+                result.GetValue(decay),
+                result.GetValue(seed),
+                result.GetValue(validationSize),
+                result.GetValue(standardize),
+                result.GetValue(data),
+                weightsFile,
+                result.GetValue(plot) ?? new FileInfo(Path.Combine(weightsFile.DirectoryName ?? ".", DefaultPlotFileName)),
+                result.GetValue(minAccuracy));
+            return Run(settings);
+        });
         return command;
     }
 
-    private static int Run(int epochs, int batchSize, float learningRate, float decay, int seed, int validationSize, DirectoryInfo? dataFolder, FileInfo weights, double? minAccuracy)
+    private static int Run(Settings settings)
     {
-        string folder = dataFolder?.FullName ?? FashionMnist.FindDataDirectory()
+        // Spectre.Console wraps redirected output at 80 columns, which would split every epoch
+        // line of a CI log in two.
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+        }
+
+        string folder = settings.DataFolder?.FullName ?? FashionMnist.FindDataDirectory()
             ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
         AnsiConsole.MarkupLine($"Loading Fashion-MNIST from [blue]{Markup.Escape(folder)}[/] (SHA-256 checked)");
-        (Dataset all, Dataset test) = FashionMnist.Load(folder);
-        Dataset train = all.Slice(0, all.Count - validationSize);
-        Dataset? validation = validationSize > 0 ? all.Slice(all.Count - validationSize, validationSize) : null;
+        (Dataset all, Dataset rawTest) = FashionMnist.Load(folder);
+        Dataset train = all.Slice(0, all.Count - settings.ValidationSize);
+        Dataset? validation = settings.ValidationSize > 0 ? all.Slice(all.Count - settings.ValidationSize, settings.ValidationSize) : null;
+        Dataset test = rawTest;
 
-        var network = new FashionMlp(seed);
-        var optimizer = new Adam(learningRate);
-        var trainer = new Trainer<FashionMlp>(network, optimizer, batchSize, seed);
-        AnsiConsole.MarkupLine($"Training {FashionMlp.ArchitectureText}: {FashionMlp.ParameterCount:N0} parameters, {train.Count:N0} training images, batch {batchSize}");
-
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        // The statistics come from the training images alone, so that validation and test
+        // images stay unseen. Every set, and every image given to the trained network, goes
+        // through the same transform.
+        Standardizer? standardizer = null;
+        if (settings.Standardize)
         {
-            EpochReport report = ConsoleProgress.RunEpoch(progress => trainer.Fit(train, 1, validation, progress)[0]);
-            AnsiConsole.MarkupLine(
-                $"epoch {epoch,3}/{epochs}  train loss {report.TrainingLoss:F4}  acc {report.TrainingAccuracy:P2}  " +
-                $"validation loss {report.ValidationLoss:F4}  acc {report.ValidationAccuracy:P2}  {report.SamplesPerSecond:N0} samples/s");
-            optimizer.LearningRate *= decay;
+            standardizer = Standardizer.Fit(train);
+            train = standardizer.Apply(train);
+            validation = validation is null ? null : standardizer.Apply(validation);
+            test = standardizer.Apply(rawTest);
+            AnsiConsole.MarkupLine("Standardised every pixel with the mean and standard deviation of the training images");
         }
+
+        var network = new FashionMlp(settings.Seed);
+        var optimizer = new Adam(settings.LearningRate);
+        var trainer = new Trainer<FashionMlp>(network, optimizer, settings.BatchSize, settings.Seed);
+        AnsiConsole.MarkupLine($"Training {FashionMlp.ArchitectureText}: {FashionMlp.ParameterCount:N0} parameters, {train.Count:N0} training images, batch {settings.BatchSize}");
+
+        List<EpochReport> history = TrainEpochs(trainer, optimizer, train, validation, settings);
 
         EvaluationResult result = trainer.Evaluate(test);
         AnsiConsole.MarkupLine($"[bold]Test accuracy {result.Accuracy:P2}[/] (loss {result.Loss:F4}) on {result.Count:N0} images");
 
-        WeightFile.Save(network, weights.FullName);
-        AnsiConsole.MarkupLine($"Saved weights to [blue]{Markup.Escape(weights.FullName)}[/]");
-        ShowPredictions(weights.FullName, test);
+        WeightFile.Save(network, settings.Weights.FullName);
+        AnsiConsole.MarkupLine($"Saved weights to [blue]{Markup.Escape(settings.Weights.FullName)}[/]");
+        SavePlot(settings, history, result);
+        ShowPredictions(settings.Weights.FullName, rawTest, standardizer);
 
-        if (minAccuracy is double required && result.Accuracy < required)
+        if (settings.MinAccuracy is double required && result.Accuracy < required)
         {
             AnsiConsole.MarkupLine($"[red]Test accuracy {result.Accuracy:P2} is below the required {required:P2}.[/]");
             return 1;
@@ -87,19 +119,70 @@ internal static class FashionMnistSample
         return 0;
     }
 
-    /// <summary>Reloads the saved weights into a fresh network and shows its predictions for a few test images.</summary>
-    private static void ShowPredictions(string weightsPath, Dataset test)
+    /// <summary>
+    /// Trains one epoch at a time, printing a line per epoch and multiplying the step size by the
+    /// decay after each. A live progress bar runs only on an interactive terminal, so redirected
+    /// output such as a CI log contains the epoch lines alone.
+    /// </summary>
+    private static List<EpochReport> TrainEpochs(Trainer<FashionMlp> trainer, Adam optimizer, Dataset train, Dataset? validation, Settings settings)
+    {
+        bool showProgressBar = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+        var history = new List<EpochReport>(settings.Epochs);
+        for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+        {
+            EpochReport report = showProgressBar
+                ? ConsoleProgress.RunEpoch(progress => trainer.Fit(train, 1, validation, progress)[0])
+                : trainer.Fit(train, 1, validation)[0];
+            history.Add(report);
+            AnsiConsole.MarkupLine(
+                $"epoch {epoch,3}/{settings.Epochs}  train loss {report.TrainingLoss:F4}  acc {report.TrainingAccuracy:P2}  " +
+                $"validation loss {report.ValidationLoss:F4}  acc {report.ValidationAccuracy:P2}  {report.SamplesPerSecond:N0} samples/s");
+            optimizer.LearningRate *= settings.Decay;
+        }
+
+        return history;
+    }
+
+    private static void SavePlot(Settings settings, List<EpochReport> history, EvaluationResult result)
+    {
+        if (history.Count == 0)
+        {
+            AnsiConsole.MarkupLine("No epochs were trained, so no training curves were plotted.");
+            return;
+        }
+
+        string title = $"{nameof(FashionMlp)}: {FashionMlp.ArchitectureText}";
+        string subtitle = string.Create(CultureInfo.InvariantCulture,
+            $"Adam, step size {settings.LearningRate:G3} multiplied by {settings.Decay:G3} after each epoch, batch {settings.BatchSize}, " +
+            $"{(settings.Standardize ? "standardised" : "raw [0, 1]")} inputs, seed {settings.Seed}. Fashion-MNIST test accuracy {result.Accuracy:P2}");
+        if (settings.Plot.Directory is DirectoryInfo plotFolder)
+        {
+            plotFolder.Create();
+        }
+
+        TrainingPlot.Save(settings.Plot.FullName, title, subtitle, history);
+        AnsiConsole.MarkupLine($"Saved training curves to [blue]{Markup.Escape(settings.Plot.FullName)}[/]");
+    }
+
+    /// <summary>
+    /// Reloads the saved weights into a fresh network and shows its predictions for a few test
+    /// images, standardising each raw image as a program that deploys the network would.
+    /// </summary>
+    private static void ShowPredictions(string weightsPath, Dataset rawTest, Standardizer? standardizer)
     {
         var reloaded = new FashionMlp(seed: 0);
         WeightFile.Load(reloaded, weightsPath);
 
+        var image = new float[FashionMlp.InputSize];
         var table = new Table().AddColumns("Test image", "Predicted", "Label", "");
-        for (int index = 0; index < 10; index++)
+        for (int index = 0; index < ShownPredictions; index++)
         {
-            int predicted = reloaded.Predict(test.Input(index));
-            int label = test.Label(index);
+            rawTest.Input(index).CopyTo(image);
+            standardizer?.ApplyInPlace(image);
+            int predicted = reloaded.Predict(image);
+            int label = rawTest.Label(index);
             table.AddRow(
-                index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                index.ToString(CultureInfo.InvariantCulture),
                 FashionMnist.ClassNames[predicted],
                 FashionMnist.ClassNames[label],
                 predicted == label ? "[green]correct[/]" : "[red]wrong[/]");
@@ -107,4 +190,18 @@ internal static class FashionMnistSample
 
         AnsiConsole.Write(table);
     }
+
+    /// <summary>The command-line options of the fashion command, after defaults are applied.</summary>
+    private sealed record Settings(
+        int Epochs,
+        int BatchSize,
+        float LearningRate,
+        float Decay,
+        int Seed,
+        int ValidationSize,
+        bool Standardize,
+        DirectoryInfo? DataFolder,
+        FileInfo Weights,
+        FileInfo Plot,
+        double? MinAccuracy);
 }
