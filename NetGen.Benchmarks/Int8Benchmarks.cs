@@ -9,7 +9,8 @@ using NetGen.Quantization;
 namespace NetGen.Benchmarks
 {
     // Int8 dense kernels against the fp32 kernel on the same shapes. Run with:
-    //   dotnet run -c Release --project NetGen.Benchmarks -- --filter '*Int8*' --job short
+    //   dotnet run -c Release --project NetGen.Benchmarks -- --filter '*Int8*' --job short --inProcess
+    // (--inProcess skips BenchmarkDotNet's separate build, which times out on a loaded 2-core machine.)
     // The GFLOP/s column counts 2·batch·inputs·outputs operations per call for int8 as for fp32
     // (one multiply and one add per weight and sample), so the columns compare directly.
 
@@ -101,7 +102,7 @@ namespace NetGen.Benchmarks
 
     /// <summary>
     /// The int8 multiply-add roof of this core: independent chains of the AVX2 instructions the
-    /// kernels use, on registers only, so nothing but the multiply pipe limits them. The shape
+    /// kernels use, on operands loaded from L1, so that only the multiply pipe limits them. The shape
     /// parameter only feeds the GFLOP/s column: inputs × outputs is the number of multiply-adds per call.
     /// </summary>
     [Config(typeof(KernelBenchmarkConfig))]
@@ -109,14 +110,21 @@ namespace NetGen.Benchmarks
     {
         private const int Iterations = 100_000;
 
-        /// <summary>16 multiply-adds per vpmaddwd on 256 bits, 8 chains, <see cref="Iterations"/> rounds.</summary>
+        private readonly short[] _shorts = CreateShorts();
+        private readonly byte[] _bytes = CreateBytes();
+
+        /// <summary>The shape that the GFLOP/s column reads: 128 multiply-adds per round, <see cref="Iterations"/> rounds.</summary>
         [ParamsSource(nameof(Shapes))]
         public DenseShape Shape { get; set; } = new(1, 1, 1);
 
         /// <summary>inputs × outputs = 128 × <see cref="Iterations"/> multiply-adds.</summary>
         public IEnumerable<DenseShape> Shapes => [new(1, 128, Iterations)];
 
-        /// <summary>Eight independent vpmaddwd + vpaddd chains: 128 multiply-adds per round.</summary>
+        /// <summary>
+        /// Eight vpmaddwd + vpaddd per round, each on a different vector loaded from a 2 KB array
+        /// whose address changes every round, so the JIT can neither hoist nor merge them:
+        /// 128 multiply-adds per round.
+        /// </summary>
         [Benchmark]
         public int Maddwd()
         {
@@ -125,24 +133,26 @@ namespace NetGen.Benchmarks
                 return 0;
             }
 
-            Vector256<short> a = Vector256.Create((short)3), b = Vector256.Create((short)5);
+            ref short data = ref _shorts[0];
+            Vector256<short> w = Vector256.Create((short)5);
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
             for (int k = 0; k < Iterations; k++)
             {
-                s0 += Avx2.MultiplyAddAdjacent(a, b);
-                s1 += Avx2.MultiplyAddAdjacent(b, a);
-                s2 += Avx2.MultiplyAddAdjacent(a, a);
-                s3 += Avx2.MultiplyAddAdjacent(b, b);
-                s4 += Avx2.MultiplyAddAdjacent(a, b);
-                s5 += Avx2.MultiplyAddAdjacent(b, a);
-                s6 += Avx2.MultiplyAddAdjacent(a, a);
-                s7 += Avx2.MultiplyAddAdjacent(b, b);
+                nuint row = (nuint)(k & 7) * 128;
+                s0 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row), w);
+                s1 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 16), w);
+                s2 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 32), w);
+                s3 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 48), w);
+                s4 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 64), w);
+                s5 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 80), w);
+                s6 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 96), w);
+                s7 += Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 112), w);
             }
 
             return Vector256.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
         }
 
-        /// <summary>Four independent vpmaddubsw + vpmaddwd + vpaddd chains: 128 multiply-adds per round.</summary>
+        /// <summary>Four vpmaddubsw + vpmaddwd + vpaddd per round on loaded vectors, as in <see cref="Maddwd"/>: 128 multiply-adds per round.</summary>
         [Benchmark]
         public int MaddubswMaddwd()
         {
@@ -151,16 +161,17 @@ namespace NetGen.Benchmarks
                 return 0;
             }
 
-            Vector256<byte> a = Vector256.Create((byte)3);
-            Vector256<sbyte> b = Vector256.Create((sbyte)5);
+            ref byte data = ref _bytes[0];
+            Vector256<sbyte> w = Vector256.Create((sbyte)5);
             Vector256<short> ones = Vector256.Create((short)1);
             Vector256<int> s0 = default, s1 = default, s2 = default, s3 = default;
             for (int k = 0; k < Iterations; k++)
             {
-                s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, b), ones);
-                s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, b), ones);
-                s2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, b), ones);
-                s3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(a, b), ones);
+                nuint row = (nuint)(k & 7) * 128;
+                s0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row), w), ones);
+                s1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 32), w), ones);
+                s2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 64), w), ones);
+                s3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref data, row + 96), w), ones);
             }
 
             return Vector256.Sum(s0 + s1 + s2 + s3);
@@ -193,6 +204,28 @@ namespace NetGen.Benchmarks
             }
 
             return Vector256.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
+        }
+
+        private static short[] CreateShorts()
+        {
+            var values = new short[8 * 128];
+            for (int k = 0; k < values.Length; k++)
+            {
+                values[k] = (short)(k % 251 - 125);
+            }
+
+            return values;
+        }
+
+        private static byte[] CreateBytes()
+        {
+            var values = new byte[8 * 128];
+            for (int k = 0; k < values.Length; k++)
+            {
+                values[k] = (byte)(k % 127);
+            }
+
+            return values;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using NetGen.Quantization;
 
 namespace NetGen.Kernels
@@ -118,10 +119,12 @@ namespace NetGen.Kernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int RequantizeOne(int accumulator, double multiplier, int zeroPoint, int lower, int upper)
         {
-            double rounded = Math.Round(accumulator * multiplier, MidpointRounding.ToEven) + zeroPoint;
-            return (int)Math.Clamp(rounded, lower, upper);
+            // Math.Round without a mode rounds half to even and compiles to one roundsd on x86.
+            double rounded = Math.Round(accumulator * multiplier) + zeroPoint;
+            return (int)Math.Min(Math.Max(rounded, lower), upper);
         }
 
         private static void CheckRequantizeArguments(int accumulatorsLength, float inputScale, ReadOnlySpan<float> weightScales, int yLength, int batch)
