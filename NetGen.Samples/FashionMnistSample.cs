@@ -34,6 +34,7 @@ internal static class FashionMnistSample
         var learningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first epoch.", DefaultValueFactory = _ => 1e-3f };
         var decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
+        var threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var validationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => 5000 };
         var standardize = new Option<bool>("--standardize") { Description = "Shift and scale every pixel to mean 0 and variance 1 over the training images, and apply the same transform to validation and test images. '--standardize false' keeps the grey levels in [0, 1].", DefaultValueFactory = _ => true };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
@@ -43,7 +44,7 @@ internal static class FashionMnistSample
 
         var command = new Command("fashion", "Train an MLP on Fashion-MNIST, save its weights and training curves, and show test predictions.")
         {
-            epochs, batchSize, learningRate, decay, seed, validationSize, standardize, data, weights, plot, minAccuracy,
+            epochs, batchSize, learningRate, decay, seed, threads, validationSize, standardize, data, weights, plot, minAccuracy,
         };
         command.SetAction(result =>
         {
@@ -54,6 +55,7 @@ internal static class FashionMnistSample
                 result.GetValue(learningRate),
                 result.GetValue(decay),
                 result.GetValue(seed),
+                Math.Clamp(result.GetValue(threads), 1, 64),
                 result.GetValue(validationSize),
                 result.GetValue(standardize),
                 result.GetValue(data),
@@ -97,10 +99,10 @@ internal static class FashionMnistSample
 
         var network = new FashionMlp(settings.Seed);
         var optimizer = new Adam(settings.LearningRate);
-        var trainer = new Trainer<FashionMlp>(network, optimizer, settings.BatchSize, settings.Seed);
-        AnsiConsole.MarkupLine($"Training {FashionMlp.ArchitectureText}: {FashionMlp.ParameterCount:N0} parameters, {train.Count:N0} training images, batch {settings.BatchSize}");
+        using var trainer = new Trainer<FashionMlp>(network, optimizer, settings.BatchSize, settings.Seed, threads: settings.Threads);
+        AnsiConsole.MarkupLine($"Training {FashionMlp.ArchitectureText}: {FashionMlp.ParameterCount:N0} parameters, {train.Count:N0} training images, batch {settings.BatchSize}, {settings.Threads} threads");
 
-        List<EpochReport> history = TrainEpochs(trainer, optimizer, train, validation, settings);
+        List<EpochReport> history = TrainEpochs(trainer, train, validation, settings);
 
         EvaluationResult result = trainer.Evaluate(test);
         AnsiConsole.MarkupLine($"[bold]Test accuracy {result.Accuracy:P2}[/] (loss {result.Loss:F4}) on {result.Count:N0} images");
@@ -120,24 +122,24 @@ internal static class FashionMnistSample
     }
 
     /// <summary>
-    /// Trains one epoch at a time, printing a line per epoch and multiplying the step size by the
-    /// decay after each. A live progress bar runs only on an interactive terminal, so redirected
-    /// output such as a CI log contains the epoch lines alone.
+    /// Trains one epoch at a time, printing a line per epoch, with the step size multiplied by the
+    /// decay after each epoch. A live progress bar runs only on an interactive terminal, so
+    /// redirected output such as a CI log contains the epoch lines alone.
     /// </summary>
-    private static List<EpochReport> TrainEpochs(Trainer<FashionMlp> trainer, Adam optimizer, Dataset train, Dataset? validation, Settings settings)
+    private static List<EpochReport> TrainEpochs(Trainer<FashionMlp> trainer, Dataset train, Dataset? validation, Settings settings)
     {
+        var schedule = new ExponentialDecay(settings.LearningRate, settings.Decay);
         bool showProgressBar = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
         var history = new List<EpochReport>(settings.Epochs);
         for (int epoch = 1; epoch <= settings.Epochs; epoch++)
         {
             EpochReport report = showProgressBar
-                ? ConsoleProgress.RunEpoch(progress => trainer.Fit(train, 1, validation, progress)[0])
-                : trainer.Fit(train, 1, validation)[0];
+                ? ConsoleProgress.RunEpoch(progress => trainer.Fit(train, 1, validation, progress, learningRateSchedule: schedule.LearningRate)[0])
+                : trainer.Fit(train, 1, validation, learningRateSchedule: schedule.LearningRate)[0];
             history.Add(report);
             AnsiConsole.MarkupLine(
                 $"epoch {epoch,3}/{settings.Epochs}  train loss {report.TrainingLoss:F4}  acc {report.TrainingAccuracy:P2}  " +
                 $"validation loss {report.ValidationLoss:F4}  acc {report.ValidationAccuracy:P2}  {report.SamplesPerSecond:N0} samples/s");
-            optimizer.LearningRate *= settings.Decay;
         }
 
         return history;
@@ -198,6 +200,7 @@ internal static class FashionMnistSample
         float LearningRate,
         float Decay,
         int Seed,
+        int Threads,
         int ValidationSize,
         bool Standardize,
         DirectoryInfo? DataFolder,

@@ -48,7 +48,7 @@ internal static class QuadraticSample
 
         var data = new Dataset(inputs, 1, targets, 1);
         var network = new QuadraticFit(seed);
-        var trainer = new Trainer<QuadraticFit>(network, new Sgd(learningRate), batchSize: 1, seed);
+        using var trainer = new Trainer<QuadraticFit>(network, new Sgd(learningRate), batchSize: 1, seed);
         AnsiConsole.MarkupLine($"Fitting y = 2x² − 1 on {sampleCount} points with {QuadraticFit.ArchitectureText}");
 
         double error = double.NaN;

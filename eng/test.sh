@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check: the build with warnings as errors, the unit tests, the NuGet package in a
-# fresh project, both samples with their accuracy and error goals, and each benchmark once in
-# BenchmarkDotNet's dry mode. Exits non-zero when anything fails.
+# fresh project, the NativeAOT sample, both samples with their accuracy and error goals, and
+# each benchmark once in BenchmarkDotNet's dry mode. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,14 +20,18 @@ set -e
 echo "== NuGet package in a fresh project"
 bash eng/package-smoke.sh
 
+echo "== NativeAOT sample"
+bash eng/aot-smoke.sh
+
 echo "== Classic exercise: y = 2x² − 1"
 dotnet run -c Release --project NetGen.Samples --no-build -- quadratic --max-error 1e-3
 
 echo "== Main job: Fashion-MNIST MLP"
-dotnet run -c Release --project NetGen.Samples --no-build -- fashion --epochs 10 --min-accuracy 0.88 --weights "$work/fashion-mlp.ngw"
+dotnet run -c Release --project NetGen.Samples --no-build -- fashion --epochs 10 --min-accuracy 0.88 --weights "$work/fashion-mlp.ngw" --plot "$work/fashion-training.png"
 
 echo "== Benchmarks, dry run"
-dotnet run -c Release --project NetGen.Benchmarks --no-build -- --filter '*' --job Dry --artifacts "$work/benchmarks" > "$work/benchmarks.log" 2>&1 \
+# In process, so the dry run needs no per-benchmark build; it checks that every benchmark runs.
+dotnet run -c Release --project NetGen.Benchmarks --no-build -- --filter '*' --job Dry --inProcess --artifacts "$work/benchmarks" > "$work/benchmarks.log" 2>&1 \
     || { tail -n 60 "$work/benchmarks.log"; echo "A benchmark failed its dry run" >&2; exit 1; }
 grep -E "^\| |Run time|benchmarks" "$work/benchmarks.log" | tail -n 20 || true
 
