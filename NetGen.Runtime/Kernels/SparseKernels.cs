@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using NetGen.Sparse;
@@ -186,6 +187,9 @@ namespace NetGen.Kernels
                 throw new ArgumentException("The destination of a transpose must not overlap its source. Pass a separate buffer.", nameof(destination));
             }
 
+            ref float sourceStart = ref MemoryMarshal.GetReference(source);
+            ref float destinationStart = ref MemoryMarshal.GetReference(destination);
+
             // Tiles of 16 × 16 keep both the rows read and the rows written in the L1 cache.
             const int Tile = 16;
             for (int r0 = 0; r0 < rows; r0 += Tile)
@@ -194,11 +198,12 @@ namespace NetGen.Kernels
                 for (int c0 = 0; c0 < columns; c0 += Tile)
                 {
                     int c1 = Math.Min(columns, c0 + Tile);
-                    for (int r = r0; r < r1; r++)
+                    for (nint r = r0; r < r1; r++)
                     {
-                        for (int c = c0; c < c1; c++)
+                        ref float sourceRow = ref Unsafe.Add(ref sourceStart, r * columns);
+                        for (nint c = c0; c < c1; c++)
                         {
-                            destination[c * rows + r] = source[r * columns + c];
+                            Unsafe.Add(ref destinationStart, c * rows + r) = Unsafe.Add(ref sourceRow, c);
                         }
                     }
                 }
