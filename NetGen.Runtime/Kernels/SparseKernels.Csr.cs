@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NetGen.Sparse;
+
+namespace NetGen.Kernels
+{
+    // CSR drivers. Sizes and spans are checked by the public entry points, so these loops run unchecked.
+    public static partial class SparseKernels
+    {
+        /// <summary>Number of samples that one pass of the feature-major driver keeps in registers, in vectors.</summary>
+        private const int FeatureMajorVectorsPerChunk = 8;
+
+        /// <summary>Writes <c>y[o] = bias[o] + Σ_k values[k]·x[columns[k]]</c> over the stored entries k of each row o.</summary>
+        private static void MultiplyVector(CsrMatrix weights, ref float x, ref float bias, ref float y)
+        {
+            if (Vector256Fma.IsSupported)
+            {
+                MultiplyVectorGather(weights, ref x, ref bias, ref y);
+            }
+            else
+            {
+                MultiplyVectorScalar(weights, ref x, ref bias, ref y);
+            }
+        }
+
+        /// <summary>
+        /// Batch-1 CSR with 256-bit FMAs: 8 values are loaded as one vector and the 8 inputs they
+        /// multiply are loaded one by one into a vector. Measured on an AMD EPYC (Zen 1) at 90 %
+        /// sparsity, this beat both scalar code with four accumulators and the AVX2 gather
+        /// instruction, which is microcoded there.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MultiplyVectorGather(CsrMatrix weights, ref float x, ref float bias, ref float y)
+        {
+            int rows = weights.Rows;
+            ref int rowPointers = ref MemoryMarshal.GetArrayDataReference(weights.RowPointerArray);
+            ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                nint k = Unsafe.Add(ref rowPointers, r);
+                nint end = Unsafe.Add(ref rowPointers, r + 1);
+                Vector256<float> sum0 = Vector256<float>.Zero;
+                Vector256<float> sum1 = Vector256<float>.Zero;
+
+                // Two accumulators, so that consecutive FMAs do not wait for each other.
+                for (; k <= end - 16; k += 16)
+                {
+                    sum0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)), GatherInputs(ref x, ref Unsafe.Add(ref columns, k)), sum0);
+                    sum1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k + 8)), GatherInputs(ref x, ref Unsafe.Add(ref columns, k + 8)), sum1);
+                }
+
+                if (k <= end - 8)
+                {
+                    sum0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)), GatherInputs(ref x, ref Unsafe.Add(ref columns, k)), sum0);
+                    k += 8;
+                }
+
+                float tail = 0f;
+                if (k < end)
+                {
+                    nint remaining = end - k;
+                    if (end - Unsafe.Add(ref rowPointers, r) >= 8)
+                    {
+                        // The last 8 entries of the row overlap the ones already added. Both
+                        // operands are masked, so the overlapped lanes add 0·0, never 0·∞.
+                        k = end - 8;
+                        Vector256<float> mask = Vector256Fma.UpperLanesMask((int)remaining);
+                        Vector256<float> inputs = GatherInputs(ref x, ref Unsafe.Add(ref columns, k)) & mask;
+                        sum1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)) & mask, inputs, sum1);
+                    }
+                    else
+                    {
+                        float tail1 = 0f;
+                        for (; k <= end - 2; k += 2)
+                        {
+                            tail += Unsafe.Add(ref values, k) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k));
+                            tail1 += Unsafe.Add(ref values, k + 1) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k + 1));
+                        }
+
+                        if (k < end)
+                        {
+                            tail += Unsafe.Add(ref values, k) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k));
+                        }
+
+                        tail += tail1;
+                    }
+                }
+
+                Unsafe.Add(ref y, r) = Unsafe.Add(ref bias, r) + (Vector256.Sum(sum0 + sum1) + tail);
+            }
+        }
+
+        /// <summary>Returns the 8 inputs <c>x[columns[0..8]]</c> as one vector.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> GatherInputs(ref float x, ref int columns) =>
+            Vector256.Create(
+                Unsafe.Add(ref x, columns),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 1)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 2)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 3)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 4)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 5)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 6)),
+                Unsafe.Add(ref x, Unsafe.Add(ref columns, 7)));
+
+        /// <summary>Batch-1 CSR in scalar code, with four accumulators to hide the latency of the adds.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MultiplyVectorScalar(CsrMatrix weights, ref float x, ref float bias, ref float y)
+        {
+            int rows = weights.Rows;
+            ref int rowPointers = ref MemoryMarshal.GetArrayDataReference(weights.RowPointerArray);
+            ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                nint k = Unsafe.Add(ref rowPointers, r);
+                nint end = Unsafe.Add(ref rowPointers, r + 1);
+                float sum0 = 0f, sum1 = 0f, sum2 = 0f, sum3 = 0f;
+                for (; k <= end - 4; k += 4)
+                {
+                    sum0 += Unsafe.Add(ref values, k) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k));
+                    sum1 += Unsafe.Add(ref values, k + 1) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k + 1));
+                    sum2 += Unsafe.Add(ref values, k + 2) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k + 2));
+                    sum3 += Unsafe.Add(ref values, k + 3) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k + 3));
+                }
+
+                for (; k < end; k++)
+                {
+                    sum0 += Unsafe.Add(ref values, k) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k));
+                }
+
+                Unsafe.Add(ref y, r) = Unsafe.Add(ref bias, r) + ((sum0 + sum1) + (sum2 + sum3));
+            }
+        }
+
+        /// <summary>
+        /// Feature-major CSR: for each row o and each chunk of samples, starts from the bias and
+        /// adds <c>values[k]·x[columns[k], chunk]</c> for every stored entry k, then stores the chunk.
+        /// Requires <c>batch ≥ TSimd.Count</c>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MultiplyFeatureMajorCore<TSimd, TVector>(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            int rows = weights.Rows;
+            ref int rowPointers = ref MemoryMarshal.GetArrayDataReference(weights.RowPointerArray);
+            ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+            nint stride = batch;
+            nint chunk = FeatureMajorVectorsPerChunk * TSimd.Count;
+
+            for (nint r = 0; r < rows; r++)
+            {
+                nint start = Unsafe.Add(ref rowPointers, r);
+                nint end = Unsafe.Add(ref rowPointers, r + 1);
+                TVector initial = TSimd.Broadcast(Unsafe.Add(ref bias, r));
+                ref float yRow = ref Unsafe.Add(ref y, r * stride);
+
+                nint s = 0;
+                for (; s <= stride - chunk; s += chunk)
+                {
+                    TVector a0 = initial, a1 = initial, a2 = initial, a3 = initial;
+                    TVector a4 = initial, a5 = initial, a6 = initial, a7 = initial;
+                    for (nint k = start; k < end; k++)
+                    {
+                        TVector w = TSimd.Broadcast(Unsafe.Add(ref values, k));
+                        ref float xRow = ref Unsafe.Add(ref x, Unsafe.Add(ref columns, k) * stride + s);
+                        a0 = TSimd.MultiplyAdd(w, TSimd.Load(ref xRow), a0);
+                        a1 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, TSimd.Count)), a1);
+                        a2 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 2 * TSimd.Count)), a2);
+                        a3 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 3 * TSimd.Count)), a3);
+                        a4 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 4 * TSimd.Count)), a4);
+                        a5 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 5 * TSimd.Count)), a5);
+                        a6 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 6 * TSimd.Count)), a6);
+                        a7 = TSimd.MultiplyAdd(w, TSimd.Load(ref Unsafe.Add(ref xRow, 7 * TSimd.Count)), a7);
+                    }
+
+                    ref float yChunk = ref Unsafe.Add(ref yRow, s);
+                    TSimd.Store(ref yChunk, a0);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, TSimd.Count), a1);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 2 * TSimd.Count), a2);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 3 * TSimd.Count), a3);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 4 * TSimd.Count), a4);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 5 * TSimd.Count), a5);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 6 * TSimd.Count), a6);
+                    TSimd.Store(ref Unsafe.Add(ref yChunk, 7 * TSimd.Count), a7);
+                }
+
+                for (; s < stride; s += TSimd.Count)
+                {
+                    // The last vector ends at the end of the row and may overlap the one before.
+                    // Every lane computes the same sum in the same order either time, so the
+                    // overlapped lanes are stored again with identical values.
+                    if (s > stride - TSimd.Count)
+                    {
+                        s = stride - TSimd.Count;
+                    }
+
+                    TVector a = initial;
+                    for (nint k = start; k < end; k++)
+                    {
+                        ref float xRow = ref Unsafe.Add(ref x, Unsafe.Add(ref columns, k) * stride + s);
+                        a = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref values, k)), TSimd.Load(ref xRow), a);
+                    }
+
+                    TSimd.Store(ref Unsafe.Add(ref yRow, s), a);
+                }
+            }
+        }
+    }
+}
