@@ -72,6 +72,15 @@ namespace NetGen
         float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Workspace workspace);
 
         /// <summary>
+        /// Returns the loss of <paramref name="outputs"/> against <paramref name="targets"/> as
+        /// the network's declaration defines it (mean over the batch, with its loss options), without
+        /// weight penalties. Evaluation uses it; it allocates nothing.
+        /// </summary>
+        /// <param name="outputs">batch × <see cref="INetwork.OutputSize"/> outputs of a forward pass.</param>
+        /// <param name="targets">batch × <see cref="INetwork.OutputSize"/> targets.</param>
+        float ComputeLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets);
+
+        /// <summary>
         /// Runs one training step: zeroes the gradients, runs forward and backward over the batch,
         /// and lets <paramref name="optimizer"/> update the parameters. Returns the mean loss of
         /// the batch before the update.

@@ -176,6 +176,38 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " " + next + " = " + d + ";");
         }
 
+        private static void EmitComputeLoss(SourceWriter w, NetworkLayout layout)
+        {
+            LossSpec loss = layout.Spec.Loss;
+            string k = Kernels + "LossKernels.";
+            string arguments = "outputs, targets, batch, OutputSize";
+            string call = loss.Kind switch
+            {
+                Loss.SoftmaxCrossEntropy when loss.LabelSmoothing > 0 || loss.ClassWeights.Count > 0 =>
+                    k + "SoftmaxCrossEntropyLoss(" + arguments + ", " + Float(loss.LabelSmoothing) + ", " + (loss.ClassWeights.Count > 0 ? "LossClassWeights" : "default") + ")",
+                Loss.SoftmaxCrossEntropy => k + "SoftmaxCrossEntropyLoss(" + arguments + ")",
+                Loss.SquaredError => k + "SquaredErrorLoss(" + arguments + ")",
+                Loss.MeanSquaredError => k + "MeanSquaredErrorLoss(" + arguments + ")",
+                Loss.AbsoluteError => k + "AbsoluteErrorLoss(" + arguments + ")",
+                Loss.Huber => k + "HuberLoss(" + arguments + ", " + Float(loss.HuberDelta) + ")",
+                _ => k + "BinaryCrossEntropyWithLogitsLoss(" + arguments + ")",
+            };
+
+            w.Line("/// <summary>");
+            w.Line("/// Returns the loss of <paramref name=\"outputs\"/> against <paramref name=\"targets\"/> as this network's");
+            w.Line("/// declaration defines it, mean over the batch, without weight penalties.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> outputs of a forward pass.</param>");
+            w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
+            w.Open("public float ComputeLoss(" + ReadOnlySpanType + " outputs, " + ReadOnlySpanType + " targets)");
+            w.Line(Support + ".CheckLength(targets.Length, outputs.Length, nameof(targets));");
+            w.Line("int batch = outputs.Length / OutputSize;");
+            w.Line(Support + ".CheckLength(outputs.Length, batch == 0 ? OutputSize : batch * OutputSize, nameof(outputs));");
+            w.Line("return " + call + ";");
+            w.Close();
+            w.Line();
+        }
+
         private static void EmitTraining(SourceWriter w, NetworkLayout layout)
         {
             w.Line("/// <summary>");

@@ -45,6 +45,7 @@ namespace NetGen.Generator.Emit
             EmitInitialization(w, layout);
             EmitForward(w, layout);
             EmitBackward(w, layout);
+            EmitComputeLoss(w, layout);
             EmitTraining(w, layout);
             w.Close();
 

@@ -131,7 +131,9 @@ namespace NetGen
             Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
             Gather(data, indices, inputs, targets, labels);
 
+            // Training mode turns dropout on; evaluation turns it off again on the same workspace.
             Workspace workspace = _workspaces[chunk];
+            workspace.IsTraining = true;
             workspace.ZeroGradients();
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = _network.Backward(inputs, targets, workspace);
@@ -187,6 +189,7 @@ namespace NetGen
                 }
             }
 
+            workspace.IsTraining = false;
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = BatchLoss(outputs, targets, length);
             _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
@@ -218,6 +221,10 @@ namespace NetGen
             for (int i = 0; i < workspaces.Length; i++)
             {
                 workspaces[i] = _network.CreateWorkspace(capacity);
+
+                // Each chunk draws its own dropout masks, from a stream fixed by the seed and the
+                // chunk index, so masks differ between chunks and repeat between runs.
+                workspaces[i].SeedDropout(((ulong)(uint)Seed << 32) | (uint)i);
                 if (workspaces[i].MaxBatchSize < capacity)
                 {
                     throw new ArgumentException(
@@ -260,11 +267,10 @@ namespace NetGen
         }
 
         /// <summary>Returns the mean loss of a batch under the network's loss, without a gradient.</summary>
-        private double BatchLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int size) => _loss switch
-        {
-            Loss.SquaredError => LossKernels.SquaredErrorLoss(outputs, targets, size, _outputSize),
-            _ => LossKernels.SoftmaxCrossEntropyLoss(outputs, targets, size, _outputSize),
-        };
+        // The network evaluates its own loss, with the options (Huber δ, label smoothing, class
+        // weights) that its declaration sets.
+        private double BatchLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int size) =>
+            _network.ComputeLoss(outputs.Slice(0, size * _outputSize), targets.Slice(0, size * _outputSize));
 
         /// <summary>
         /// Counts the samples whose largest output sits at the label's index, or at the largest

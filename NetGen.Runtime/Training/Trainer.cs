@@ -54,7 +54,6 @@ namespace NetGen
         // Not readonly: for a struct network a readonly field would make every call act on a copy.
         private TNetwork _network;
         private readonly IOptimizer _optimizer;
-        private readonly Loss _loss;
         private readonly int _inputSize;
         private readonly int _outputSize;
 
@@ -127,16 +126,15 @@ namespace NetGen
             }
 
             Loss loss = network.Loss;
-            if (loss is not (Loss.SquaredError or Loss.SoftmaxCrossEntropy))
+            if (!Enum.IsDefined(loss))
             {
                 throw new ArgumentException(
-                    $"The network's loss {loss} is not one that the trainer can evaluate; expected {Loss.SquaredError} or {Loss.SoftmaxCrossEntropy}.",
+                    $"The network's loss {loss} is not a member of NetGen.Loss; regenerate the network with a NetGen version that defines it.",
                     nameof(network));
             }
 
             _network = network;
             _optimizer = optimizer;
-            _loss = loss;
             _inputSize = network.InputSize;
             _outputSize = network.OutputSize;
             BatchSize = batchSize;

@@ -114,3 +114,30 @@ public class DropoutTests
         }
     }
 }
+
+public class DropoutTrainerTests
+{
+    [Fact]
+    public void Trainer_AppliesDropoutOnlyWhileTraining()
+    {
+        // With p = 0.5 on the hidden layer, training outputs are noisy but evaluation is not:
+        // evaluating the same data twice must give the same loss, and equal seeds equal weights.
+        var random = new Random(1);
+        float[] inputs = Enumerable.Range(0, 64 * 5).Select(_ => random.NextSingle()).ToArray();
+        var labels = Enumerable.Range(0, 64).Select(i => (byte)(i % 2)).ToArray();
+        var data = NetGen.Data.Dataset.ForClassification(inputs, 5, labels, 2);
+
+        float[] Train(int threads)
+        {
+            var network = new HiddenDropoutProbe(2);
+            using var trainer = new Trainer<HiddenDropoutProbe>(network, new Sgd(0.1f), batchSize: 16, seed: 3, threads: threads, chunkSize: 4);
+            trainer.Fit(data, 2);
+            float first = (float)trainer.Evaluate(data).Loss;
+            float second = (float)trainer.Evaluate(data).Loss;
+            Assert.Equal(first, second);
+            return network.Parameters.ToArray();
+        }
+
+        Assert.Equal(Train(1), Train(2));
+    }
+}

@@ -76,6 +76,11 @@ public class ToolkitGradientCheckTests
         double[] parameters = network.Parameters.ToArray().Select(v => (double)v).ToArray();
         double expectedLoss = reference.MeanLoss(parameters, inputs, targets);
         Assert.True(Close(loss, expectedLoss), $"{testCase.Name}: loss {loss} but the reference gives {expectedLoss}");
+        if (testCase.Layers.All(layer => layer.L1 == 0 && layer.L2 == 0))
+        {
+            float evaluated = network.ComputeLoss(outputs, Flatten(targets));
+            Assert.True(Close(evaluated, expectedLoss), $"{testCase.Name}: ComputeLoss gives {evaluated} but the reference gives {expectedLoss}");
+        }
 
         for (int s = 0; s < BatchSize; s++)
         {

@@ -68,6 +68,14 @@ internal sealed class LinearTestNetwork : ITrainableNetwork
         activations.CopyTo(outputs);
     }
 
+    public float ComputeLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    {
+        int batch = outputs.Length / OutputSize;
+        return Loss == Loss.SquaredError
+            ? NetGen.Kernels.LossKernels.SquaredErrorLoss(outputs, targets, batch, OutputSize)
+            : NetGen.Kernels.LossKernels.SoftmaxCrossEntropyLoss(outputs, targets, batch, OutputSize);
+    }
+
     public float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Workspace workspace)
     {
         int batch = inputs.Length / InputSize;
