@@ -21,9 +21,9 @@ public sealed class PeakFmaConfig : PeerBenchmarkConfig
 
 /// <summary>
 /// Peer case (e), the roofline's ceiling: the CPU's peak float32 FMA throughput, measured with
-/// 12 independent chains of Vector256 fused multiply-adds, which is more chains than latency ×
-/// throughput needs on current x86 cores (Zen 1: 5 cycles × 1 per cycle for 256 bits; Skylake:
-/// 4 × 2), so the FMA units never wait for a result.
+/// 12 independent chains of Vector256 fused multiply-adds. Keeping the FMA units busy takes
+/// latency × throughput chains: 5 on Zen 1 (5 cycles, one 256-bit FMA per cycle) and 8 on
+/// Skylake (4 cycles, two per cycle), so 12 chains never wait for a result.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(PeakFmaConfig))]

@@ -45,11 +45,11 @@ public class TrainingThroughputBenchmarks
 
     /// <summary>Prepares both trainers with one thread for TorchSharp.</summary>
     [GlobalSetup]
-    public void Setup() => SetUp(torchThreads: 1);
+    public void Setup() => Prepare(torchThreads: 1);
 
     /// <summary>Prepares both trainers with two threads for TorchSharp.</summary>
     [GlobalSetup(Target = nameof(TorchSharpTwoThreads))]
-    public void SetupTwoThreads() => SetUp(torchThreads: 2);
+    public void SetupTwoThreads() => Prepare(torchThreads: 2);
 
     /// <summary>Releases the native tensors and modules.</summary>
     [GlobalCleanup]
@@ -87,7 +87,7 @@ public class TrainingThroughputBenchmarks
         return loss.item<float>();
     }
 
-    private void SetUp(int torchThreads)
+    private void Prepare(int torchThreads)
     {
         var random = new Random(5);
         _inputs = new float[Batch * FashionSmallMlp.InputSize];
