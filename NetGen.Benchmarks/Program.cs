@@ -1,1 +1,23 @@
-BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+using System;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using NetGen.Benchmarks;
+
+// "latency" runs the single-sample latency distribution; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "latency")
+{
+    if (args.Length > 1)
+    {
+        Console.Error.WriteLine($"The latency mode takes no options, got: {string.Join(' ', args[1..])}");
+        return 2;
+    }
+
+    return LatencyMode.Run();
+}
+
+// Building the generated benchmark project takes minutes on a busy two-core machine, more than
+// BenchmarkDotNet's default limit of two minutes.
+ManualConfig config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
+config = TorchSharpShimConfig.AddShimBuildArgument(config);
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
