@@ -55,6 +55,10 @@ namespace NetGen
             for (int i = 0; i < _threads.Length; i++)
             {
                 _startSignals[i] = new ManualResetEventSlim(false);
+
+                // A slim event creates its kernel handle the first time a wait outlasts the spin,
+                // which would allocate during some later step; creating it now keeps steps free of allocation.
+                _ = _startSignals[i].WaitHandle;
                 _threads[i] = new Thread(WorkerLoop)
                 {
                     IsBackground = true,
@@ -62,6 +66,7 @@ namespace NetGen
                 };
             }
 
+            _ = _finished.WaitHandle;
             for (int i = 0; i < _threads.Length; i++)
             {
                 _threads[i].Start(i + 1);
