@@ -56,6 +56,18 @@ namespace NetGen.Generator
             "Network '{0}' declares [Input] after layer '{1}'; move [Input] above the first layer, because layers are read top to bottom",
             DeclarationCategory);
 
+        public static readonly DiagnosticDescriptor GeneratedMemberConflict = Create(
+            "NETGEN0008",
+            "Member conflicts with generated code",
+            "Network '{0}' declares {1}, which conflicts with a member that NetGen generates; rename or remove it",
+            DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor NetworkHasBaseClass = Create(
+            "NETGEN0009",
+            "Network class has a base class",
+            "Network '{0}' derives from '{1}'; a NetGen network must derive from object, because its generated constructor and members would depend on or hide the base class's",
+            DeclarationCategory);
+
         public static readonly DiagnosticDescriptor NonPositiveSize = Create(
             "NETGEN0101",
             "Size is not positive",

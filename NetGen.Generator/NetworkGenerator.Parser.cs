@@ -135,11 +135,16 @@ namespace NetGen.Generator
                     return Result(null, diagnostics);
                 }
 
+                if (!CheckGeneratedMembers(symbol, layers, tree, nameSpan, diagnostics))
+                {
+                    return Result(null, diagnostics);
+                }
+
                 var spec = new NetworkSpec(
-                    symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString(),
+                    Identifiers.Namespace(symbol.ContainingNamespace),
                     containingTypes,
-                    className,
-                    symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
+                    Identifiers.Escape(className),
+                    Identifiers.PlainFullName(symbol),
                     inputSize.Value,
                     loss,
                     EquatableArray<LayerSpec>.From(layers));
@@ -182,6 +187,16 @@ namespace NetGen.Generator
                 {
                     problem = "generic";
                 }
+                else if (IsFileLocal(declaration))
+                {
+                    problem = "file-local";
+                }
+
+                if (problem is null && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkHasBaseClass, tree, nameSpan, symbol.Name, baseType.ToDisplayString()));
+                    return false;
+                }
 
                 if (problem is not null)
                 {
@@ -196,6 +211,86 @@ namespace NetGen.Generator
                 }
 
                 return true;
+            }
+
+            // The 'file' modifier arrived after the Roslyn version this generator builds against,
+            // so it is recognised by its text.
+            private static bool IsFileLocal(TypeDeclarationSyntax declaration)
+            {
+                foreach (SyntaxToken modifier in declaration.Modifiers)
+                {
+                    if (modifier.ValueText == "file")
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            /// <summary>
+            /// Reports members the user declared that the generated code would duplicate: same-named
+            /// members, a constructor taking one int, a primary constructor, or a class named like a member.
+            /// </summary>
+            private static bool CheckGeneratedMembers(
+                INamedTypeSymbol symbol, List<LayerSpec> layers, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                var generated = new HashSet<string>
+                {
+                    "InputSize", "OutputSize", "ParameterCount", "LayerCount", "ArchitectureText", "Loss", "Parameters",
+                    "CreateWorkspace", "InitializeParameters", "Forward", "Predict", "Backward", "ComputeLoss", "TrainStep",
+                };
+                foreach (LayerSpec layer in layers)
+                {
+                    generated.Add(layer.Name + "Inputs");
+                    generated.Add(layer.Name + "Outputs");
+                    generated.Add(layer.Name + "Weight");
+                    generated.Add(layer.Name + "Bias");
+                }
+
+                string? conflict = generated.Contains(symbol.Name) ? "the class name '" + symbol.Name + "'" : null;
+                foreach (ISymbol member in symbol.GetMembers())
+                {
+                    if (conflict is not null)
+                    {
+                        break;
+                    }
+
+                    if (member.IsImplicitlyDeclared)
+                    {
+                        continue;
+                    }
+
+                    if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+                    {
+                        bool primary = false;
+                        foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+                        {
+                            primary |= reference.GetSyntax() is TypeDeclarationSyntax;
+                        }
+
+                        if (primary)
+                        {
+                            conflict = "a primary constructor";
+                        }
+                        else if (!constructor.IsStatic && constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                        {
+                            conflict = "a constructor taking one int";
+                        }
+                    }
+                    else if (generated.Contains(member.Name))
+                    {
+                        conflict = "'" + member.Name + "'";
+                    }
+                }
+
+                if (conflict is null)
+                {
+                    return true;
+                }
+
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, conflict));
+                return false;
             }
 
             private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(
@@ -457,16 +552,16 @@ namespace NetGen.Generator
             {
                 if (type.TypeParameters.Length == 0)
                 {
-                    return type.Name;
+                    return Identifiers.Escape(type.Name);
                 }
 
                 var names = new string[type.TypeParameters.Length];
                 for (int i = 0; i < names.Length; i++)
                 {
-                    names[i] = type.TypeParameters[i].Name;
+                    names[i] = Identifiers.Escape(type.TypeParameters[i].Name);
                 }
 
-                return type.Name + "<" + string.Join(", ", names) + ">";
+                return Identifiers.Escape(type.Name) + "<" + string.Join(", ", names) + ">";
             }
         }
     }

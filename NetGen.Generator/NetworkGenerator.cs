@@ -29,6 +29,9 @@ namespace NetGen.Generator
 
             /// <summary>Generated source text per network.</summary>
             public const string Emit = nameof(Emit);
+
+            /// <summary>Hint names that clash when compared without case.</summary>
+            public const string ClashingHintNames = nameof(ClashingHintNames);
         }
 
         /// <inheritdoc/>
@@ -60,8 +63,18 @@ namespace NetGen.Generator
             IncrementalValuesProvider<GeneratedSource> sources = specs
                 .Select(static (spec, _) => EmitSafely(spec))
                 .WithTrackingName(TrackingNames.Emit);
-            context.RegisterSourceOutput(sources, static (output, source) =>
+            // Roslyn requires hint names unique without regard to case, so networks named Net and
+            // NET in one namespace get a suffix. Only the short list of clashes is shared across
+            // networks; it is usually empty and stays cached, so each network's text does too.
+            IncrementalValueProvider<EquatableArray<string>> clashes = sources
+                .Select(static (source, _) => source.HintName.ToUpperInvariant())
+                .Collect()
+                .Select(static (names, _) => ClashingNames(names))
+                .WithTrackingName(TrackingNames.ClashingHintNames);
+
+            context.RegisterSourceOutput(sources.Combine(clashes), static (output, pair) =>
             {
+                GeneratedSource source = pair.Left;
                 if (source.Failure is not null)
                 {
                     output.ReportDiagnostic(Diagnostic.Create(
@@ -69,8 +82,37 @@ namespace NetGen.Generator
                     return;
                 }
 
-                output.AddSource(source.HintName, source.Text);
+                bool clashing = System.Linq.Enumerable.Contains(pair.Right, source.HintName.ToUpperInvariant());
+                output.AddSource(clashing ? UniqueHintName(source.HintName) : source.HintName, source.Text);
             });
+        }
+
+        private static EquatableArray<string> ClashingNames(System.Collections.Immutable.ImmutableArray<string> names)
+        {
+            var seen = new System.Collections.Generic.HashSet<string>();
+            var clashing = new System.Collections.Generic.List<string>();
+            foreach (string name in names)
+            {
+                if (!seen.Add(name) && !clashing.Contains(name))
+                {
+                    clashing.Add(name);
+                }
+            }
+
+            return EquatableArray<string>.From(clashing);
+        }
+
+        /// <summary>Appends an FNV-1a hash of the exact-case name, so names that differ only in case differ.</summary>
+        private static string UniqueHintName(string hintName)
+        {
+            uint hash = 2166136261;
+            foreach (char c in hintName)
+            {
+                hash = (hash ^ c) * 16777619;
+            }
+
+            string stem = hintName.Substring(0, hintName.Length - ".g.cs".Length);
+            return stem + "." + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
         }
 
         private static GeneratedSource EmitSafely(NetworkSpec spec)

@@ -90,13 +90,22 @@ namespace NetGen.Generator
                 problems.Add(Range(ShapeProblem.NetworkIndex, "LabelSmoothing", spec.ClassName, loss.LabelSmoothing, "at least 0 and below 1"));
             }
 
+            bool anyPositive = loss.ClassWeights.Count == 0;
             foreach (float weight in loss.ClassWeights)
             {
+                anyPositive |= weight > 0;
                 if (!(weight >= 0) || float.IsInfinity(weight))
                 {
                     problems.Add(Range(ShapeProblem.NetworkIndex, "A class weight", spec.ClassName, weight, "a finite number of at least 0"));
+                    anyPositive = true;
                     break;
                 }
+            }
+
+            if (!anyPositive)
+            {
+                // With every weight 0 the weighted mean divides 0 by 0 and training turns every parameter into NaN.
+                problems.Add(Range(ShapeProblem.NetworkIndex, "The largest class weight", spec.ClassName, 0f, "above 0"));
             }
 
             if (loss.Kind != Loss.Huber && loss.HuberDelta != 1f)
@@ -159,8 +168,9 @@ namespace NetGen.Generator
                 inputs = outputs;
             }
 
+            // The parameter buffer carries 8 floats of padding for the sample kernels.
             long largest = Math.Max(parameters, activations);
-            if (largest > MaxArrayLength)
+            if (parameters + 8 > MaxArrayLength || activations > MaxArrayLength)
             {
                 problems.Add(new ShapeProblem(ShapeProblem.ClassIndex, DiagnosticDescriptors.TooManyParameters,
                     new object[] { spec.ClassName, largest, MaxArrayLength }));

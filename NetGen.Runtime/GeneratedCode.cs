@@ -62,6 +62,19 @@ namespace NetGen
             return workspace.BatchSize;
         }
 
+        /// <summary>
+        /// Throws <see cref="ArithmeticException"/> when a batch's loss is NaN or infinite, before
+        /// the optimizer step would spread it into every parameter.
+        /// </summary>
+        public static void CheckLoss(float loss)
+        {
+            if (!float.IsFinite(loss))
+            {
+                throw new ArithmeticException(
+                    $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged.");
+            }
+        }
+
         /// <summary>Returns the index of the first largest value; NaN counts as largest, as torch.argmax does.</summary>
         public static int IndexOfMax(ReadOnlySpan<float> values) =>
             System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);

@@ -212,7 +212,8 @@ namespace NetGen.Generator.Emit
         {
             w.Line("/// <summary>");
             w.Line("/// Runs one training step on a batch: zeroes the gradients, runs forward and backward, and lets");
-            w.Line("/// <paramref name=\"optimizer\"/> update the parameters. Returns the mean loss before the update.");
+            w.Line("/// <paramref name=\"optimizer\"/> update the parameters. Returns the mean loss before the update. A NaN or");
+            w.Line("/// infinite loss throws <see cref=\"global::System.ArithmeticException\"/> and leaves the parameters unchanged.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">batch × <see cref=\"InputSize\"/> values.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
@@ -225,6 +226,7 @@ namespace NetGen.Generator.Emit
             w.Line("workspace.ZeroGradients();");
             w.Line("RunForward(inputs, workspace, batch, true);");
             w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");
+            w.Line(Support + ".CheckLoss(loss);");
             w.Line("optimizer.Step(Parameters, workspace.Gradients);");
             w.Line("return loss;");
             w.Close();

@@ -23,7 +23,7 @@ namespace NetGen.Data
         /// <param name="targetSize">Number of target values per sample; must be positive.</param>
         /// <param name="labels">Optional class index per sample: Count values, none negative.</param>
         /// <exception cref="ArgumentOutOfRangeException">A size is zero or negative.</exception>
-        /// <exception cref="ArgumentException">The array lengths do not describe the same number of samples, or a label is negative.</exception>
+        /// <exception cref="ArgumentException">The array lengths do not describe the same number of samples, a label is negative, or a value is NaN or infinite.</exception>
         public Dataset(float[] inputs, int inputSize, float[] targets, int targetSize, int[]? labels = null)
         {
             ArgumentNullException.ThrowIfNull(inputs);
@@ -51,12 +51,29 @@ namespace NetGen.Data
                 ValidateLabels(labels, count);
             }
 
+            // One NaN or infinity would turn every parameter into NaN at the first training step.
+            RejectNonFinite(inputs, inputSize, nameof(inputs));
+            RejectNonFinite(targets, targetSize, nameof(targets));
+
             Count = count;
             InputSize = inputSize;
             TargetSize = targetSize;
             _inputs = inputs;
             _targets = targets;
             _labels = labels;
+        }
+
+        private static void RejectNonFinite(float[] values, int width, string parameterName)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    throw new ArgumentException(
+                        $"Value {i % width} of sample {i / width} is {values[i]}; every value must be a finite number. Clean or impute the data before building the data set.",
+                        parameterName);
+                }
+            }
         }
 
         /// <summary>Number of samples.</summary>

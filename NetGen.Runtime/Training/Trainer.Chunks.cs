@@ -63,9 +63,11 @@ namespace NetGen
                 gradients = _gradients;
             }
 
-            _optimizer.Step(_network.Parameters, gradients);
             _phaseData = null;
-            return CombineChunks(chunks, size);
+            (double lossSum, int correct) = CombineChunks(chunks, size);
+            GeneratedCode.CheckLoss((float)lossSum);
+            _optimizer.Step(_network.Parameters, gradients);
+            return (lossSum, correct);
         }
 
         /// <summary>

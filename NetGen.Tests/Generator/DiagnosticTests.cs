@@ -294,6 +294,70 @@ public class DiagnosticTests
         Assert.Contains("BinaryCrossEntropyWithLogits", diagnostic.GetMessage(), System.StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("public partial class Net { public void Forward(System.ReadOnlySpan<float> x, System.Span<float> y) { } }", "'Forward'")]
+    [InlineData("public partial class Net { public int InputSize => 1; }", "'InputSize'")]
+    [InlineData("public partial class Net { public float[] Dense1Weight = null!; }", "'Dense1Weight'")]
+    [InlineData("public partial class Net { public Net(int x) { } }", "a constructor taking one int")]
+    [InlineData("public partial class Net(string name) { public string Name => name; }", "a primary constructor")]
+    [InlineData("public partial class Loss;", "the class name 'Loss'")]
+    public void GeneratedMemberConflict_IsError(string declaration, string conflict)
+    {
+        string source = "using NetGen;\n[NetGen.Network, NetGen.Input(4), NetGen.Dense(2)]\n" + declaration;
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0008", diagnostic.Id);
+        Assert.Contains(conflict, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BaseClass_IsError()
+    {
+        const string source = """
+            using NetGen;
+            public class Base { }
+            [Network, Input(4), Dense(2)]
+            public partial class Derived : Base;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0009", "Derived");
+        Assert.Contains("'Base'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FileLocalClass_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4), Dense(2)]
+            file partial class Local;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0005", "Local");
+        Assert.Contains("file-local", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AllZeroClassWeights_IsError()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, ClassWeights = new[] { 0f, 0f }), Input(4), Dense(2)]
+            public partial class Weightless;
+            """;
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0205", diagnostic.Id);
+    }
+
+    [Fact]
+    public void ParametersAtArrayLimit_AreTooMany()
+    {
+        // 2,147,483,590 inputs and one output need the maximum array length, plus the padding.
+        const string source = """
+            using NetGen;
+            [Network, Input(2147483590), Dense(1)]
+            public partial class NearLimit;
+            """;
+        AssertSingle(source, "NETGEN0103", "NearLimit");
+    }
+
     [Fact]
     public void ErrorDiagnostics_GenerateNoSource()
     {

@@ -69,6 +69,48 @@ public class GeneratedCodeTests
     }
 
     [Fact]
+    public void KeywordNames_AreEscaped()
+    {
+        const string source = """
+            using NetGen;
+            namespace @namespace.@int
+            {
+                public partial class @event<@in>
+                {
+                    [Network, Input(2), Dense(1)]
+                    public partial class @class;
+                }
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(source);
+
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal("namespace.int.event{in}.class.g.cs", System.IO.Path.GetFileName(Assert.Single(result.GeneratedTrees).FilePath));
+    }
+
+    [Fact]
+    public void NamesDifferingInCase_GetDistinctFiles()
+    {
+        const string source = """
+            using NetGen;
+            namespace L
+            {
+                [Network, Input(2), Dense(1)]
+                public partial class Net;
+
+                [Network, Input(3), Dense(1)]
+                public partial class NET;
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(source);
+
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal(2, result.GeneratedTrees.Length);
+    }
+
+    [Fact]
     public void GeneratedNumbers_IgnoreCurrentCulture()
     {
         var previous = System.Globalization.CultureInfo.CurrentCulture;

@@ -173,4 +173,26 @@ public class AllocationAndDeterminismTests
         var error = Assert.Throws<ArgumentException>(() => network.Forward(new float[784], new float[10], foreign));
         Assert.Contains("CreateWorkspace", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void NaNInput_ThrowsAndLeavesParametersUnchanged()
+    {
+        var network = new AllocationProbe(1);
+        var (inputs, targets) = MakeBatch(2);
+        inputs[5] = float.NaN;
+        Workspace workspace = network.CreateWorkspace(Batch);
+        float[] before = network.Parameters.ToArray();
+
+        var error = Assert.Throws<ArithmeticException>(() => network.TrainStep(inputs, targets, new Sgd(0.1f), workspace));
+
+        Assert.Contains("NaN", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Dataset_RejectsNaN()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new NetGen.Data.Dataset(new[] { 1f, float.NaN, 3f, 4f }, 2, new[] { 0f, 1f }, 1));
+        Assert.Contains("Value 1 of sample 0 is NaN", error.Message, StringComparison.Ordinal);
+    }
 }

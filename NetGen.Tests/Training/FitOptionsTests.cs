@@ -91,13 +91,13 @@ public class FitOptionsTests
     {
         (Trainer<LinearTestNetwork> trainer, LinearTestNetwork network) = ScriptedTrainer(float.NaN, float.NaN, 1);
 
-        TrainingHistory history = trainer.Fit(ZeroInputs(4), epochs: 3, ZeroInputs(3), earlyStopping: new EarlyStopping(patience: 2));
+        // The scripted NaN parameters make the next training loss NaN, and the trainer refuses to
+        // take an optimizer step on a NaN loss rather than train on.
+        var error = Assert.Throws<ArithmeticException>(() =>
+            trainer.Fit(ZeroInputs(4), epochs: 3, ZeroInputs(3), earlyStopping: new EarlyStopping(patience: 2)));
 
-        Assert.Equal(2, history.Count);
-        Assert.True(history.StoppedEarly);
-        Assert.Null(history.BestEpoch);
-        Assert.Equal(2f, network.Parameters[0]);
-        Assert.True(float.IsNaN(network.Parameters[1]), $"The bias was {network.Parameters[1]}; nothing should have been restored.");
+        Assert.Contains("NaN", error.Message, StringComparison.Ordinal);
+        Assert.False(float.IsNaN(network.Parameters[0]), "the refused step must not have written NaN into the weight");
     }
 
     [Fact]
