@@ -42,6 +42,18 @@ internal static class FashionMnistSample
         var plot = new Option<FileInfo?>("--plot") { Description = $"PNG file for the loss and accuracy curves per epoch; by default {DefaultPlotFileName} in the folder of the weights file." };
         var minAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
 
+        RequireAtLeast(epochs, 1);
+        RequireAtLeast(batchSize, 1);
+        RequireAtLeast(validationSize, 0);
+        threads.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 1 || value > 64)
+            {
+                result.AddError($"--threads is {value}, but it must be between 1 and 64.");
+            }
+        });
+
         var command = new Command("fashion", "Train an MLP on Fashion-MNIST, save its weights and training curves, and show test predictions.")
         {
             epochs, batchSize, learningRate, decay, seed, threads, validationSize, standardize, data, weights, plot, minAccuracy,
@@ -55,7 +67,7 @@ internal static class FashionMnistSample
                 result.GetValue(learningRate),
                 result.GetValue(decay),
                 result.GetValue(seed),
-                Math.Clamp(result.GetValue(threads), 1, 64),
+                result.GetValue(threads),
                 result.GetValue(validationSize),
                 result.GetValue(standardize),
                 result.GetValue(data),
@@ -66,6 +78,17 @@ internal static class FashionMnistSample
         });
         return command;
     }
+
+    /// <summary>Rejects values below <paramref name="minimum"/> with a message that names the option.</summary>
+    internal static void RequireAtLeast(Option<int> option, int minimum) =>
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < minimum)
+            {
+                result.AddError($"{option.Name} is {value}, but it must be at least {minimum}.");
+            }
+        });
 
     private static int Run(Settings settings)
     {
