@@ -54,128 +54,64 @@ namespace NetGen.Kernels
         /// <param name="output">The ReLU outputs y of the forward pass.</param>
         /// <param name="gradient">Gradient with respect to y on entry, with respect to x on return; the same length as <paramref name="output"/>.</param>
         /// <exception cref="ArgumentException">The spans differ in length.</exception>
-        public static void ReluBackward(ReadOnlySpan<float> output, Span<float> gradient) =>
-            ApplyGradient<ReluDerivative>(output, gradient);
+        public static void ReluBackward(ReadOnlySpan<float> output, Span<float> gradient)
+        {
+            KernelArguments.RequireSameLength(gradient.Length, output.Length, nameof(gradient), nameof(output));
+            ScaleGradient(output, gradient, default(ReluDerivative));
+        }
 
         /// <summary>Multiplies each gradient by tanh′ = 1 − y². It differentiates <c>y = tanh(x)</c>.</summary>
         /// <param name="output">The tanh outputs y of the forward pass.</param>
         /// <param name="gradient">Gradient with respect to y on entry, with respect to x on return; the same length as <paramref name="output"/>.</param>
         /// <exception cref="ArgumentException">The spans differ in length.</exception>
-        public static void TanhBackward(ReadOnlySpan<float> output, Span<float> gradient) =>
-            ApplyGradient<TanhDerivative>(output, gradient);
+        public static void TanhBackward(ReadOnlySpan<float> output, Span<float> gradient)
+        {
+            KernelArguments.RequireSameLength(gradient.Length, output.Length, nameof(gradient), nameof(output));
+            ScaleGradient(output, gradient, default(TanhDerivative));
+        }
 
         /// <summary>Multiplies each gradient by σ′ = y(1 − y). It differentiates <c>y = σ(x)</c>.</summary>
         /// <param name="output">The sigmoid outputs y of the forward pass.</param>
         /// <param name="gradient">Gradient with respect to y on entry, with respect to x on return; the same length as <paramref name="output"/>.</param>
         /// <exception cref="ArgumentException">The spans differ in length.</exception>
-        public static void SigmoidBackward(ReadOnlySpan<float> output, Span<float> gradient) =>
-            ApplyGradient<SigmoidDerivative>(output, gradient);
-
-        /// <summary>
-        /// Runs <c>gradient[k] = TDerivative.Apply(output[k], gradient[k])</c> over both spans:
-        /// 256-bit vectors, then 128-bit, then scalar.
-        /// </summary>
-        private static void ApplyGradient<TDerivative>(ReadOnlySpan<float> output, Span<float> gradient)
-            where TDerivative : IGradientOperator
+        public static void SigmoidBackward(ReadOnlySpan<float> output, Span<float> gradient)
         {
             KernelArguments.RequireSameLength(gradient.Length, output.Length, nameof(gradient), nameof(output));
-
-            ref float y = ref MemoryMarshal.GetReference(output);
-            ref float g = ref MemoryMarshal.GetReference(gradient);
-            nuint length = (nuint)output.Length;
-
-            if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<float>.Count)
-            {
-                nuint count = (nuint)Vector256<float>.Count;
-                nuint i = 0;
-                for (; i <= length - count; i += count)
-                {
-                    TDerivative.Apply(Vector256.LoadUnsafe(ref y, i), Vector256.LoadUnsafe(ref g, i)).StoreUnsafe(ref g, i);
-                }
-
-                if (i < length)
-                {
-                    // The last vector overlaps lanes that are already done, so their stored values are kept.
-                    nuint last = length - count;
-                    Vector256<float> done = Vector256.LoadUnsafe(ref g, last);
-                    Vector256<float> fresh = TDerivative.Apply(Vector256.LoadUnsafe(ref y, last), done);
-                    Vector256<float> freshLanes = Vector256.GreaterThanOrEqual(
-                        Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create((int)(count - (length - i)))).AsSingle();
-                    Vector256.ConditionalSelect(freshLanes, fresh, done).StoreUnsafe(ref g, last);
-                }
-
-                return;
-            }
-
-            if (Vector128.IsHardwareAccelerated && length >= (nuint)Vector128<float>.Count)
-            {
-                nuint count = (nuint)Vector128<float>.Count;
-                nuint i = 0;
-                for (; i <= length - count; i += count)
-                {
-                    TDerivative.Apply(Vector128.LoadUnsafe(ref y, i), Vector128.LoadUnsafe(ref g, i)).StoreUnsafe(ref g, i);
-                }
-
-                if (i < length)
-                {
-                    nuint last = length - count;
-                    Vector128<float> done = Vector128.LoadUnsafe(ref g, last);
-                    Vector128<float> fresh = TDerivative.Apply(Vector128.LoadUnsafe(ref y, last), done);
-                    Vector128<float> freshLanes = Vector128.GreaterThanOrEqual(
-                        Vector128.Create(0, 1, 2, 3), Vector128.Create((int)(count - (length - i)))).AsSingle();
-                    Vector128.ConditionalSelect(freshLanes, fresh, done).StoreUnsafe(ref g, last);
-                }
-
-                return;
-            }
-
-            for (nuint i = 0; i < length; i++)
-            {
-                Unsafe.Add(ref g, i) = TDerivative.Apply(Unsafe.Add(ref y, i), Unsafe.Add(ref g, i));
-            }
+            ScaleGradient(output, gradient, default(SigmoidDerivative));
         }
 
-        /// <summary>The backward step of one activation: the incoming gradient times f′, given y = f(x).</summary>
-        private interface IGradientOperator
+        // The backward steps of the first activations: the incoming gradient times f′, given y = f(x).
+        private readonly struct ReluDerivative : IVectorGradient
         {
-            static abstract float Apply(float output, float gradient);
-
-            static abstract Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient);
-
-            static abstract Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient);
-        }
-
-        private readonly struct ReluDerivative : IGradientOperator
-        {
-            public static float Apply(float output, float gradient) => gradient * (output > 0f ? 1f : 0f);
+            public float Apply(float output, float gradient) => gradient * (output > 0f ? 1f : 0f);
 
             // The comparison gives all-ones lanes where y > 0; AND with 1.0 turns them into 1.0 and the rest into 0.0.
-            public static Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
+            public Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
                 gradient * (Vector128.GreaterThan(output, Vector128<float>.Zero) & Vector128<float>.One);
 
-            public static Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
+            public Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
                 gradient * (Vector256.GreaterThan(output, Vector256<float>.Zero) & Vector256<float>.One);
         }
 
-        private readonly struct TanhDerivative : IGradientOperator
+        private readonly struct TanhDerivative : IVectorGradient
         {
-            public static float Apply(float output, float gradient) => gradient * (1f - output * output);
+            public float Apply(float output, float gradient) => gradient * (1f - output * output);
 
-            public static Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
+            public Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
                 gradient * (Vector128<float>.One - output * output);
 
-            public static Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
+            public Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
                 gradient * (Vector256<float>.One - output * output);
         }
 
-        private readonly struct SigmoidDerivative : IGradientOperator
+        private readonly struct SigmoidDerivative : IVectorGradient
         {
-            public static float Apply(float output, float gradient) => gradient * (output * (1f - output));
+            public float Apply(float output, float gradient) => gradient * (output * (1f - output));
 
-            public static Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
+            public Vector128<float> Apply(Vector128<float> output, Vector128<float> gradient) =>
                 gradient * (output * (Vector128<float>.One - output));
 
-            public static Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
+            public Vector256<float> Apply(Vector256<float> output, Vector256<float> gradient) =>
                 gradient * (output * (Vector256<float>.One - output));
         }
     }
