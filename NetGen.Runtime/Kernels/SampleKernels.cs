@@ -56,8 +56,14 @@ namespace NetGen.Kernels
             {
                 ref float row = ref Unsafe.Add(ref w, o * inputs);
                 Vector256<float> sums = DotEight(ref row, ref x, inputs, whole, rest, tailMask);
-                sums = TActivation.Apply(sums + Vector256.LoadUnsafe(ref b, (nuint)o));
-                sums.StoreUnsafe(ref y, (nuint)o);
+                (sums + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref y, (nuint)o);
+            }
+
+            // The activation runs as a second pass, so the groups' activations are independent of
+            // each other and the core overlaps their long latency chains.
+            for (int k = 0; k + 8 <= o; k += 8)
+            {
+                TActivation.Apply(Vector256.LoadUnsafe(ref y, (nuint)k)).StoreUnsafe(ref y, (nuint)k);
             }
 
             for (; o < outputs; o++)
