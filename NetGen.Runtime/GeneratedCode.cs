@@ -22,7 +22,7 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Checks that <paramref name="workspace"/> belongs to this architecture and holds the batch
+        /// Checks that <paramref name="workspace"/> belongs to this architecture and has room for the batch
         /// that <paramref name="inputLength"/> values make, and returns the batch size.
         /// </summary>
         public static int BatchSize(int inputLength, int inputSize, Workspace workspace, string architecture, string parameterName)

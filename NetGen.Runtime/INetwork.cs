@@ -7,7 +7,7 @@ namespace NetGen
     /// </summary>
     /// <remarks>
     /// Generated classes implement this interface explicitly and also expose the same sizes as
-    /// <c>const</c> fields, so code that knows the concrete type reads compile-time constants.
+    /// <c>const</c> fields, so code written against the concrete type reads compile-time constants.
     /// </remarks>
     public interface INetwork
     {

@@ -13,7 +13,7 @@ namespace NetGen.Kernels
     /// Generated code calls these only with constant sizes and padded buffers.
     /// </summary>
     /// <remarks>
-    /// Callers guarantee: <c>x</c> holds <c>inputs</c> values followed by zeros up to a multiple
+    /// Callers guarantee: <c>x</c> contains <c>inputs</c> values followed by zeros up to a multiple
     /// of 8, and at least 8 readable floats follow the last weight row. The weight tail lanes
     /// past <c>inputs</c> are masked off, so whatever they hold never reaches the sums.
     /// </remarks>

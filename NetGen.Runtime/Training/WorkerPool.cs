@@ -56,8 +56,8 @@ namespace NetGen
             {
                 _startSignals[i] = new ManualResetEventSlim(false);
 
-                // A slim event creates its kernel handle the first time a wait outlasts the spin,
-                // which would allocate during some later step; creating it now keeps steps free of allocation.
+                // A slim event creates its kernel handle the first time a wait outlasts the spin.
+                // Creating it here keeps that allocation out of the training steps.
                 _ = _startSignals[i].WaitHandle;
                 _threads[i] = new Thread(WorkerLoop)
                 {
