@@ -1,6 +1,10 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+// The convolution benchmarks force each algorithm through the internal ForwardWith and its siblings.
+[assembly: InternalsVisibleTo("NetGen.Benchmarks")]
 
 namespace NetGen.Kernels
 {
