@@ -16,6 +16,9 @@ namespace NetGen.Generator.Model
         LossSpec Loss,
         EquatableArray<LayerSpec> Layers)
     {
+        /// <summary>Whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
+        public bool Int8 { get; init; }
+
         /// <summary>Name of the generated file, unique per network.</summary>
         public string HintName => FullName.Replace('<', '{').Replace('>', '}') + ".g.cs";
     }
