@@ -266,6 +266,22 @@ namespace NetGen.Generator.Emit
             w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Dynamic, Int8LayerNumbers, layers, " + FloatParameterCopy(plan) + "), \"CreateDynamic\");");
             w.Close();
             w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// Rounds every int8 layer's weights inside a parameter buffer of <see cref=\"" + network + "\"/> to the values");
+            w.Line("/// their int8 form will have, in place: quantization-aware training runs on these weights.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"parameters\">A buffer laid out as <see cref=\"" + network + ".Parameters\"/>.</param>");
+            w.Open("public static void FakeQuantizeWeights(" + SpanType + " parameters)");
+            w.Line(Support + ".CheckLength(parameters.Length, ParameterCount, nameof(parameters));");
+            foreach (LayerLayout layer in plan.Int8Layers)
+            {
+                string n = layer.Name;
+                w.Line(QuantizationNamespace + "FakeQuantization.QuantizeWeightRows(parameters.Slice(" + n + "WeightOffset, " + n + "Outputs * " + n + "Inputs), " + n + "Outputs, " + n + "Inputs);");
+            }
+
+            w.Close();
+            w.Line();
         }
 
         private static void EmitQuantizedForward(SourceWriter w, QuantizedPlan plan)
