@@ -6,8 +6,8 @@ namespace NetGen.Generator.Emit
 {
     // The int8 inference path of a network declared with [Network(Int8 = true)]: a nested class
     // Quantized with every size a constant. Static quantization keeps activations as uint8
-    // between int8 layers and requantizes each layer's int32 accumulators straight into the next
-    // layer's input (ReLU fused as a clamp); dynamic quantization keeps fp32 activations and
+    // between int8 layers. It requantizes each layer's int32 accumulators straight into the next
+    // layer's input, with ReLU fused as a clamp. Dynamic quantization keeps fp32 activations and
     // quantizes each layer's input with the range of that call. A layer kind without an int8
     // kernel runs in float on the trained fp32 parameters, with an Info diagnostic (NETGEN0301).
     internal static partial class NetworkEmitter
@@ -432,8 +432,8 @@ namespace NetGen.Generator.Emit
                     EmitDenseForward(w, layer, input, output);
                     break;
                 default:
-                    // NOTE: a layer kind reaches this only when it has neither an int8 kernel nor a
-                    // float step listed above; add its float forward here when the kind is added.
+                    // NOTE: a layer kind reaches this when it has no int8 kernel and no float step
+                    // in this switch. Add the kind's float forward here when the kind is added.
                     w.Line("throw new global::System.NotSupportedException(\"NetGen cannot run layer " + layer.Name + " (" + layer.Kind + ") in the quantized path yet.\");");
                     break;
             }
