@@ -516,7 +516,7 @@ namespace NetGen.Generator.Emit
                 for (int i = layer.Number - 2; i >= 0; i--)
                 {
                     LayerLayout candidate = Layout.Layers[i];
-                    if (candidate.Kind != LayerKind.Dropout)
+                    if (candidate.Kind != LayerKind.Dropout && !candidate.IsAlias)
                     {
                         return candidate;
                     }
