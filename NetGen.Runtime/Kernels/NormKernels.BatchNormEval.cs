@@ -33,6 +33,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(runningVar.Length, channels, nameof(runningVar), nameof(channels));
             RequireTensorLength(y.Length, batch, channels, spatial, nameof(y));
 
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormEvalForwardDense(x, gamma, beta, runningMean, runningVar, y, batch, channels, epsilon);
+                return;
+            }
+
             int batchStride = channels * spatial;
             for (int c = 0; c < channels; c++)
             {
@@ -83,6 +89,12 @@ namespace NetGen.Kernels
             RequireTensorLength(dx.Length, batch, channels, spatial, nameof(dx));
             KernelArguments.RequireLength(dgamma.Length, channels, nameof(dgamma), nameof(channels));
             KernelArguments.RequireLength(dbeta.Length, channels, nameof(dbeta), nameof(channels));
+
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormEvalBackwardDense(dy, x, gamma, runningMean, runningVar, dx, dgamma, dbeta, batch, channels, epsilon);
+                return;
+            }
 
             int batchStride = channels * spatial;
             for (int c = 0; c < channels; c++)

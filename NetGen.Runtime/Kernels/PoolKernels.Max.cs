@@ -15,8 +15,9 @@ namespace NetGen.Kernels
         /// <remarks>
         /// <c>argmax[b,c,oh,ow]</c> is the index within the sample, <c>c·H·W + h·W + w</c>, of the
         /// first maximum in a row-major scan of the window, as PyTorch picks it. A NaN in the window
-        /// makes the output NaN, as in PyTorch, and its argmax points to the first NaN.
-        /// PyTorch's CPU kernel points to the last NaN instead; the output is the same.
+        /// makes the output NaN, as in PyTorch, and its argmax points to the first NaN. PyTorch's
+        /// CPU kernel (aten/src/ATen/native/cpu/MaxPoolKernel.cpp) points to the last NaN instead,
+        /// with the same output.
         /// </remarks>
         /// <param name="x">Inputs, [batch, C, H, W].</param>
         /// <param name="y">Window maxima, [batch, C, OH, OW]; overwritten.</param>
@@ -103,7 +104,7 @@ namespace NetGen.Kernels
                     int columnStart = Math.Max(left, 0);
                     int columnEnd = Math.Min(left + g.KernelWidth, width);
 
-                    // Every window holds at least one input element (see PoolGeometry), so the
+                    // Every window contains at least one input element (see PoolGeometry), so the
                     // first one is a valid argmax even when all elements are −∞.
                     float maximum = float.NegativeInfinity;
                     int maximumIndex = rowStart * width + columnStart;
