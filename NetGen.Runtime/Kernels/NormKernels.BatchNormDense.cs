@@ -132,7 +132,7 @@ namespace NetGen.Kernels
                 ReadOnlySpan<float> dyRow = dy.Slice(b * channels, channels);
                 Span<float> dxRow = dx.Slice(b * channels, channels);
 
-                // dx holds x − runningMean until its product with dy has been added to the projection.
+                // dx contains x − runningMean until its product with dy has been added to the projection.
                 TensorPrimitives.Subtract(x.Slice(b * channels, channels), runningMean, dxRow);
                 TensorPrimitives.MultiplyAdd(dyRow, dxRow, projection, projection);
                 TensorPrimitives.Add(gradientSum, dyRow, gradientSum);

@@ -109,7 +109,7 @@ namespace NetGen.Kernels
                     ReadOnlySpan<float> dyRow = dy.Slice(start, spatial);
                     Span<float> dxRow = dx.Slice(start, spatial);
 
-                    // dx holds x − runningMean until the dot product with dy has read it.
+                    // dx contains x − runningMean until the dot product with dy has read it.
                     MultiplyAdd(x.Slice(start, spatial), 1f, -runningMean[c], dxRow);
                     if (spatial >= VectorRowThreshold)
                     {
