@@ -42,6 +42,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(mean.Length, channels, nameof(mean), nameof(channels));
             KernelArguments.RequireLength(invStd.Length, channels, nameof(invStd), nameof(channels));
 
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormTrainForwardDense(x, gamma, beta, y, xhat, mean, invStd, batch, channels, epsilon);
+                return;
+            }
+
             double count = (double)batch * spatial;
             int batchStride = channels * spatial;
             for (int c = 0; c < channels; c++)
@@ -183,6 +189,12 @@ namespace NetGen.Kernels
             RequireTensorLength(dx.Length, batch, channels, spatial, nameof(dx));
             KernelArguments.RequireLength(dgamma.Length, channels, nameof(dgamma), nameof(channels));
             KernelArguments.RequireLength(dbeta.Length, channels, nameof(dbeta), nameof(channels));
+
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormBackwardDense(dy, xhat, gamma, invStd, dx, dgamma, dbeta, batch, channels);
+                return;
+            }
 
             double count = (double)batch * spatial;
             int batchStride = channels * spatial;

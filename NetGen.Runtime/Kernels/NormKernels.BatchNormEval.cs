@@ -33,6 +33,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(runningVar.Length, channels, nameof(runningVar), nameof(channels));
             RequireTensorLength(y.Length, batch, channels, spatial, nameof(y));
 
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormEvalForwardDense(x, gamma, beta, runningMean, runningVar, y, batch, channels, epsilon);
+                return;
+            }
+
             int batchStride = channels * spatial;
             for (int c = 0; c < channels; c++)
             {
@@ -84,6 +90,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(dgamma.Length, channels, nameof(dgamma), nameof(channels));
             KernelArguments.RequireLength(dbeta.Length, channels, nameof(dbeta), nameof(channels));
 
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormEvalBackwardDense(dy, x, gamma, runningMean, runningVar, dx, dgamma, dbeta, batch, channels, epsilon);
+                return;
+            }
+
             int batchStride = channels * spatial;
             for (int c = 0; c < channels; c++)
             {
@@ -97,7 +109,7 @@ namespace NetGen.Kernels
                     ReadOnlySpan<float> dyRow = dy.Slice(start, spatial);
                     Span<float> dxRow = dx.Slice(start, spatial);
 
-                    // dx holds x − runningMean until the dot product with dy has read it.
+                    // dx contains x − runningMean until the dot product with dy has read it.
                     MultiplyAdd(x.Slice(start, spatial), 1f, -runningMean[c], dxRow);
                     if (spatial >= VectorRowThreshold)
                     {

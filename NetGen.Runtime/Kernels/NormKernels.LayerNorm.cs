@@ -94,7 +94,7 @@ namespace NetGen.Kernels
                 TensorPrimitives.MultiplyAdd(dyRow, xhatRow, dgamma, dgamma);
                 TensorPrimitives.Add(dbeta, dyRow, dbeta);
 
-                // dx holds g = dy·gamma while its mean and its projection on xhat are taken.
+                // dx contains g = dy·gamma while its mean and its projection on xhat are taken.
                 TensorPrimitives.Multiply(dyRow, gamma, dxRow);
                 double gradientMean = Sum(dxRow) / features;
                 double projectionMean = Dot(dxRow, xhatRow) / features;

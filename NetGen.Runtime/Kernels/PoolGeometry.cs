@@ -12,7 +12,7 @@ namespace NetGen.Kernels
     /// A 1-D layer has <see cref="InHeight"/> = <see cref="KernelHeight"/> = <see cref="StrideHeight"/> = 1
     /// and <see cref="PadHeight"/> = 0. Padding may be at most half the kernel along its axis, as torch
     /// requires. With that rule and <c>ceil_mode=False</c>, every window contains at least one input
-    /// element, so a max-pooling window never sees padding alone.
+    /// element, so no max-pooling window contains only padding.
     /// </remarks>
     public readonly struct PoolGeometry
     {

@@ -19,6 +19,10 @@ namespace NetGen.Kernels
     /// kernels allocate nothing and are safe to call from several threads on separate buffers.
     /// Outputs must not overlap inputs.
     /// </para>
+    /// <para>
+    /// Max pooling vectorises across the outputs of a row for horizontal strides 1 and 2 on
+    /// machines with AVX2. Other strides, other machines and average pooling run scalar loops.
+    /// </para>
     /// </remarks>
     public static partial class PoolKernels
     {

@@ -22,11 +22,15 @@ namespace NetGen.Tests.Kernels
 
         private const float Epsilon = 1e-5f;
 
-        /// <summary>Batch, channels, spatial: dense features (S = 1), short rows on the scalar path, and rows of 16 and more on the vector path.</summary>
+        /// <summary>
+        /// Batch, channels, spatial: dense features (S = 1) on the dense path and, with more than
+        /// 1024 channels, on the per-channel path; short rows summed in scalar loops; rows of 16 and more summed in vectors.
+        /// </summary>
         public static readonly TheoryData<int, int, int> BatchNormShapes = new()
         {
             { 2, 3, 1 },
             { 8, 5, 1 },
+            { 3, 1030, 1 },
             { 3, 2, 7 },
             { 2, 3, 20 },
             { 4, 2, 64 },
@@ -38,6 +42,8 @@ namespace NetGen.Tests.Kernels
         public static readonly TheoryData<int, int, int> BatchNormGradientShapes = new()
         {
             { 2, 3, 1 },
+            { 3, 17, 1 },
+            { 2, 1025, 1 },
             { 4, 2, 3 },
             { 2, 2, 17 },
             { 1, 2, 5 },
@@ -63,10 +69,12 @@ namespace NetGen.Tests.Kernels
 
         [Theory]
         [InlineData(16, 3, 1)]
+        [InlineData(16, 1030, 1)]
         [InlineData(4, 2, 50)]
+        [InlineData(5, 3, 3)]
         public void BatchNormTrainForward_LargeOffset_KeepsVariance(int batch, int channels, int spatial)
         {
-            // 1000 + noise of 0.01: E[x²] − E[x]² in fp32 would lose every digit of the variance 1e-4.
+            // 1000 + uniform noise of ±0.01: E[x²] − E[x]² in fp32 would lose every digit of the variance, about 3e-5.
             float[] x = Values(batch * channels * spatial, seed: 4, offset: 1000f, scale: 0.01f);
             CheckBatchNormTrainForward(x, batch, channels, spatial);
         }
@@ -287,11 +295,14 @@ namespace NetGen.Tests.Kernels
             Assert.Throws<ArgumentOutOfRangeException>("channels", () => NormKernels.BatchNormEvalForward(t, c, c, c, c, t, 2, -2, 2, Epsilon));
         }
 
-        [Fact]
-        public void Kernels_AllocateNothing()
+        [Theory]
+        [InlineData(3, 20)]
+        [InlineData(12, 1)]
+        public void Kernels_AllocateNothing(int channels, int spatial)
         {
-            const int batch = 4, channels = 3, spatial = 20, features = 60;
-            int length = batch * channels * spatial;
+            const int batch = 4;
+            int features = channels * spatial;
+            int length = batch * features;
             float[] x = Values(length, seed: 1, offset: 0f, scale: 1f);
             var buffers = new BatchNormBuffers(batch, channels, spatial);
             var dx = new float[length];

@@ -21,7 +21,11 @@ namespace NetGen.Tests.Kernels
         /// <summary>Step of the central differences. Test inputs are at least 1e-3 apart, so no maximum changes within ±h.</summary>
         private const double Step = 1e-6;
 
-        /// <summary>Channels, input height and width, kernel, stride and padding, covering overlap, gaps, padding, non-square and 1-D shapes.</summary>
+        /// <summary>
+        /// Channels, input height and width, kernel, stride and padding, covering overlap, gaps,
+        /// padding, non-square and 1-D shapes. Rows of 8 and more outputs at stride 1 or 2 take
+        /// the vectorised max-pooling path on machines with AVX2.
+        /// </summary>
         public static readonly TheoryData<int, int, int, int, int, int, int, int, int> Geometries = new()
         {
             { 1, 4, 4, 2, 2, 2, 2, 0, 0 },
@@ -33,6 +37,12 @@ namespace NetGen.Tests.Kernels
             { 1, 3, 3, 3, 3, 1, 1, 1, 1 },
             { 1, 1, 1, 1, 1, 1, 1, 0, 0 },
             { 4, 9, 8, 4, 5, 3, 2, 2, 2 },
+            { 2, 5, 30, 2, 2, 2, 2, 0, 0 },
+            { 1, 4, 33, 3, 3, 2, 2, 1, 1 },
+            { 1, 3, 21, 3, 5, 1, 1, 1, 2 },
+            { 2, 3, 26, 2, 3, 1, 3, 0, 1 },
+            { 1, 2, 16, 1, 2, 1, 2, 0, 1 },
+            { 1, 1, 40, 1, 4, 1, 1, 0, 2 },
         };
 
         [Theory]
@@ -133,7 +143,7 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void MaxForward_TieInsideWindow_PicksFirstInRowMajorOrder()
+        public void MaxForward_TieInWindow_PicksFirst()
         {
             // One 3×3 window over a 3×3 input: the maximum 2 appears at (0, 2) and (1, 0); (0, 2) comes first.
             var g = new PoolGeometry(1, 3, 3, 3, 3, 1, 1, 0, 0);
@@ -166,6 +176,34 @@ namespace NetGen.Tests.Kernels
             for (int k = 1; k < y.Length; k++)
             {
                 Assert.Equal((float)expected[k], y[k]);
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Geometries))]
+        public void MaxForward_NaNAndInfinity_MatchReference(int channels, int height, int width, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth)
+        {
+            var g = new PoolGeometry(channels, height, width, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
+            const int batch = 2;
+            float[] x = DistinctValues(batch * g.InputLength, seed: 13);
+            var random = new Random(14);
+            for (int k = 0; k < x.Length / 5; k++)
+            {
+                x[random.Next(x.Length)] = float.NaN;
+                x[random.Next(x.Length)] = float.NegativeInfinity;
+                x[random.Next(x.Length)] = float.PositiveInfinity;
+            }
+
+            var y = new float[batch * g.OutputLength];
+            var argmax = new int[batch * g.OutputLength];
+
+            PoolKernels.MaxForward(x, y, argmax, batch, g);
+
+            var (expected, expectedIndex) = ReferenceMax(Widen(x), batch, g);
+            for (int k = 0; k < expected.Length; k++)
+            {
+                Assert.Equal((float)expected[k], y[k]);
+                Assert.Equal(expectedIndex[k], argmax[k]);
             }
         }
 
