@@ -229,7 +229,7 @@ namespace NetGen.Generator
             BufferCount = bufferOffset;
             StatisticsLength = statistics;
             IsSmall = true;
-            int sampleOffset = spec.InputSize % 8 == 0 ? 0 : RoundUp(spec.InputSize);
+            int sampleOffset = 0;
             foreach (LayerLayout layer in layers)
             {
                 IsSmall &= (layer.IsDense && layer.WeightCount <= SmallLayerWeights) || layer.Kind == LayerKind.Dropout;
@@ -247,7 +247,7 @@ namespace NetGen.Generator
 
         /// <summary>
         /// Largest weight matrix, in floats, that the single-sample path of a small network keeps
-        /// on the register-blocked sample kernel: 64 KB, which stays in L1 and L2 between calls.
+        /// on the packed-weight sample kernel: 64 KB, which stays in L1 and L2 between calls.
         /// </summary>
         public const int SmallLayerWeights = 16384;
 
@@ -259,7 +259,7 @@ namespace NetGen.Generator
         /// </summary>
         public bool IsSmall { get; }
 
-        /// <summary>Floats in the padded single-sample buffer: the padded input copy, then each dense layer's outputs.</summary>
+        /// <summary>Floats in the single-sample buffer: each dense layer's outputs, padded to a multiple of 8.</summary>
         public int SampleBufferLength { get; }
 
         public IReadOnlyList<LayerLayout> Layers { get; }

@@ -71,7 +71,8 @@ namespace NetGen.Generator.Emit
             w.Line("// Forward pass over a batch whose size the caller has checked; each layer writes its");
             w.Line("// outputs into its own block of the arena, where the backward pass finds them.");
             w.Open("private void RunForward(" + ReadOnlySpanType + " x, " + WorkspaceType + " workspace, int batch, bool training)");
-            w.Line(ReadOnlySpanType + " p = Parameters;");
+            w.Line("// Read-only, so it does not go through Parameters, which would mark packed weights stale.");
+            w.Line(ReadOnlySpanType + " p = new " + ReadOnlySpanType + "(_parameters, 0, ParameterCount);");
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
             w.Line("workspace.BatchSize = batch;");

@@ -8,31 +8,91 @@ namespace NetGen.Generator.Emit
         private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
 
         /// <summary>
+        /// Writes the fields of a small network's single-sample path: the packed copy of the dense
+        /// weights that <c>SampleKernels</c> reads, the offset of each layer in it, the flag that
+        /// marks the copy stale, and the buffer of layer outputs.
+        /// </summary>
+        private static void EmitSampleFields(SourceWriter w, NetworkLayout layout)
+        {
+            int packedLength = 0;
+            foreach (LayerLayout layer in layout.DenseLayers)
+            {
+                w.Line("private const int " + layer.Name + "PackedOffset = " + Int(packedLength) + ";");
+                packedLength += PackedLength(layer);
+            }
+
+            w.Line();
+            w.Line("// Every dense layer's weights transposed to [inputs, outputs rounded up to 8], then its bias,");
+            w.Line("// in the layout SampleKernels.Pack writes. Single-sample Forward and Predict read only this copy.");
+            w.Line("private readonly float[] _packedWeights = new float[" + Int(packedLength) + "];");
+            w.Line();
+            w.Line("// Set whenever a caller may have written the parameters: every property that returns a writable");
+            w.Line("// view of them sets it, and the next single-sample call rebuilds _packedWeights and clears it.");
+            w.Line("private bool _packedWeightsStale = true;");
+            w.Line();
+            w.Line("// Each dense layer's outputs at its own offset, padded to whole 8-float vectors.");
+            w.Line("private readonly float[] _sampleBuffer = new float[" + Int(layout.SampleBufferLength) + "];");
+        }
+
+        /// <summary>
+        /// Writes a property that returns a writable view of the parameters. In a small network the
+        /// getter also marks the packed weights stale, since the caller may write through the view.
+        /// </summary>
+        private static void EmitParameterView(SourceWriter w, NetworkLayout layout, string declaration, string view)
+        {
+            w.Line(layout.IsSmall
+                ? declaration + " { get { _packedWeightsStale = true; return " + view + "; } }"
+                : declaration + " => " + view + ";");
+        }
+
+        /// <summary>
         /// Writes the single-sample forward pass of a small network: each dense layer runs on the
-        /// register-blocked sample kernel with its activation in registers, on a buffer whose
-        /// rows are padded with zeros to whole vectors. Dropout is the identity in inference.
+        /// packed-weight sample kernel with its activation in registers, and dropout is the
+        /// identity in inference. Also writes the method that rebuilds the packed weights and the
+        /// public method that marks them stale.
         /// </summary>
         private static void EmitSampleForward(SourceWriter w, NetworkLayout layout)
         {
-            w.Line("// Single-sample forward pass of this small network, in inference mode. The input copy and");
-            w.Line("// every layer's outputs sit in _sampleBuffer, padded with zeros to whole 8-float vectors.");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-            w.Open("private ref float RunSampleForward(" + ReadOnlySpanType + " input)");
-            w.Line("ref float p = ref " + Marshal + ".GetArrayDataReference(_parameters);");
-            w.Line("ref float s = ref " + Marshal + ".GetArrayDataReference(_sampleBuffer);");
-            string input;
-            if (layout.Spec.InputSize % 8 == 0)
+            w.Line("/// <summary>");
+            w.Line("/// Tells the network that its parameters changed through a span obtained before the last");
+            w.Line("/// <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/> or <see cref=\"Predict\"/> call.");
+            w.Line("/// </summary>");
+            w.Line("/// <remarks>");
+            w.Line("/// Single-sample calls read a packed copy of the weights. Reading <see cref=\"Parameters\"/> or a");
+            w.Line("/// layer's Weight or Bias property, training and loading all mark that copy stale, and the next");
+            w.Line("/// call rebuilds it. Only a span kept across a single-sample call and written after it goes");
+            w.Line("/// unnoticed: call this method after such writes.");
+            w.Line("/// </remarks>");
+            w.Line("public void NotifyParametersChanged() => _packedWeightsStale = true;");
+            w.Line();
+
+            w.Line("// Rebuilds _packedWeights from the parameters, without marking them stale again.");
+            w.Open("private void PackWeights()");
+            foreach (LayerLayout layer in layout.DenseLayers)
             {
-                w.Line("ref float x = ref " + Marshal + ".GetReference(input);");
-            }
-            else
-            {
-                w.Line("// The input is copied next to zero padding, because the kernel reads whole vectors.");
-                w.Line("input.CopyTo(new " + SpanType + "(_sampleBuffer, 0, InputSize));");
-                w.Line("ref float x = ref s;");
+                string n = layer.Name;
+                w.Line(Kernels + "SampleKernels.Pack(new " + ReadOnlySpanType + "(_parameters, " + n + "WeightOffset, " + n + "Outputs * " + n + "Inputs), " +
+                       "new " + ReadOnlySpanType + "(_parameters, " + n + "BiasOffset, " + n + "Outputs), " +
+                       "new " + SpanType + "(_packedWeights, " + n + "PackedOffset, " + Int(PackedLength(layer)) + "), " + n + "Inputs, " + n + "Outputs);");
             }
 
-            input = "x";
+            w.Line("_packedWeightsStale = false;");
+            w.Close();
+            w.Line();
+
+            w.Line("// Single-sample forward pass of this small network, in inference mode. Every layer's outputs");
+            w.Line("// sit in _sampleBuffer; the kernels read only the first Inputs values of a layer's input.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            w.Open("private ref float RunSampleForward(" + ReadOnlySpanType + " input)");
+            w.Open("if (_packedWeightsStale)");
+            w.Line("PackWeights();");
+            w.Close();
+            w.Line();
+            w.Line("ref float p = ref " + Marshal + ".GetArrayDataReference(_packedWeights);");
+            w.Line("ref float s = ref " + Marshal + ".GetArrayDataReference(_sampleBuffer);");
+            w.Line("ref float x = ref " + Marshal + ".GetReference(input);");
+
+            string input = "x";
             foreach (LayerLayout layer in layout.Layers)
             {
                 if (!layer.IsDense)
@@ -48,8 +108,8 @@ namespace NetGen.Generator.Emit
                 w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + Int(layer.Inputs) + " → " + Int(layer.Outputs) + ", " + ActivationText(layer) +
                        "; " + input + "[" + Int(layer.Inputs) + "] → " + output + "[" + Int(layer.Outputs) + "]");
                 w.Line("ref float " + output + " = ref " + Unsafe + ".Add(ref s, " + Int(layer.SampleOffset) + ");");
-                w.Line(Kernels + "SampleKernels.Forward<" + Kernels + "SampleActivations." + activation + ">(ref " + Unsafe + ".Add(ref p, " + n + "WeightOffset), ref " +
-                       Unsafe + ".Add(ref p, " + n + "BiasOffset), ref " + input + ", ref " + output + ", " + n + "Inputs, " + n + "Outputs);");
+                w.Line(Kernels + "SampleKernels.Forward<" + Kernels + "SampleActivations." + activation + ">(ref " + Unsafe + ".Add(ref p, " + n + "PackedOffset), ref " +
+                       input + ", ref " + output + ", " + n + "Inputs, " + n + "Outputs);");
                 if (SampleActivation(layer.Activation) is null && layer.Activation != Activation.Identity)
                 {
                     string span = "new " + SpanType + "(_sampleBuffer, " + Int(layer.SampleOffset) + ", " + n + "Outputs)";
@@ -65,6 +125,9 @@ namespace NetGen.Generator.Emit
             w.Close();
             w.Line();
         }
+
+        /// <summary>Floats of one dense layer in the packed weights; the same count as <c>SampleKernels.PackedLength</c>.</summary>
+        private static int PackedLength(LayerLayout layer) => (layer.Inputs + 1) * NetworkLayout.RoundUp(layer.Outputs);
 
         /// <summary>Name of the in-register activation of <c>SampleKernels</c>, or null when it has none.</summary>
         private static string? SampleActivation(Activation activation) => activation switch

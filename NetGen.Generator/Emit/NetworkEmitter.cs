@@ -192,7 +192,7 @@ namespace NetGen.Generator.Emit
             w.Line("private readonly " + WorkspaceType + " _sampleWorkspace;");
             if (layout.IsSmall)
             {
-                w.Line("private readonly float[] _sampleBuffer = new float[" + Int(layout.SampleBufferLength) + " + 8];");
+                EmitSampleFields(w, layout);
             }
 
             w.Line();
@@ -219,7 +219,7 @@ namespace NetGen.Generator.Emit
             w.Line("public global::NetGen.Loss Loss => global::NetGen.Loss." + layout.Spec.Loss.Kind + ";");
             w.Line();
             w.Line("/// <summary>All parameters in one buffer: each layer's weight, then its bias, layer after layer.</summary>");
-            w.Line("public " + SpanType + " Parameters => new " + SpanType + "(_parameters, 0, ParameterCount);");
+            EmitParameterView(w, layout, "public " + SpanType + " Parameters", "new " + SpanType + "(_parameters, 0, ParameterCount)");
             w.Line();
             w.Line("/// <summary>Allocates activation and gradient buffers for batches of up to <paramref name=\"maxBatchSize\"/> samples; create one per thread, once.</summary>");
             w.Line("public " + WorkspaceType + " CreateWorkspace(int maxBatchSize) =>");
@@ -238,10 +238,12 @@ namespace NetGen.Generator.Emit
             foreach (LayerLayout layer in layout.DenseLayers)
             {
                 w.Line("/// <summary>Weight of " + layer.Name + ": [" + Int(layer.Outputs) + ", " + Int(layer.Inputs) + "] row-major, as torch.nn.Linear.weight.</summary>");
-                w.Line("public " + SpanType + " " + layer.Name + "Weight => new " + SpanType + "(_parameters, " + layer.Name + "WeightOffset, " + layer.Name + "Outputs * " + layer.Name + "Inputs);");
+                EmitParameterView(w, layout, "public " + SpanType + " " + layer.Name + "Weight",
+                    "new " + SpanType + "(_parameters, " + layer.Name + "WeightOffset, " + layer.Name + "Outputs * " + layer.Name + "Inputs)");
                 w.Line();
                 w.Line("/// <summary>Bias of " + layer.Name + ": [" + Int(layer.Outputs) + "].</summary>");
-                w.Line("public " + SpanType + " " + layer.Name + "Bias => new " + SpanType + "(_parameters, " + layer.Name + "BiasOffset, " + layer.Name + "Outputs);");
+                EmitParameterView(w, layout, "public " + SpanType + " " + layer.Name + "Bias",
+                    "new " + SpanType + "(_parameters, " + layer.Name + "BiasOffset, " + layer.Name + "Outputs)");
                 w.Line();
             }
         }

@@ -8,137 +8,223 @@ namespace NetGen.Kernels
 {
     /// <summary>
     /// Single-sample dense layers for small networks, where per-call overhead and the dependency
-    /// chain through the layers dominate. They check no arguments, run eight rows at a time with
-    /// the input held in registers, and apply the activation while the sums are in registers.
-    /// Generated code calls these only with constant sizes and padded buffers.
+    /// chain through the layers dominate. Each layer reads its weights from a packed copy that
+    /// <see cref="Pack"/> writes: transposed to [inputs, outputs rounded up to 8], so one sample is
+    /// a sequence of broadcast-and-FMA steps into vector accumulators of 8 outputs each, with no
+    /// horizontal sums, and the activation runs while the sums are still in registers.
     /// </summary>
     /// <remarks>
-    /// Callers guarantee: <c>x</c> contains <c>inputs</c> values followed by zeros up to a multiple
-    /// of 8, and at least 8 readable floats follow the last weight row. The weight tail lanes
-    /// past <c>inputs</c> are masked off, so whatever they hold never reaches the sums.
+    /// <see cref="Forward"/> checks no arguments: generated code calls it with constant sizes.
+    /// It reads x only at indices below <c>inputs</c>, and writes y up to <c>outputs</c> rounded
+    /// up to 8, where the lanes past <c>outputs</c> hold f(0).
     /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class SampleKernels
     {
-        /// <summary>Lane masks: row k keeps the first k lanes of a 256-bit vector.</summary>
-        private static ReadOnlySpan<int> LeadingLaneMasks =>
-        [
-            0, 0, 0, 0, 0, 0, 0, 0,
-            -1, 0, 0, 0, 0, 0, 0, 0,
-            -1, -1, 0, 0, 0, 0, 0, 0,
-            -1, -1, -1, 0, 0, 0, 0, 0,
-            -1, -1, -1, -1, 0, 0, 0, 0,
-            -1, -1, -1, -1, -1, 0, 0, 0,
-            -1, -1, -1, -1, -1, -1, 0, 0,
-            -1, -1, -1, -1, -1, -1, -1, 0,
-        ];
+        /// <summary>Returns <paramref name="outputs"/> rounded up to a whole number of 8-float vectors.</summary>
+        public static int PaddedWidth(int outputs) => (outputs + 7) & ~7;
+
+        /// <summary>Returns the floats that <see cref="Pack"/> writes for one layer: the transposed weights, then the bias.</summary>
+        public static int PackedLength(int inputs, int outputs) => (inputs + 1) * PaddedWidth(outputs);
 
         /// <summary>
-        /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample, with w stored [outputs, inputs].
+        /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads:
+        /// <c>packed[i, o] = w[o, i]</c> for i &lt; inputs, then <c>packed[inputs, o] = b[o]</c>,
+        /// with rows <see cref="PaddedWidth"/> long and zeros in the lanes past <paramref name="outputs"/>.
+        /// </summary>
+        /// <param name="weights">The weight, [outputs, inputs] row-major as torch.nn.Linear.weight.</param>
+        /// <param name="bias">The bias, [outputs].</param>
+        /// <param name="packed">Exactly <see cref="PackedLength"/> floats, overwritten.</param>
+        /// <param name="inputs">Number of inputs I.</param>
+        /// <param name="outputs">Number of outputs O.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
+        public static void Pack(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> packed, int inputs, int outputs)
+        {
+            KernelArguments.RequireSize(inputs);
+            KernelArguments.RequireSize(outputs);
+            KernelArguments.RequireLength(weights.Length, outputs, inputs, nameof(weights), nameof(outputs), nameof(inputs));
+            KernelArguments.RequireLength(bias.Length, outputs, nameof(bias), nameof(outputs));
+            KernelArguments.RequireLength(packed.Length, PackedLength(inputs, outputs), nameof(packed), "PackedLength(inputs, outputs)");
+
+            int width = PaddedWidth(outputs);
+            packed.Clear();
+            for (int o = 0; o < outputs; o++)
+            {
+                ReadOnlySpan<float> row = weights.Slice(o * inputs, inputs);
+                for (int i = 0; i < inputs; i++)
+                {
+                    packed[(i * width) + o] = row[i];
+                }
+            }
+
+            bias.CopyTo(packed.Slice(inputs * width));
+        }
+
+        /// <summary>
+        /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
         /// </summary>
         /// <typeparam name="TActivation">The activation f, applied in registers.</typeparam>
+        /// <param name="packed">The layer's weights and bias as <see cref="Pack"/> wrote them.</param>
+        /// <param name="x">The first of <paramref name="inputs"/> input values.</param>
+        /// <param name="y">The first of <see cref="PaddedWidth"/>(<paramref name="outputs"/>) writable floats.</param>
+        /// <param name="inputs">Number of inputs I.</param>
+        /// <param name="outputs">Number of outputs O.</param>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public static void Forward<TActivation>(ref float w, ref float b, ref float x, ref float y, int inputs, int outputs)
+        public static void Forward<TActivation>(ref float packed, ref float x, ref float y, int inputs, int outputs)
             where TActivation : struct, ISampleActivation
         {
             if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
             {
-                ForwardScalar<TActivation>(ref w, ref b, ref x, ref y, inputs, outputs);
+                ForwardScalar<TActivation>(ref packed, ref x, ref y, inputs, outputs);
                 return;
             }
 
-            int whole = inputs & ~7;
-            int rest = inputs - whole;
-            Vector256<float> tailMask = Vector256.LoadUnsafe(ref Unsafe.As<int, float>(ref Unsafe.AsRef(in LeadingLaneMasks[0])), (nuint)(rest * 8));
-
+            nint width = PaddedWidth(outputs);
             int o = 0;
-            for (; o + 8 <= outputs; o += 8)
+            for (; o + 32 <= width; o += 32)
             {
-                ref float row = ref Unsafe.Add(ref w, o * inputs);
-                Vector256<float> sums = DotEight(ref row, ref x, inputs, whole, rest, tailMask);
-                (sums + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref y, (nuint)o);
+                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
             }
 
-            // The activation runs as a second pass, so the groups' activations are independent of
-            // each other and the core overlaps their long latency chains.
-            for (int k = 0; k + 8 <= o; k += 8)
+            if (o + 16 <= width)
             {
-                TActivation.Apply(Vector256.LoadUnsafe(ref y, (nuint)k)).StoreUnsafe(ref y, (nuint)k);
+                ForwardSixteen<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
+                o += 16;
             }
 
-            for (; o < outputs; o++)
+            if (o < width)
             {
-                ref float row = ref Unsafe.Add(ref w, o * inputs);
-                Vector256<float> sum = Vector256<float>.Zero;
-                int i = 0;
-                for (; i < whole; i += 8)
-                {
-                    sum = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), sum);
-                }
-
-                if (rest > 0)
-                {
-                    Vector256<float> weights = Vector256.LoadUnsafe(ref row, (nuint)i) & tailMask;
-                    sum = Fma.MultiplyAdd(weights, Vector256.LoadUnsafe(ref x, (nuint)i), sum);
-                }
-
-                Unsafe.Add(ref y, o) = TActivation.Apply(Vector256.Sum(sum) + Unsafe.Add(ref b, o));
+                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
             }
         }
 
-        /// <summary>Returns the eight dot products of rows <paramref name="row"/>..+7 with x, one per lane.</summary>
+        /// <summary>
+        /// Computes 32 outputs into four accumulators, plus four more for the odd inputs so that
+        /// each FMA chain is half as long.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> DotEight(ref float row, ref float x, int inputs, int whole, int rest, Vector256<float> tailMask)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            int i = 0;
-            for (; i < whole; i += 8)
-            {
-                Vector256<float> xv = Vector256.LoadUnsafe(ref x, (nuint)i);
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)i), xv, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)(inputs + i)), xv, a1);
-                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((2 * inputs) + i)), xv, a2);
-                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((3 * inputs) + i)), xv, a3);
-                a4 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((4 * inputs) + i)), xv, a4);
-                a5 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((5 * inputs) + i)), xv, a5);
-                a6 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((6 * inputs) + i)), xv, a6);
-                a7 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((7 * inputs) + i)), xv, a7);
-            }
-
-            if (rest > 0)
-            {
-                // The x padding is zero and the weight lanes past the row are masked off.
-                Vector256<float> xv = Vector256.LoadUnsafe(ref x, (nuint)i);
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)i) & tailMask, xv, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)(inputs + i)) & tailMask, xv, a1);
-                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((2 * inputs) + i)) & tailMask, xv, a2);
-                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((3 * inputs) + i)) & tailMask, xv, a3);
-                a4 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((4 * inputs) + i)) & tailMask, xv, a4);
-                a5 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((5 * inputs) + i)) & tailMask, xv, a5);
-                a6 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((6 * inputs) + i)) & tailMask, xv, a6);
-                a7 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)((7 * inputs) + i)) & tailMask, xv, a7);
-            }
-
-            // Reduce eight accumulators to one vector of eight sums: two rounds of pairwise
-            // horizontal adds within 128-bit halves, then add the two halves across.
-            Vector256<float> t0 = Avx.HorizontalAdd(a0, a1);
-            Vector256<float> t1 = Avx.HorizontalAdd(a2, a3);
-            Vector256<float> t2 = Avx.HorizontalAdd(a4, a5);
-            Vector256<float> t3 = Avx.HorizontalAdd(a6, a7);
-            Vector256<float> u0 = Avx.HorizontalAdd(t0, t1);
-            Vector256<float> u1 = Avx.HorizontalAdd(t2, t3);
-            return Avx.Permute2x128(u0, u1, 0x20) + Avx.Permute2x128(u0, u1, 0x31);
-        }
-
-        private static void ForwardScalar<TActivation>(ref float w, ref float b, ref float x, ref float y, int inputs, int outputs)
+        private static void ForwardThirtyTwo<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
             where TActivation : struct, ISampleActivation
         {
-            for (int o = 0; o < outputs; o++)
+            ref float bias = ref Unsafe.Add(ref column, inputs * width);
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
+            Vector256<float> a2 = Vector256.LoadUnsafe(ref bias, 16), a3 = Vector256.LoadUnsafe(ref bias, 24);
+            Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0;
+
+            int i = 0;
+            for (; i + 2 <= inputs; i += 2)
             {
-                float sum = Unsafe.Add(ref b, o);
+                Vector256<float> even = Vector256.Create(Unsafe.Add(ref x, i));
+                Vector256<float> odd = Vector256.Create(Unsafe.Add(ref x, i + 1));
+                ref float next = ref Unsafe.Add(ref column, width);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), even, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), even, a1);
+                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 16), even, a2);
+                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 24), even, a3);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next), odd, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 8), odd, c1);
+                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 16), odd, c2);
+                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 24), odd, c3);
+                column = ref Unsafe.Add(ref next, width);
+            }
+
+            if (i < inputs)
+            {
+                Vector256<float> last = Vector256.Create(Unsafe.Add(ref x, i));
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), last, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), last, a1);
+                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 16), last, a2);
+                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 24), last, a3);
+            }
+
+            // Four independent activations, so the core overlaps their latency chains.
+            TActivation.Apply(a0 + c0).StoreUnsafe(ref y);
+            TActivation.Apply(a1 + c1).StoreUnsafe(ref y, 8);
+            TActivation.Apply(a2 + c2).StoreUnsafe(ref y, 16);
+            TActivation.Apply(a3 + c3).StoreUnsafe(ref y, 24);
+        }
+
+        /// <summary>Computes 16 outputs, with four accumulator pairs that take every fourth input each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ForwardSixteen<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
+            where TActivation : struct, ISampleActivation
+        {
+            ref float bias = ref Unsafe.Add(ref column, inputs * width);
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
+            Vector256<float> b0 = Vector256<float>.Zero, b1 = b0, c0 = b0, c1 = b0, d0 = b0, d1 = b0;
+
+            int i = 0;
+            for (; i + 4 <= inputs; i += 4)
+            {
+                Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, i));
+                Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref x, i + 1));
+                Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref x, i + 2));
+                Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref x, i + 3));
+                ref float second = ref Unsafe.Add(ref column, width);
+                ref float third = ref Unsafe.Add(ref column, 2 * width);
+                ref float fourth = ref Unsafe.Add(ref column, 3 * width);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), x0, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), x0, a1);
+                b0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref second), x1, b0);
+                b1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref second, 8), x1, b1);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref third), x2, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref third, 8), x2, c1);
+                d0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref fourth), x3, d0);
+                d1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref fourth, 8), x3, d1);
+                column = ref Unsafe.Add(ref fourth, width);
+            }
+
+            for (; i < inputs; i++)
+            {
+                Vector256<float> last = Vector256.Create(Unsafe.Add(ref x, i));
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), last, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), last, a1);
+                column = ref Unsafe.Add(ref column, width);
+            }
+
+            TActivation.Apply((a0 + b0) + (c0 + d0)).StoreUnsafe(ref y);
+            TActivation.Apply((a1 + b1) + (c1 + d1)).StoreUnsafe(ref y, 8);
+        }
+
+        /// <summary>Computes 8 outputs, with four accumulators that take every fourth input each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ForwardEight<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
+            where TActivation : struct, ISampleActivation
+        {
+            Vector256<float> a = Vector256.LoadUnsafe(ref Unsafe.Add(ref column, inputs * width));
+            Vector256<float> b = Vector256<float>.Zero, c = b, d = b;
+
+            int i = 0;
+            for (; i + 4 <= inputs; i += 4)
+            {
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x, i)), a);
+                b = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)width), Vector256.Create(Unsafe.Add(ref x, i + 1)), b);
+                c = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)(2 * width)), Vector256.Create(Unsafe.Add(ref x, i + 2)), c);
+                d = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)(3 * width)), Vector256.Create(Unsafe.Add(ref x, i + 3)), d);
+                column = ref Unsafe.Add(ref column, 4 * width);
+            }
+
+            for (; i < inputs; i++)
+            {
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x, i)), a);
+                column = ref Unsafe.Add(ref column, width);
+            }
+
+            TActivation.Apply((a + b) + (c + d)).StoreUnsafe(ref y);
+        }
+
+        private static void ForwardScalar<TActivation>(ref float packed, ref float x, ref float y, int inputs, int outputs)
+            where TActivation : struct, ISampleActivation
+        {
+            int width = PaddedWidth(outputs);
+            ref float bias = ref Unsafe.Add(ref packed, inputs * width);
+            for (int o = 0; o < width; o++)
+            {
+                float sum = Unsafe.Add(ref bias, o);
                 for (int i = 0; i < inputs; i++)
                 {
-                    sum += Unsafe.Add(ref w, (o * inputs) + i) * Unsafe.Add(ref x, i);
+                    sum += Unsafe.Add(ref packed, (i * width) + o) * Unsafe.Add(ref x, i);
                 }
 
                 Unsafe.Add(ref y, o) = TActivation.Apply(sum);
