@@ -1,4 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using NetGen.Kernels;
 using BenchmarkDotNet.Attributes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,6 +17,8 @@ namespace NetGen.Benchmarks;
 [Config(typeof(PeerBenchmarkConfig))]
 public class FashionSmallForwardBenchmarks
 {
+    private const int HiddenSize = 128;
+
     private readonly FashionSmallMlp _network = new(seed: 1);
     private float[] _inputs = [];
     private float[] _outputs = [];
@@ -22,6 +28,8 @@ public class FashionSmallForwardBenchmarks
     private Sequential _torchModel = null!;
     private Tensor _torchInputs = null!;
     private IDisposable _torchNoGrad = null!;
+    private float[] _previousParameters = [];
+    private float[] _previousHidden = [];
 
     /// <summary>Samples per call.</summary>
     [Params(1, 128)]
@@ -57,6 +65,11 @@ public class FashionSmallForwardBenchmarks
         _torchInputs = tensor(_inputs, [Batch, FashionSmallMlp.InputSize]);
         TorchSharp();
         OutputCheck.RequireSameOutputs("TorchSharp", _expected, _outputs);
+
+        _previousParameters = _network.Parameters.ToArray();
+        _previousHidden = new float[Batch * HiddenSize];
+        PreviousNetGen();
+        OutputCheck.RequireSameOutputs("Previous NetGen dense path", _expected, _outputs);
     }
 
     /// <summary>Releases the native sessions and tensors.</summary>
@@ -81,6 +94,27 @@ public class FashionSmallForwardBenchmarks
         {
             _network.Forward(_inputs, _outputs, _workspace);
         }
+    }
+
+    /// <summary>
+    /// The 256-bit row-major dense kernel that NetGen used at every batch size before the 512-bit
+    /// single-sample path, with the ReLU between the layers. At batch 128 it is the current path.
+    /// </summary>
+    [Benchmark(Description = "NetGen previous dense path")]
+    public void PreviousNetGen()
+    {
+        ref float p = ref MemoryMarshal.GetArrayDataReference(_previousParameters);
+        ref float x = ref MemoryMarshal.GetArrayDataReference(_inputs);
+        ref float h = ref MemoryMarshal.GetArrayDataReference(_previousHidden);
+        ref float y = ref MemoryMarshal.GetArrayDataReference(_outputs);
+        const int inputs = FashionSmallMlp.InputSize;
+        const int outputs = FashionSmallMlp.OutputSize;
+        const int hiddenBias = inputs * HiddenSize;
+        const int outputWeight = hiddenBias + HiddenSize;
+        DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref x, ref p, ref Unsafe.Add(ref p, hiddenBias), ref h, Batch, inputs, HiddenSize);
+        ActivationKernels.Relu(_previousHidden);
+        DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref h, ref Unsafe.Add(ref p, outputWeight),
+            ref Unsafe.Add(ref p, outputWeight + (HiddenSize * outputs)), ref y, Batch, HiddenSize, outputs);
     }
 
     /// <summary>Copies the batch into the bound input tensor and runs the session with its IoBinding.</summary>

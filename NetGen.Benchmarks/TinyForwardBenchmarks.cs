@@ -7,8 +7,8 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// Peer case (a): one sample through the 4 → 32 → 32 → 2 tanh control network, the latency
-/// that a control loop pays per step. NetGen against ONNX Runtime, TorchSharp and a plain C#
-/// loop, all with the same weights and on one thread.
+/// that a control loop pays per step. NetGen against ONNX Runtime, TorchSharp, a plain C#
+/// loop and NetGen's previous row-major sample path, all with the same weights and on one thread.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(PeerBenchmarkConfig))]
@@ -23,6 +23,7 @@ public class TinyForwardBenchmarks
     private Tensor _torchInput = null!;
     private IDisposable _torchNoGrad = null!;
     private PlainDenseForward _plain = null!;
+    private PreviousSampleForward _previous = null!;
 
     /// <summary>Builds every peer from the NetGen weights and checks that each computes NetGen's outputs.</summary>
     [GlobalSetup]
@@ -53,6 +54,10 @@ public class TinyForwardBenchmarks
         _plain = new PlainDenseForward(stack);
         PlainCSharp();
         OutputCheck.RequireSameOutputs("Plain C#", _expected, _output);
+
+        _previous = new PreviousSampleForward(stack);
+        PreviousNetGen();
+        OutputCheck.RequireSameOutputs("Previous NetGen sample path", _expected, _output);
     }
 
     /// <summary>Releases the native sessions and tensors.</summary>
@@ -92,4 +97,8 @@ public class TinyForwardBenchmarks
     /// <summary>Scalar loops over the same weights.</summary>
     [Benchmark(Description = "Plain C# loops")]
     public void PlainCSharp() => _plain.Forward(_input, _output);
+
+    /// <summary>The single-sample path that NetGen generated before packed weights, on the same weights.</summary>
+    [Benchmark(Description = "NetGen previous sample path")]
+    public void PreviousNetGen() => _previous.Forward(_input, _output);
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels
 {
@@ -21,7 +22,8 @@ namespace NetGen.Kernels
     /// <para>
     /// Each kernel picks 256-bit vectors with FMA when the row it vectorises has at least 8
     /// floats and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4,
-    /// else scalar code. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// else scalar code. <see cref="Forward"/> of a single sample uses 512-bit vectors where
+    /// AVX-512 is available and the rows have at least 16 floats. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -55,7 +57,11 @@ namespace NetGen.Kernels
             ref float yStart = ref MemoryMarshal.GetReference(y);
 
             // Each output is a dot product along the inputs, so the input count picks the vector width.
-            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            if (batch == 1 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated && inputs >= Vector512<float>.Count)
+            {
+                ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
+            }
+            else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
             {
                 ForwardCore<Vector256Fma, Vector256<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }

@@ -282,21 +282,36 @@ namespace NetGen.Kernels
             public static float Apply(float x) => MathF.Tanh(x);
 
             /// <inheritdoc/>
+            /// <remarks>
+            /// A rational function x·P(x²)/Q(x²), P of degree 5 and Q of degree 3, fitted to tanh on
+            /// [0, 9] for the smallest maximum relative error (Loeb's linearised least squares with
+            /// Lawson's reweighting, evaluated in 40-digit arithmetic). The fit errs by at most 6.2e-8
+            /// relative; evaluated in float it errs by at most 3e-7 relative, which a test checks.
+            /// Inputs are clamped to ±9, where tanh rounds to ±1 in float; NaN stays NaN.
+            /// </remarks>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public static Vector256<float> Apply(Vector256<float> x)
             {
-                // tanh|x| = 1 − 2/(e^(2|x|) + 1) loses relative accuracy near 0, so |x| < 0.25 takes
-                // the Taylor series x − x³/3 + 2x⁵/15 − 17x⁷/315 + 62x⁹/2835 (truncation below 1e-8 relative there).
-                Vector256<float> magnitude = Vector256.Abs(x);
-                Vector256<float> far = Vector256<float>.One - (Vector256.Create(2f) / (VectorMath.Exp(magnitude + magnitude) + Vector256<float>.One));
-                far = (far & Vector256.Create(0x7FFFFFFF).AsSingle()) | (x & Vector256.Create(unchecked((int)0x80000000)).AsSingle());
-                Vector256<float> square = x * x;
-                Vector256<float> series = Vector256.Create(62f / 2835f);
-                series = Fma.MultiplyAdd(series, square, Vector256.Create(-17f / 315f));
-                series = Fma.MultiplyAdd(series, square, Vector256.Create(2f / 15f));
-                series = Fma.MultiplyAdd(series, square, Vector256.Create(-1f / 3f));
-                series = Fma.MultiplyAdd(x * square, series, x);
-                return Vector256.ConditionalSelect(Vector256.LessThan(magnitude, Vector256.Create(0.25f)), series, far);
+                // Avx.Min and Avx.Max return their second operand when either is NaN, so the
+                // constant comes first and NaN passes through every clamp.
+                Vector256<float> clamped = Avx.Max(Vector256.Create(-9f), Avx.Min(Vector256.Create(9f), x));
+                Vector256<float> square = clamped * clamped;
+
+                // P and Q by Horner's rule with fused multiply-adds; the two chains are independent.
+                Vector256<float> numerator = Vector256.Create(1.827717624e-11f);
+                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(-1.27918436214e-8f));
+                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(9.27219271611e-6f));
+                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.00292136930717f));
+                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.129198298152f));
+                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.999999947347f));
+                Vector256<float> denominator = Vector256.Create(0.000228178946786f);
+                denominator = Fma.MultiplyAdd(denominator, square, Vector256.Create(0.023765761243f));
+                denominator = Fma.MultiplyAdd(denominator, square, Vector256.Create(0.462531168765f));
+                denominator = Fma.MultiplyAdd(denominator, square, Vector256<float>.One);
+
+                // Rounding can carry the quotient a few ulp past ±1 near the clamp.
+                Vector256<float> tanh = clamped * numerator / denominator;
+                return Avx.Max(Vector256.Create(-1f), Avx.Min(Vector256<float>.One, tanh));
             }
         }
 
