@@ -81,7 +81,7 @@ namespace NetGen.Generator.Emit
             w.Line();
 
             w.Line("// Single-sample forward pass of this small network, in inference mode. Every layer's outputs");
-            w.Line("// sit in _sampleBuffer; the kernels read only the first Inputs values of a layer's input.");
+            w.Line("// sit in _sampleBuffer, and the kernels read only the first Inputs values of a layer's input.");
             w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open("private ref float RunSampleForward(" + ReadOnlySpanType + " input)");
             w.Open("if (_packedWeightsStale)");

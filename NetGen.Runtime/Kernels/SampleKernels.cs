@@ -297,7 +297,7 @@ namespace NetGen.Kernels
                 Vector256<float> clamped = Avx.Max(Vector256.Create(-9f), Avx.Min(Vector256.Create(9f), x));
                 Vector256<float> square = clamped * clamped;
 
-                // P and Q by Horner's rule with fused multiply-adds; the two chains are independent.
+                // P and Q by Horner's rule with fused multiply-adds, as two independent chains.
                 Vector256<float> numerator = Vector256.Create(1.827717624e-11f);
                 numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(-1.27918436214e-8f));
                 numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(9.27219271611e-6f));

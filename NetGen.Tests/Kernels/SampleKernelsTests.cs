@@ -1,0 +1,251 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using NetGen.Kernels;
+
+namespace NetGen.Tests.Kernels
+{
+    public class SampleKernelsTests
+    {
+        /// <summary>
+        /// Allowed error of an fp32 sum, relative to the sum of the magnitudes of its terms: the
+        /// kernels split at most about 50 terms over four partial sums, and an fp32 sum of n terms
+        /// errs by at most n · 2⁻²⁴ of that magnitude, 3e-6 for n = 50, taken with a margin.
+        /// </summary>
+        private const double SumTolerance = 1e-5;
+
+        /// <summary>
+        /// Allowed relative error of the vector tanh. Its rational fit errs by 6.2e-8 and its fp32
+        /// evaluation adds a few rounding errors of 2⁻²⁴ ≈ 6e-8 each; 5e-7 leaves a small margin.
+        /// </summary>
+        private const double TanhRelativeTolerance = 5e-7;
+
+        [Fact]
+        public void Pack_TransposesAndPadsWithZeros()
+        {
+            foreach ((int inputs, int outputs) in new[] { (0, 3), (1, 1), (4, 32), (5, 9), (3, 17) })
+            {
+                float[] weights = TestValues.Uniform(outputs * inputs, seed: 1);
+                float[] bias = TestValues.Uniform(outputs, seed: 2);
+                int width = (outputs + 7) / 8 * 8;
+                var packed = new float[(inputs + 1) * width];
+                packed.AsSpan().Fill(float.NaN);
+
+                SampleKernels.Pack(weights, bias, packed, inputs, outputs);
+
+                for (int i = 0; i <= inputs; i++)
+                {
+                    for (int o = 0; o < width; o++)
+                    {
+                        float expected = o >= outputs ? 0f : i == inputs ? bias[o] : weights[(o * inputs) + i];
+                        Assert.True(expected == packed[(i * width) + o], $"packed[{i}, {o}] of a {outputs} × {inputs} layer is {packed[(i * width) + o]}, expected {expected}");
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void Pack_WrongLength_ThrowsWithBothNumbers()
+        {
+            var error = Assert.Throws<ArgumentException>(() =>
+                SampleKernels.Pack(new float[6], new float[3], new float[10], inputs: 2, outputs: 3));
+            Assert.Contains("24", error.Message);
+            Assert.Contains("10", error.Message);
+        }
+
+        [Fact]
+        public void Forward_MatchesReference_AllSmallShapes()
+        {
+            for (int inputs = 0; inputs <= 37; inputs++)
+            {
+                foreach (int outputs in new[] { 1, 2, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
+                {
+                    CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_AppliesActivationInEveryBlock()
+        {
+            // 57 outputs run as one block of 32, one of 16 and one of 8: each applies ReLU itself.
+            const int Inputs = 6, Outputs = 57;
+            float[] x = TestValues.Uniform(Inputs, seed: 3);
+            float[] weights = TestValues.Uniform(Outputs * Inputs, seed: 4);
+            float[] bias = TestValues.Uniform(Outputs, seed: 5);
+            var packed = new float[SampleKernels.PackedLength(Inputs, Outputs)];
+            SampleKernels.Pack(weights, bias, packed, Inputs, Outputs);
+            var y = new float[SampleKernels.PaddedWidth(Outputs)];
+
+            SampleKernels.Forward<SampleActivations.Relu>(ref packed[0], ref x[0], ref y[0], Inputs, Outputs);
+
+            for (int o = 0; o < Outputs; o++)
+            {
+                double sum = bias[o];
+                for (int i = 0; i < Inputs; i++)
+                {
+                    sum += (double)weights[(o * Inputs) + i] * x[i];
+                }
+
+                TestValues.AssertClose(Math.Max(sum, 0), y[o], 1, SumTolerance, $"y[{o}]");
+            }
+        }
+
+        [Fact]
+        public void Tanh_IsWithinRelativeTolerance()
+        {
+            if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            var random = new Random(6);
+            var values = new float[80_000];
+            for (int k = 0; k < values.Length; k++)
+            {
+                // Magnitudes from 1e-8 to about 20 on a log scale, both signs.
+                float magnitude = (float)Math.Pow(10, (random.NextDouble() * 9.3) - 8);
+                values[k] = random.Next(2) == 0 ? magnitude : -magnitude;
+            }
+
+            for (int k = 0; k < values.Length; k += 8)
+            {
+                Vector256<float> result = SampleActivations.Tanh.Apply(Vector256.Create(values, k));
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    double expected = Math.Tanh(values[k + lane]);
+                    double error = Math.Abs(result[lane] - expected) / Math.Abs(expected);
+                    Assert.True(error <= TanhRelativeTolerance, $"tanh({values[k + lane]:R}) = {result[lane]:R}, expected {expected:R}; relative error {error:E2}");
+                }
+            }
+        }
+
+        [Fact]
+        public void Tanh_KeepsSpecialValues()
+        {
+            if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            Vector256<float> result = SampleActivations.Tanh.Apply(Vector256.Create(
+                0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 9f, -50f, 1e-30f));
+
+            Assert.Equal(0f, result[0]);
+            Assert.True(float.IsNegative(result[1]), $"tanh(−0) is {result[1]}, expected −0");
+            Assert.Equal(1f, result[2]);
+            Assert.Equal(-1f, result[3]);
+            Assert.True(float.IsNaN(result[4]), $"tanh(NaN) is {result[4]}, expected NaN");
+            Assert.Equal(1f, result[5]);
+            Assert.Equal(-1f, result[6]);
+            Assert.True(Math.Abs(result[7] - 1e-30) <= 1e-36, $"tanh(1e-30) is {result[7]:R}, expected 1e-30");
+        }
+
+        [Fact]
+        public void DenseForward_OneSample_MatchesReference()
+        {
+            // At batch 1 DenseKernels.Forward takes 512-bit vectors where AVX-512 exists: rows of
+            // 16 floats and more, with and without a partial last vector, and rows left over after
+            // the groups of eight.
+            for (int inputs = 16; inputs <= 49; inputs++)
+            {
+                foreach (int outputs in new[] { 1, 7, 8, 9, 17 })
+                {
+                    CheckDenseForward(inputs, outputs, seed: inputs + outputs);
+                }
+            }
+
+            CheckDenseForward(784, 128, seed: 8);
+        }
+
+        [Fact]
+        public void DenseForward_OneSample_InfiniteWeightInTail_StaysInItsOutput()
+        {
+            // 20 inputs end with a 16-float vector that overlaps the first one; an infinite weight
+            // in an overlapped lane must not turn into 0·∞ = NaN there.
+            const int Inputs = 20, Outputs = 9;
+            var x = new float[Inputs];
+            x.AsSpan().Fill(1f);
+            var w = new float[Outputs * Inputs];
+            w[(3 * Inputs) + 2] = float.PositiveInfinity;
+            w[(8 * Inputs) + 1] = float.PositiveInfinity;
+            var y = new float[Outputs];
+
+            DenseKernels.Forward(x, w, new float[Outputs], y, 1, Inputs, Outputs);
+
+            for (int o = 0; o < Outputs; o++)
+            {
+                float expected = o is 3 or 8 ? float.PositiveInfinity : 0f;
+                Assert.True(expected.Equals(y[o]), $"y[{o}] is {y[o]}, expected {expected}");
+            }
+        }
+
+        private static void CheckForward(int inputs, int outputs, int seed)
+        {
+            float[] xValues = TestValues.Uniform(inputs, seed);
+            float[] weights = TestValues.Uniform(outputs * inputs, seed + 1);
+            float[] bias = TestValues.Uniform(outputs, seed + 2);
+            var packed = new GuardedBuffer(SampleKernels.PackedLength(inputs, outputs));
+            SampleKernels.Pack(weights, bias, packed.Span, inputs, outputs);
+
+            // The kernel may read x only below inputs and writes whole vectors of outputs.
+            var x = new GuardedBuffer(Math.Max(inputs, 1));
+            xValues.CopyTo(x.Span);
+            var y = new GuardedBuffer(SampleKernels.PaddedWidth(outputs));
+            y.Span.Fill(float.NaN);
+
+            SampleKernels.Forward<SampleActivations.Identity>(
+                ref MemoryMarshal.GetReference(packed.Span), ref MemoryMarshal.GetReference(x.Span), ref MemoryMarshal.GetReference(y.Span), inputs, outputs);
+
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = bias[o];
+                double scale = Math.Abs(bias[o]);
+                for (int i = 0; i < inputs; i++)
+                {
+                    double term = (double)xValues[i] * weights[(o * inputs) + i];
+                    sum += term;
+                    scale += Math.Abs(term);
+                }
+
+                TestValues.AssertClose(sum, y[o], scale, SumTolerance, $"y[{o}] for inputs {inputs}, outputs {outputs}");
+            }
+
+            for (int o = outputs; o < y.Span.Length; o++)
+            {
+                Assert.True(y[o] == 0f, $"padding lane y[{o}] for inputs {inputs}, outputs {outputs} is {y[o]}, expected 0");
+            }
+
+            y.AssertGuardsIntact();
+        }
+
+        private static void CheckDenseForward(int inputs, int outputs, int seed)
+        {
+            float[] xValues = TestValues.Uniform(inputs, seed);
+            float[] weights = TestValues.Uniform(outputs * inputs, seed + 1);
+            float[] bias = TestValues.Uniform(outputs, seed + 2);
+            var x = new GuardedBuffer(xValues);
+            var w = new GuardedBuffer(weights);
+            var y = new GuardedBuffer(outputs);
+
+            DenseKernels.Forward(x.Span, w.Span, bias, y.Span, 1, inputs, outputs);
+
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = bias[o];
+                double scale = Math.Abs(bias[o]);
+                for (int i = 0; i < inputs; i++)
+                {
+                    double term = (double)xValues[i] * weights[(o * inputs) + i];
+                    sum += term;
+                    scale += Math.Abs(term);
+                }
+
+                TestValues.AssertClose(sum, y[o], scale, SumTolerance, $"y[{o}] for inputs {inputs}, outputs {outputs}");
+            }
+
+            y.AssertGuardsIntact();
+        }
+    }
+}
