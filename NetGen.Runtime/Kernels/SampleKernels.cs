@@ -70,7 +70,7 @@ namespace NetGen.Kernels
         /// <param name="y">The first of <see cref="PaddedWidth"/>(<paramref name="outputs"/>) writable floats.</param>
         /// <param name="inputs">Number of inputs I.</param>
         /// <param name="outputs">Number of outputs O.</param>
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Forward<TActivation>(ref float packed, ref float x, ref float y, int inputs, int outputs)
             where TActivation : struct, ISampleActivation
         {
