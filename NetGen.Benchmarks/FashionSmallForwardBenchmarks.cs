@@ -30,6 +30,10 @@ public class FashionSmallForwardBenchmarks
     private IDisposable _torchNoGrad = null!;
     private float[] _previousParameters = [];
     private float[] _previousHidden = [];
+    private float[] _packedHidden = [];
+    private float[] _packedOutput = [];
+    private float[] _packedSampleHidden = [];
+    private float[] _packedSampleOutput = [];
 
     /// <summary>Samples per call.</summary>
     [Params(1, 128)]
@@ -70,6 +74,15 @@ public class FashionSmallForwardBenchmarks
         _previousHidden = new float[Batch * HiddenSize];
         PreviousNetGen();
         OutputCheck.RequireSameOutputs("Previous NetGen dense path", _expected, _outputs);
+
+        _packedHidden = new float[SampleKernels.PackedLength(FashionSmallMlp.InputSize, HiddenSize)];
+        _packedOutput = new float[SampleKernels.PackedLength(HiddenSize, FashionSmallMlp.OutputSize)];
+        SampleKernels.Pack(_network.Dense1Weight, _network.Dense1Bias, _packedHidden, FashionSmallMlp.InputSize, HiddenSize);
+        SampleKernels.Pack(_network.Dense2Weight, _network.Dense2Bias, _packedOutput, HiddenSize, FashionSmallMlp.OutputSize);
+        _packedSampleHidden = new float[HiddenSize];
+        _packedSampleOutput = new float[SampleKernels.PaddedWidth(FashionSmallMlp.OutputSize)];
+        PackedSampleKernel();
+        OutputCheck.RequireSameOutputs("Packed sample kernel", _expected, _outputs);
     }
 
     /// <summary>Releases the native sessions and tensors.</summary>
@@ -115,6 +128,23 @@ public class FashionSmallForwardBenchmarks
         ActivationKernels.Relu(_previousHidden);
         DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref h, ref Unsafe.Add(ref p, outputWeight),
             ref Unsafe.Add(ref p, outputWeight + (HiddenSize * outputs)), ref y, Batch, HiddenSize, outputs);
+    }
+
+    /// <summary>
+    /// The packed-weight sample kernel of small networks applied to this larger network, one
+    /// sample after another: a candidate for the batch-1 path, timed next to the current one.
+    /// </summary>
+    [Benchmark(Description = "SampleKernels on packed weights")]
+    public void PackedSampleKernel()
+    {
+        for (int b = 0; b < Batch; b++)
+        {
+            SampleKernels.Forward<SampleActivations.Relu>(ref _packedHidden[0], ref _inputs[b * FashionSmallMlp.InputSize], ref _packedSampleHidden[0],
+                FashionSmallMlp.InputSize, HiddenSize);
+            SampleKernels.Forward<SampleActivations.Identity>(ref _packedOutput[0], ref _packedSampleHidden[0], ref _packedSampleOutput[0],
+                HiddenSize, FashionSmallMlp.OutputSize);
+            _packedSampleOutput.AsSpan(0, FashionSmallMlp.OutputSize).CopyTo(_outputs.AsSpan(b * FashionSmallMlp.OutputSize));
+        }
     }
 
     /// <summary>Copies the batch into the bound input tensor and runs the session with its IoBinding.</summary>

@@ -9,18 +9,22 @@ namespace NetGen.Kernels
     /// <summary>
     /// Single-sample dense layers for small networks, where per-call overhead and the dependency
     /// chain through the layers dominate. Each layer reads its weights from a packed copy that
-    /// <see cref="Pack"/> writes: transposed to [inputs, outputs rounded up to 8], so one sample is
-    /// a sequence of broadcast-and-FMA steps into vector accumulators of 8 outputs each, with no
+    /// <see cref="Pack"/> writes, transposed into panels of 32, 16 or 8 outputs, so one sample is a
+    /// sequence of broadcast-and-FMA steps into vector accumulators of 8 outputs each, with no
     /// horizontal sums, and the activation runs while the sums are still in registers.
     /// </summary>
     /// <remarks>
-    /// <see cref="Forward"/> checks no arguments: generated code calls it with constant sizes.
-    /// It reads x only at indices below <c>inputs</c>, and writes y up to <c>outputs</c> rounded
-    /// up to 8, where the lanes past <c>outputs</c> hold f(0).
+    /// <see cref="Forward"/> checks no arguments. It is inlined into the generated forward pass,
+    /// where the sizes are constants, so the JIT drops the branches between its panels. It reads x
+    /// only at indices below <c>inputs</c>, and writes y up to <c>outputs</c> rounded up to 8,
+    /// where the lanes past <c>outputs</c> hold f(0).
     /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class SampleKernels
     {
+        /// <summary>Outputs of the widest panel: four 8-float accumulators.</summary>
+        private const int PanelWidth = 32;
+
         /// <summary>Returns <paramref name="outputs"/> rounded up to a whole number of 8-float vectors.</summary>
         public static int PaddedWidth(int outputs) => (outputs + 7) & ~7;
 
@@ -28,9 +32,11 @@ namespace NetGen.Kernels
         public static int PackedLength(int inputs, int outputs) => (inputs + 1) * PaddedWidth(outputs);
 
         /// <summary>
-        /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads:
-        /// <c>packed[i, o] = w[o, i]</c> for i &lt; inputs, then <c>packed[inputs, o] = b[o]</c>,
-        /// with rows <see cref="PaddedWidth"/> long and zeros in the lanes past <paramref name="outputs"/>.
+        /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads. The
+        /// outputs, padded with zeros to a multiple of 8, are cut into panels of 32 while 32 remain,
+        /// then one of 16 and one of 8 as needed. A panel of width p that starts at output s holds
+        /// <c>w[s + k, i]</c> at <c>s·inputs + i·p + k</c>, so it is one contiguous stream of
+        /// inputs × p floats. The bias follows all panels, padded to the same width.
         /// </summary>
         /// <param name="weights">The weight, [outputs, inputs] row-major as torch.nn.Linear.weight.</param>
         /// <param name="bias">The bias, [outputs].</param>
@@ -49,17 +55,26 @@ namespace NetGen.Kernels
 
             int width = PaddedWidth(outputs);
             packed.Clear();
-            for (int o = 0; o < outputs; o++)
+            for (int start = 0, panel; start < outputs; start += panel)
             {
-                ReadOnlySpan<float> row = weights.Slice(o * inputs, inputs);
-                for (int i = 0; i < inputs; i++)
+                panel = PanelAt(start, width);
+                Span<float> destination = packed.Slice(start * inputs, panel * inputs);
+                for (int k = 0; k < panel && start + k < outputs; k++)
                 {
-                    packed[(i * width) + o] = row[i];
+                    ReadOnlySpan<float> row = weights.Slice((start + k) * inputs, inputs);
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        destination[(i * panel) + k] = row[i];
+                    }
                 }
             }
 
             bias.CopyTo(packed.Slice(inputs * width));
         }
+
+        /// <summary>Returns the width of the panel that starts at output <paramref name="start"/> of a layer <paramref name="width"/> outputs wide after padding.</summary>
+        private static int PanelAt(int start, int width) =>
+            width - start >= PanelWidth ? PanelWidth : width - start >= 16 ? 16 : 8;
 
         /// <summary>
         /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
@@ -80,34 +95,34 @@ namespace NetGen.Kernels
                 return;
             }
 
-            nint width = PaddedWidth(outputs);
+            int width = PaddedWidth(outputs);
+            ref float bias = ref Unsafe.Add(ref packed, (nint)inputs * width);
             int o = 0;
-            for (; o + 32 <= width; o += 32)
+            for (; o + PanelWidth <= width; o += PanelWidth)
             {
-                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
+                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
             }
 
             if (o + 16 <= width)
             {
-                ForwardSixteen<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
+                ForwardSixteen<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
                 o += 16;
             }
 
             if (o < width)
             {
-                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, o), ref x, ref Unsafe.Add(ref y, o), inputs, width);
+                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
             }
         }
 
         /// <summary>
-        /// Computes 32 outputs into four accumulators, plus four more for the odd inputs so that
-        /// each FMA chain is half as long.
+        /// Computes the 32 outputs of one panel into four accumulators, plus four more for the odd
+        /// inputs so that each FMA chain is half as long.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardThirtyTwo<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
+        private static void ForwardThirtyTwo<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs)
             where TActivation : struct, ISampleActivation
         {
-            ref float bias = ref Unsafe.Add(ref column, inputs * width);
             Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
             Vector256<float> a2 = Vector256.LoadUnsafe(ref bias, 16), a3 = Vector256.LoadUnsafe(ref bias, 24);
             Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0;
@@ -117,25 +132,24 @@ namespace NetGen.Kernels
             {
                 Vector256<float> even = Vector256.Create(Unsafe.Add(ref x, i));
                 Vector256<float> odd = Vector256.Create(Unsafe.Add(ref x, i + 1));
-                ref float next = ref Unsafe.Add(ref column, width);
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), even, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), even, a1);
-                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 16), even, a2);
-                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 24), even, a3);
-                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next), odd, c0);
-                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 8), odd, c1);
-                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 16), odd, c2);
-                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 24), odd, c3);
-                column = ref Unsafe.Add(ref next, width);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), even, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), even, a1);
+                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), even, a2);
+                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), even, a3);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 32), odd, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 40), odd, c1);
+                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 48), odd, c2);
+                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 56), odd, c3);
+                panel = ref Unsafe.Add(ref panel, 64);
             }
 
             if (i < inputs)
             {
                 Vector256<float> last = Vector256.Create(Unsafe.Add(ref x, i));
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), last, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), last, a1);
-                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 16), last, a2);
-                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 24), last, a3);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), last, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), last, a1);
+                a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), last, a2);
+                a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), last, a3);
             }
 
             // Four independent activations, so the core overlaps their latency chains.
@@ -145,12 +159,11 @@ namespace NetGen.Kernels
             TActivation.Apply(a3 + c3).StoreUnsafe(ref y, 24);
         }
 
-        /// <summary>Computes 16 outputs, with four accumulator pairs that take every fourth input each.</summary>
+        /// <summary>Computes the 16 outputs of one panel, with four accumulator pairs that take every fourth input each.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardSixteen<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
+        private static void ForwardSixteen<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs)
             where TActivation : struct, ISampleActivation
         {
-            ref float bias = ref Unsafe.Add(ref column, inputs * width);
             Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
             Vector256<float> b0 = Vector256<float>.Zero, b1 = b0, c0 = b0, c1 = b0, d0 = b0, d1 = b0;
 
@@ -161,54 +174,51 @@ namespace NetGen.Kernels
                 Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref x, i + 1));
                 Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref x, i + 2));
                 Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref x, i + 3));
-                ref float second = ref Unsafe.Add(ref column, width);
-                ref float third = ref Unsafe.Add(ref column, 2 * width);
-                ref float fourth = ref Unsafe.Add(ref column, 3 * width);
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), x0, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), x0, a1);
-                b0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref second), x1, b0);
-                b1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref second, 8), x1, b1);
-                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref third), x2, c0);
-                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref third, 8), x2, c1);
-                d0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref fourth), x3, d0);
-                d1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref fourth, 8), x3, d1);
-                column = ref Unsafe.Add(ref fourth, width);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), x0, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), x0, a1);
+                b0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), x1, b0);
+                b1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), x1, b1);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 32), x2, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 40), x2, c1);
+                d0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 48), x3, d0);
+                d1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 56), x3, d1);
+                panel = ref Unsafe.Add(ref panel, 64);
             }
 
             for (; i < inputs; i++)
             {
                 Vector256<float> last = Vector256.Create(Unsafe.Add(ref x, i));
-                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), last, a0);
-                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, 8), last, a1);
-                column = ref Unsafe.Add(ref column, width);
+                a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), last, a0);
+                a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), last, a1);
+                panel = ref Unsafe.Add(ref panel, 16);
             }
 
             TActivation.Apply((a0 + b0) + (c0 + d0)).StoreUnsafe(ref y);
             TActivation.Apply((a1 + b1) + (c1 + d1)).StoreUnsafe(ref y, 8);
         }
 
-        /// <summary>Computes 8 outputs, with four accumulators that take every fourth input each.</summary>
+        /// <summary>Computes the 8 outputs of one panel, with four accumulators that take every fourth input each.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardEight<TActivation>(ref float column, ref float x, ref float y, int inputs, nint width)
+        private static void ForwardEight<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs)
             where TActivation : struct, ISampleActivation
         {
-            Vector256<float> a = Vector256.LoadUnsafe(ref Unsafe.Add(ref column, inputs * width));
+            Vector256<float> a = Vector256.LoadUnsafe(ref bias);
             Vector256<float> b = Vector256<float>.Zero, c = b, d = b;
 
             int i = 0;
             for (; i + 4 <= inputs; i += 4)
             {
-                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x, i)), a);
-                b = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)width), Vector256.Create(Unsafe.Add(ref x, i + 1)), b);
-                c = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)(2 * width)), Vector256.Create(Unsafe.Add(ref x, i + 2)), c);
-                d = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column, (nuint)(3 * width)), Vector256.Create(Unsafe.Add(ref x, i + 3)), d);
-                column = ref Unsafe.Add(ref column, 4 * width);
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), Vector256.Create(Unsafe.Add(ref x, i)), a);
+                b = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), Vector256.Create(Unsafe.Add(ref x, i + 1)), b);
+                c = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), Vector256.Create(Unsafe.Add(ref x, i + 2)), c);
+                d = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), Vector256.Create(Unsafe.Add(ref x, i + 3)), d);
+                panel = ref Unsafe.Add(ref panel, 32);
             }
 
             for (; i < inputs; i++)
             {
-                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x, i)), a);
-                column = ref Unsafe.Add(ref column, width);
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel), Vector256.Create(Unsafe.Add(ref x, i)), a);
+                panel = ref Unsafe.Add(ref panel, 8);
             }
 
             TActivation.Apply((a + b) + (c + d)).StoreUnsafe(ref y);
@@ -219,15 +229,20 @@ namespace NetGen.Kernels
         {
             int width = PaddedWidth(outputs);
             ref float bias = ref Unsafe.Add(ref packed, inputs * width);
-            for (int o = 0; o < width; o++)
+            for (int start = 0, panel; start < width; start += panel)
             {
-                float sum = Unsafe.Add(ref bias, o);
-                for (int i = 0; i < inputs; i++)
+                panel = PanelAt(start, width);
+                ref float weights = ref Unsafe.Add(ref packed, start * inputs);
+                for (int k = 0; k < panel; k++)
                 {
-                    sum += Unsafe.Add(ref packed, (i * width) + o) * Unsafe.Add(ref x, i);
-                }
+                    float sum = Unsafe.Add(ref bias, start + k);
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        sum += Unsafe.Add(ref weights, (i * panel) + k) * Unsafe.Add(ref x, i);
+                    }
 
-                Unsafe.Add(ref y, o) = TActivation.Apply(sum);
+                    Unsafe.Add(ref y, start + k) = TActivation.Apply(sum);
+                }
             }
         }
     }

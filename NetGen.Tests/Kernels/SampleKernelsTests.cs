@@ -24,7 +24,20 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void Pack_TransposesAndPadsWithZeros()
         {
-            foreach ((int inputs, int outputs) in new[] { (0, 3), (1, 1), (4, 32), (5, 9), (3, 17) })
+            // Outputs padded to a multiple of 8 split into panels of 32 while 32 remain, then 16, then 8.
+            var cases = new (int Inputs, int Outputs, int[] Panels)[]
+            {
+                (0, 3, [8]),
+                (1, 1, [8]),
+                (4, 32, [32]),
+                (5, 9, [16]),
+                (3, 17, [16, 8]),
+                (2, 56, [32, 16, 8]),
+                (2, 57, [32, 32]),
+                (3, 70, [32, 32, 8]),
+            };
+
+            foreach ((int inputs, int outputs, int[] panels) in cases)
             {
                 float[] weights = TestValues.Uniform(outputs * inputs, seed: 1);
                 float[] bias = TestValues.Uniform(outputs, seed: 2);
@@ -34,13 +47,28 @@ namespace NetGen.Tests.Kernels
 
                 SampleKernels.Pack(weights, bias, packed, inputs, outputs);
 
-                for (int i = 0; i <= inputs; i++)
+                int start = 0;
+                foreach (int panel in panels)
                 {
-                    for (int o = 0; o < width; o++)
+                    for (int i = 0; i < inputs; i++)
                     {
-                        float expected = o >= outputs ? 0f : i == inputs ? bias[o] : weights[(o * inputs) + i];
-                        Assert.True(expected == packed[(i * width) + o], $"packed[{i}, {o}] of a {outputs} × {inputs} layer is {packed[(i * width) + o]}, expected {expected}");
+                        for (int k = 0; k < panel; k++)
+                        {
+                            int o = start + k;
+                            float expected = o < outputs ? weights[(o * inputs) + i] : 0f;
+                            float actual = packed[(start * inputs) + (i * panel) + k];
+                            Assert.True(expected == actual, $"weight [{o}, {i}] of a {outputs} × {inputs} layer is packed as {actual}, expected {expected}");
+                        }
                     }
+
+                    start += panel;
+                }
+
+                Assert.Equal(width, start);
+                for (int o = 0; o < width; o++)
+                {
+                    float expected = o < outputs ? bias[o] : 0f;
+                    Assert.True(expected == packed[(inputs * width) + o], $"bias [{o}] of a {outputs} × {inputs} layer is packed as {packed[(inputs * width) + o]}, expected {expected}");
                 }
             }
         }
@@ -69,8 +97,8 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void Forward_AppliesActivationInEveryBlock()
         {
-            // 57 outputs run as one block of 32, one of 16 and one of 8: each applies ReLU itself.
-            const int Inputs = 6, Outputs = 57;
+            // 56 outputs run as panels of 32, 16 and 8, and each applies ReLU itself.
+            const int Inputs = 6, Outputs = 56;
             float[] x = TestValues.Uniform(Inputs, seed: 3);
             float[] weights = TestValues.Uniform(Outputs * Inputs, seed: 4);
             float[] bias = TestValues.Uniform(Outputs, seed: 5);
