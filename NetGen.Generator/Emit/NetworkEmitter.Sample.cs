@@ -22,8 +22,9 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line();
-            w.Line("// Every dense layer's weights transposed into panels of up to 32 outputs, then its bias, in the");
-            w.Line("// layout SampleKernels.Pack writes. Single-sample Forward and Predict read only this copy.");
+            w.Line("// Every dense layer's weights transposed into panels of up to 32 outputs (row-major when it has");
+            w.Line("// at most 4), then its bias, as SampleKernels.Pack writes them. Single-sample Forward and");
+            w.Line("// Predict read only this copy.");
             w.Line("private readonly float[] _packedWeights = new float[" + Int(packedLength) + "];");
             w.Line();
             w.Line("// Set whenever a caller may have written the parameters: every property that returns a writable");

@@ -11,7 +11,8 @@ namespace NetGen.Kernels
     /// chain through the layers dominate. Each layer reads its weights from a packed copy that
     /// <see cref="Pack"/> writes, transposed into panels of 32, 16 or 8 outputs, so one sample is a
     /// sequence of broadcast-and-FMA steps into vector accumulators of 8 outputs each, with no
-    /// horizontal sums, and the activation runs while the sums are still in registers.
+    /// horizontal sums, and the activation runs while the sums are still in registers. Layers of
+    /// at most 4 outputs stay row-major and take one dot product per output.
     /// </summary>
     /// <remarks>
     /// <see cref="Forward"/> checks no arguments. It is inlined into the generated forward pass,
@@ -25,6 +26,12 @@ namespace NetGen.Kernels
         /// <summary>Outputs of the widest panel: four 8-float accumulators.</summary>
         private const int PanelWidth = 32;
 
+        /// <summary>
+        /// Widest layer kept row-major. A panel of 8 would spend a broadcast and an FMA per input on
+        /// at most 4 useful lanes, while row-major dot products need one FMA per 8 inputs per output.
+        /// </summary>
+        private const int NarrowOutputs = 4;
+
         /// <summary>Returns <paramref name="outputs"/> rounded up to a whole number of 8-float vectors.</summary>
         public static int PaddedWidth(int outputs) => (outputs + 7) & ~7;
 
@@ -36,7 +43,8 @@ namespace NetGen.Kernels
         /// outputs, padded with zeros to a multiple of 8, are cut into panels of 32 while 32 remain,
         /// then one of 16 and one of 8 as needed. A panel of width p that starts at output s holds
         /// <c>w[s + k, i]</c> at <c>s·inputs + i·p + k</c>, so it is one contiguous stream of
-        /// inputs × p floats. The bias follows all panels, padded to the same width.
+        /// inputs × p floats. A layer of at most 4 outputs keeps w row-major instead, followed by
+        /// zeros. The bias starts at <c>inputs · </c><see cref="PaddedWidth"/>, padded with zeros.
         /// </summary>
         /// <param name="weights">The weight, [outputs, inputs] row-major as torch.nn.Linear.weight.</param>
         /// <param name="bias">The bias, [outputs].</param>
@@ -55,7 +63,12 @@ namespace NetGen.Kernels
 
             int width = PaddedWidth(outputs);
             packed.Clear();
-            for (int start = 0, panel; start < outputs; start += panel)
+            if (outputs <= NarrowOutputs)
+            {
+                weights.CopyTo(packed);
+            }
+
+            for (int start = 0, panel; start < outputs && outputs > NarrowOutputs; start += panel)
             {
                 panel = PanelAt(start, width);
                 Span<float> destination = packed.Slice(start * inputs, panel * inputs);
@@ -97,6 +110,12 @@ namespace NetGen.Kernels
 
             int width = PaddedWidth(outputs);
             ref float bias = ref Unsafe.Add(ref packed, (nint)inputs * width);
+            if (outputs <= NarrowOutputs)
+            {
+                ForwardNarrow<TActivation>(ref packed, ref bias, ref x, ref y, inputs, outputs);
+                return;
+            }
+
             int o = 0;
             for (; o + PanelWidth <= width; o += PanelWidth)
             {
@@ -224,11 +243,79 @@ namespace NetGen.Kernels
             TActivation.Apply((a + b) + (c + d)).StoreUnsafe(ref y);
         }
 
+        /// <summary>
+        /// Computes a layer of at most 4 outputs from row-major weights: one dot product per
+        /// output, reduced together by pairwise horizontal adds, then bias and activation on all
+        /// 8 lanes at once.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ForwardNarrow<TActivation>(ref float rows, ref float bias, ref float x, ref float y, int inputs, int outputs)
+            where TActivation : struct, ISampleActivation
+        {
+            Vector256<float> zero = Vector256<float>.Zero;
+            Vector256<float> s0 = Dot(ref rows, ref x, inputs);
+            Vector256<float> s1 = outputs > 1 ? Dot(ref Unsafe.Add(ref rows, inputs), ref x, inputs) : zero;
+            Vector256<float> s2 = outputs > 2 ? Dot(ref Unsafe.Add(ref rows, 2 * inputs), ref x, inputs) : zero;
+            Vector256<float> s3 = outputs > 3 ? Dot(ref Unsafe.Add(ref rows, 3 * inputs), ref x, inputs) : zero;
+
+            // Each 128-bit half of the last add holds the four sums over its half of the lanes.
+            Vector256<float> halves = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+            Vector128<float> sums = halves.GetLower() + halves.GetUpper();
+            Vector256<float> z = Vector256.Create(sums, Vector128<float>.Zero) + Vector256.LoadUnsafe(ref bias);
+            TActivation.Apply(z).StoreUnsafe(ref y);
+        }
+
+        /// <summary>
+        /// Returns lane-wise partial sums of <c>w·x</c> over <paramref name="inputs"/> floats, with
+        /// the inputs past the last whole vector added into lane 0, so x is never read past its end.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Dot(ref float w, ref float x, int inputs)
+        {
+            Vector256<float> a = Vector256<float>.Zero, b = a;
+            int i = 0;
+            for (; i + 16 <= inputs; i += 16)
+            {
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), a);
+                b = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w, (nuint)(i + 8)), Vector256.LoadUnsafe(ref x, (nuint)(i + 8)), b);
+            }
+
+            if (i + 8 <= inputs)
+            {
+                a = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), a);
+                i += 8;
+            }
+
+            float tail = 0;
+            for (; i < inputs; i++)
+            {
+                tail += Unsafe.Add(ref w, i) * Unsafe.Add(ref x, i);
+            }
+
+            return a + b + Vector256.CreateScalar(tail);
+        }
+
         private static void ForwardScalar<TActivation>(ref float packed, ref float x, ref float y, int inputs, int outputs)
             where TActivation : struct, ISampleActivation
         {
             int width = PaddedWidth(outputs);
             ref float bias = ref Unsafe.Add(ref packed, inputs * width);
+            if (outputs <= NarrowOutputs)
+            {
+                for (int o = 0; o < width; o++)
+                {
+                    float sum = Unsafe.Add(ref bias, o);
+                    for (int i = 0; i < inputs && o < outputs; i++)
+                    {
+                        sum += Unsafe.Add(ref packed, (o * inputs) + i) * Unsafe.Add(ref x, i);
+                    }
+
+                    Unsafe.Add(ref y, o) = TActivation.Apply(sum);
+                }
+
+                return;
+            }
+
             for (int start = 0, panel; start < width; start += panel)
             {
                 panel = PanelAt(start, width);

@@ -25,10 +25,14 @@ namespace NetGen.Tests.Kernels
         public void Pack_TransposesAndPadsWithZeros()
         {
             // Outputs padded to a multiple of 8 split into panels of 32 while 32 remain, then 16, then 8.
+            // Layers of at most 4 outputs stay row-major, which the empty panel list marks.
             var cases = new (int Inputs, int Outputs, int[] Panels)[]
             {
-                (0, 3, [8]),
-                (1, 1, [8]),
+                (0, 3, []),
+                (1, 1, []),
+                (31, 2, []),
+                (5, 4, []),
+                (5, 5, [8]),
                 (4, 32, [32]),
                 (5, 9, [16]),
                 (3, 17, [16, 8]),
@@ -64,7 +68,19 @@ namespace NetGen.Tests.Kernels
                     start += panel;
                 }
 
-                Assert.Equal(width, start);
+                if (panels.Length == 0)
+                {
+                    for (int k = 0; k < inputs * width; k++)
+                    {
+                        float expected = k < outputs * inputs ? weights[k] : 0f;
+                        Assert.True(expected == packed[k], $"packed[{k}] of a row-major {outputs} × {inputs} layer is {packed[k]}, expected {expected}");
+                    }
+                }
+                else
+                {
+                    Assert.Equal(width, start);
+                }
+
                 for (int o = 0; o < width; o++)
                 {
                     float expected = o < outputs ? bias[o] : 0f;
@@ -87,7 +103,7 @@ namespace NetGen.Tests.Kernels
         {
             for (int inputs = 0; inputs <= 37; inputs++)
             {
-                foreach (int outputs in new[] { 1, 2, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
+                foreach (int outputs in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
                 {
                     CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
                 }
