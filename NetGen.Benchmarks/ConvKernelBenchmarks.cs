@@ -6,10 +6,10 @@ using NetGen.Kernels;
 namespace NetGen.Benchmarks
 {
     // Convolution kernels with each algorithm on the layers of the two reference CNNs and a
-    // depthwise layer, batch 32 as one training thread sees it. Run with:
+    // depthwise layer, at batch 32, the batch of one training thread. Run with:
     //   dotnet run -c Release --project NetGen.Benchmarks -- --filter '*ConvKernel*' --job short
-    // The Default column runs the public kernels, which pick the algorithm that ConvKernels.ChooseAlgorithm
-    // documents, and the other two force one algorithm; the direct one needs stride 1.
+    // The Default column runs the public kernels, which pick each kernel's algorithm by the rules next to
+    // ConvKernels.ChooseForwardAlgorithm, and the other two force one algorithm; the direct one needs stride 1.
 
     /// <summary>A convolution layer as a benchmark parameter.</summary>
     public sealed record ConvShape(string Name, ConvGeometry Geometry)

@@ -9,7 +9,7 @@ namespace NetGen.Kernels
     /// <remarks>
     /// The constructor validates every value, derives the output size with
     /// <see cref="ConvArithmetic.OutputSize"/> (the torch.nn.Conv2d formula) and picks the
-    /// algorithm the kernels run for this geometry, so each kernel call only checks span lengths.
+    /// algorithm of each kernel for this geometry, so each kernel call only checks span lengths.
     /// </remarks>
     public readonly struct ConvGeometry
     {
@@ -81,8 +81,10 @@ namespace NetGen.Kernels
             InputLength = (int)inputLength;
             OutputLength = (int)outputLength;
             WeightLength = (int)weightLength;
-            Algorithm = ConvKernels.ChooseAlgorithm(this);
-            ScratchLength = ConvKernels.ScratchLengthOf(this, Algorithm);
+            ForwardAlgorithm = ConvKernels.ChooseForwardAlgorithm(this);
+            BackwardInputAlgorithm = ConvKernels.ChooseBackwardInputAlgorithm(this);
+            WeightGradientAlgorithm = ConvKernels.ChooseWeightGradientAlgorithm(this);
+            ScratchLength = ConvKernels.ScratchLengthOf(this, ForwardAlgorithm, BackwardInputAlgorithm, WeightGradientAlgorithm);
         }
 
         /// <summary>Input channels C_in.</summary>
@@ -148,8 +150,14 @@ namespace NetGen.Kernels
         /// <summary>Floats of scratch that one call of any <see cref="ConvKernels"/> method needs, whatever the batch.</summary>
         public int ScratchLength { get; }
 
-        /// <summary>Algorithm that the kernels run for this geometry.</summary>
-        internal ConvAlgorithm Algorithm { get; }
+        /// <summary>Algorithm of <see cref="ConvKernels.Forward"/> for this geometry.</summary>
+        internal ConvAlgorithm ForwardAlgorithm { get; }
+
+        /// <summary>Algorithm of <see cref="ConvKernels.BackwardInput"/> for this geometry.</summary>
+        internal ConvAlgorithm BackwardInputAlgorithm { get; }
+
+        /// <summary>Algorithm of the weight gradient in <see cref="ConvKernels.AccumulateGradients"/> for this geometry.</summary>
+        internal ConvAlgorithm WeightGradientAlgorithm { get; }
 
         /// <summary>Input channels per group.</summary>
         internal int InChannelsPerGroup => InChannels / Groups;

@@ -238,7 +238,7 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Writes <c>product[r,k] = Σ_p dy[r,p]·columns[k,p]</c>; <paramref name="zeros"/> holds K zeros that stand for the bias.</summary>
+        /// <summary>Writes <c>product[r,k] = Σ_p dy[r,p]·columns[k,p]</c>; <paramref name="zeros"/> contains K zeros that take the place of the bias.</summary>
         private static void MultiplyByColumnsTransposed(ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, ReadOnlySpan<float> zeros, Span<float> product, int rows, int reduction, int positions)
         {
             ref float dyStart = ref MemoryMarshal.GetReference(dy);

@@ -46,7 +46,7 @@ namespace NetGen.Tests.Kernels
                 var y = new GuardedBuffer(c.Batch * g.OutputLength);
                 y.Span.Fill(float.NaN);
                 float[] scratch = NaNScratch(g);
-                if (algorithm == g.Algorithm)
+                if (algorithm == g.ForwardAlgorithm)
                 {
                     ConvKernels.Forward(x, w, bias, y.Span, scratch, c.Batch, g);
                 }
@@ -125,7 +125,7 @@ namespace NetGen.Tests.Kernels
             {
                 var dw = new GuardedBuffer(initialDw);
                 var dbias = new GuardedBuffer(initialDbias);
-                if (algorithm == g.Algorithm)
+                if (algorithm == g.WeightGradientAlgorithm)
                 {
                     ConvKernels.AccumulateGradients(dy, x, dw.Span, dbias.Span, NaNScratch(g), c.Batch, g);
                 }
@@ -396,10 +396,19 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void Geometry_HotShapes_PickDocumentedAlgorithm()
+        public void Geometry_HotShapes_PickMeasuredAlgorithms()
         {
-            Assert.Equal(ConvAlgorithm.Direct, Depthwise.Algorithm);
-            Assert.Equal(ConvAlgorithm.Im2Col, Strided.Algorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, LeNetFirst.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, LeNetSecond.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, FashionSecond.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, FashionSecond.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, FashionSecond.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.WeightGradientAlgorithm);
         }
 
         internal static readonly ConvGeometry FashionFirst = new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
