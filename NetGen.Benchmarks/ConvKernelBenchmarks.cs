@@ -75,7 +75,7 @@ namespace NetGen.Benchmarks
             _dx = new float[_x.Length];
             _dw = new float[_w.Length];
             _dbias = new float[_bias.Length];
-            _scratch = new float[Math.Max(ConvKernels.Im2ColScratchLength(_geometry), ConvKernels.DirectScratchLength(_geometry))];
+            _scratch = new float[(int)Math.Max(ConvKernels.Im2ColScratchLength(_geometry), ConvKernels.DirectScratchLength(_geometry))];
         }
 
         /// <summary>y = conv(x, w) + bias.</summary>

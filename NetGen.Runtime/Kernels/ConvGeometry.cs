@@ -13,6 +13,12 @@ namespace NetGen.Kernels
     /// </remarks>
     public readonly struct ConvGeometry
     {
+        /// <summary>
+        /// Largest tensor or scratch length, in floats, that a geometry may need. A quarter of
+        /// <see cref="int.MaxValue"/> leaves room for the int index arithmetic inside the kernels.
+        /// </summary>
+        private const int MaxLength = int.MaxValue / 4;
+
         /// <summary>Creates the geometry and checks every value.</summary>
         /// <exception cref="ArgumentException">A value is out of range, the groups do not divide both channel counts, or the output would be empty.</exception>
         public ConvGeometry(int inChannels, int inHeight, int inWidth, int outChannels,
@@ -53,11 +59,11 @@ namespace NetGen.Kernels
             long weightLength = (long)outChannels * (inChannels / groups) * kernelHeight * kernelWidth;
             long paddedLength = (long)inChannels * (inHeight + padTop + padBottom) * (inWidth + padLeft + padRight);
             long columnsLength = (long)(inChannels / groups) * kernelHeight * kernelWidth * outHeight * outWidth;
-            if (Math.Max(Math.Max(inputLength, outputLength), Math.Max(weightLength, Math.Max(paddedLength, columnsLength))) > int.MaxValue / 4)
+            if (Math.Max(Math.Max(inputLength, outputLength), Math.Max(weightLength, Math.Max(paddedLength, columnsLength))) > MaxLength)
             {
                 throw new ArgumentException(
                     $"The convolution {inChannels}×{inHeight}×{inWidth} → {outChannels}×{outHeight}×{outWidth} with a {kernelHeight}×{kernelWidth} kernel " +
-                    $"needs tensors or scratch of more than {int.MaxValue / 4} floats, which the kernels do not support. Split the layer or shrink the input.",
+                    $"needs tensors or scratch of more than {MaxLength} floats, which the kernels do not support. Split the layer or shrink the input.",
                     nameof(inChannels));
             }
 
@@ -84,7 +90,15 @@ namespace NetGen.Kernels
             ForwardAlgorithm = ConvKernels.ChooseForwardAlgorithm(this);
             BackwardInputAlgorithm = ConvKernels.ChooseBackwardInputAlgorithm(this);
             WeightGradientAlgorithm = ConvKernels.ChooseWeightGradientAlgorithm(this);
-            ScratchLength = ConvKernels.ScratchLengthOf(this, ForwardAlgorithm, BackwardInputAlgorithm, WeightGradientAlgorithm);
+            long scratchLength = ConvKernels.ScratchLengthOf(this, ForwardAlgorithm, BackwardInputAlgorithm, WeightGradientAlgorithm);
+            if (scratchLength > MaxLength)
+            {
+                throw new ArgumentException(
+                    $"The convolution {this} needs {scratchLength} floats of scratch, more than the {MaxLength} that the kernels support. Split the layer or shrink the input.",
+                    nameof(inChannels));
+            }
+
+            ScratchLength = (int)scratchLength;
         }
 
         /// <summary>Input channels C_in.</summary>

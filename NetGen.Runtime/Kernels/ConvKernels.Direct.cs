@@ -23,15 +23,16 @@ namespace NetGen.Kernels
         private const int DirectTileRows = 4;
 
         /// <summary>Returns the scratch floats of the direct kernels, the largest of the three passes.</summary>
-        internal static int DirectScratchLength(in ConvGeometry g)
+        internal static long DirectScratchLength(in ConvGeometry g)
         {
-            int paddedPlane = g.PaddedHeight * g.PaddedWidth;
-            int padded = g.InChannels * paddedPlane;
-            int wideOutput = WideOutputLength(g);
-            int wideInput = ((g.InHeight - 1) * g.PaddedWidth) + g.InWidth;
-            int forward = padded + (DirectTileRows * wideOutput);
-            int backwardInput = (g.OutChannels * (KernelReach(g) + paddedPlane)) + g.WeightLength + (DirectTileRows * wideInput);
-            int weightGradient = padded + (g.OutChannels * wideOutput);
+            long paddedPlane = (long)g.PaddedHeight * g.PaddedWidth;
+            long padded = g.InChannels * paddedPlane;
+            long wideOutput = ((long)(g.OutHeight - 1) * g.PaddedWidth) + g.OutWidth;
+            long wideInput = ((long)(g.InHeight - 1) * g.PaddedWidth) + g.InWidth;
+            long reach = ((long)(g.KernelHeight - 1) * g.DilationHeight * g.PaddedWidth) + ((long)(g.KernelWidth - 1) * g.DilationWidth);
+            long forward = padded + (DirectTileRows * wideOutput);
+            long backwardInput = (g.OutChannels * (reach + paddedPlane)) + g.WeightLength + (DirectTileRows * wideInput);
+            long weightGradient = padded + (g.OutChannels * wideOutput);
             return Math.Max(forward, Math.Max(backwardInput, weightGradient));
         }
 

@@ -17,9 +17,9 @@ namespace NetGen.Kernels
     public static partial class ConvKernels
     {
         /// <summary>Returns the scratch floats of the im2col kernels: the columns [K, P], a product [Co/G, K] and K zeros.</summary>
-        internal static int Im2ColScratchLength(in ConvGeometry g)
+        internal static long Im2ColScratchLength(in ConvGeometry g)
         {
-            int reduction = g.ReductionLength;
+            long reduction = g.ReductionLength;
             return (reduction * g.OutPositions) + (g.OutChannelsPerGroup * reduction) + reduction;
         }
 

@@ -213,9 +213,9 @@ namespace NetGen.Kernels
         private static bool HasUnitStride(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
 
         /// <summary>Returns the floats of scratch that the three kernels need with the given algorithms.</summary>
-        internal static int ScratchLengthOf(in ConvGeometry g, ConvAlgorithm forward, ConvAlgorithm backwardInput, ConvAlgorithm weightGradient)
+        internal static long ScratchLengthOf(in ConvGeometry g, ConvAlgorithm forward, ConvAlgorithm backwardInput, ConvAlgorithm weightGradient)
         {
-            int length = 0;
+            long length = 0;
             if (forward == ConvAlgorithm.Im2Col || backwardInput == ConvAlgorithm.Im2Col || weightGradient == ConvAlgorithm.Im2Col)
             {
                 length = Im2ColScratchLength(g);

@@ -321,6 +321,13 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Geometry_TooLarge_Throws()
+        {
+            ArgumentException error = Assert.Throws<ArgumentException>(() => new ConvGeometry(4096, 512, 512, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+            Assert.Contains("Split the layer", error.Message);
+        }
+
+        [Fact]
         public void Kernels_WrongSpanLengths_Throw()
         {
             var g = new ConvGeometry(2, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
@@ -450,13 +457,13 @@ namespace NetGen.Tests.Kernels
         /// <summary>Returns scratch long enough for either algorithm, filled with NaN so a kernel that reads it before writing fails.</summary>
         private static float[] NaNScratch(ConvGeometry g)
         {
-            int length = ConvKernels.Im2ColScratchLength(g);
+            long length = ConvKernels.Im2ColScratchLength(g);
             if (g.StrideHeight == 1 && g.StrideWidth == 1)
             {
                 length = Math.Max(length, ConvKernels.DirectScratchLength(g));
             }
 
-            var scratch = new float[length];
+            var scratch = new float[checked((int)length)];
             scratch.AsSpan().Fill(float.NaN);
             return scratch;
         }
