@@ -143,7 +143,7 @@ namespace NetGen.Kernels
         /// <summary>Horizontal spacing between kernel taps.</summary>
         public int DilationWidth { get; }
 
-        /// <summary>Number of groups: each output channel sees <c>InChannels / Groups</c> input channels.</summary>
+        /// <summary>Number of groups: each output channel reads <c>InChannels / Groups</c> input channels.</summary>
         public int Groups { get; }
 
         /// <summary>Output height, from <see cref="ConvArithmetic.OutputSize"/>.</summary>

@@ -88,8 +88,8 @@ namespace NetGen.Kernels
             Span<float> flipped = scratch.Slice(gradients.Length, g.WeightLength);
             Span<float> wide = scratch.Slice(gradients.Length + flipped.Length, DirectTileRows * wideLength);
 
-            // Plane co contains dy[co] on the padded grid, shifted by the reach so that the flipped
-            // kernel's first tap reads below the first output without leaving the plane.
+            // Plane co contains dy[co] on the padded grid, shifted right by the reach, so every tap of
+            // the flipped kernel reads inside the plane, and zeros stand where no output exists.
             gradients.Clear();
             for (int co = 0; co < g.OutChannels; co++)
             {

@@ -183,16 +183,19 @@ namespace NetGen.Kernels
 
         // Choice of algorithm per kernel. The direct algorithm needs stride 1. Among stride-1
         // layers it wins where the GEMMs get few rows: the rows of the forward product are Co/G
-        // and the reduction of both gradient products runs over Co/G. Microseconds of thread CPU
-        // time per batch of 32, best of 20 runs of 25 ms, im2col / direct (AMD EPYC with AVX-512,
-        // 2 cores, net10.0, measured while other jobs loaded the machine):
+        // and the reduction of both gradient products runs over Co/G. The table lists microseconds
+        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
+        // They were measured on an AMD EPYC with AVX-512 (2 cores, net10.0) while other jobs
+        // loaded the machine, which is why the CPU time of the thread is used and not wall time.
+        // ConvAlgorithmCpuTimes.Run in NetGen.Benchmarks prints this table; repeated runs moved
+        // each cell by up to 6 %.
         //   layer                           Co/G  forward    backward input  weight gradient
         //   Fashion 1×28×28 → 32, 3×3 same   32   197 / 191     202 / 337       211 / 275
         //   Fashion 32×14×14 → 64, 3×3 same  64  2734 / 2543   2546 / 2804     2674 / 2892
         //   LeNet 1×28×28 → 6, 5×5 valid      6   163 / 76      179 / 117       150 / 102
         //   LeNet 6×12×12 → 16, 5×5 valid    16   273 / 285     242 / 278       281 / 235
         //   depthwise 32×14×14, 3×3 same      1   799 / 137     682 / 145       804 / 183
-        // The forward kernel therefore runs direct at stride 1 (it loses at most 5 %, on LeNet's
+        // The forward kernel therefore runs direct at stride 1 (it loses about 5 %, on LeNet's
         // second layer, whose wide rows waste 28 of 92 positions), the backward-input kernel at
         // Co/G ≤ 8 and the weight gradient at Co/G ≤ 16.
         // NOTE: the thresholds 8 and 16 are estimates between measured layers. No layer with Co/G
