@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels
 {
     // The im2col algorithm, one sample and one group at a time. K = Ci/G·KH·KW and P = OH·OW.
-    // Unfolding writes the input windows as columns [K, P]: row k = (ci, kh, kw) holds, for every
+    // Unfolding writes the input windows as columns [K, P]: row k = (ci, kh, kw) contains, for every
     // output position, the input value that tap reads (zero in the padding). Each pass is then
     // one product of row-major matrices, vectorised along the P positions, computed by the
     // DenseKernels cores with their operands renamed:

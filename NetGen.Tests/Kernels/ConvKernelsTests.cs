@@ -679,9 +679,10 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>
-        /// Builds the test geometries: a grid over stride 1–3, dilation 1–3 and groups 1, 2 and
+        /// Builds the test geometries. A grid covers stride 1–3, dilation 1–3 and groups 1, 2 and
         /// depthwise, alternating 1-D and 2-D, with asymmetric padding 0–2 and sizes that are not
-        /// multiples of 8; then hand-picked shapes that reach every tile and tail of the kernels.
+        /// multiples of 8. Hand-picked shapes follow: the hot layers, output channels that leave a
+        /// partial tile, and outputs shorter than 8 or 4 floats, which run 128-bit and scalar code.
         /// </summary>
         private static IReadOnlyList<ConvCase> BuildCases()
         {
