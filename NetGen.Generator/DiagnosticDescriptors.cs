@@ -69,6 +69,13 @@ namespace NetGen.Generator
             "Network '{0}' derives from '{1}'; a NetGen network must derive from object, because its generated constructor and members would depend on or hide the base class's",
             DeclarationCategory);
 
+        public static readonly DiagnosticDescriptor LayersWithoutNetwork = Create(
+            "NETGEN0010",
+            "Layer attributes without [Network]",
+            "Class '{0}' has NetGen layer attributes but no [Network] attribute, so NetGen generates nothing for it; add [Network] or remove the layer attributes",
+            DeclarationCategory,
+            DiagnosticSeverity.Warning);
+
         public static readonly DiagnosticDescriptor NonPositiveSize = Create(
             "NETGEN0101",
             "Size is not positive",
