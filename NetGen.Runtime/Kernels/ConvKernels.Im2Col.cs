@@ -204,7 +204,11 @@ namespace NetGen.Kernels
             ref float wStart = ref MemoryMarshal.GetReference(w);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             ref float yStart = ref MemoryMarshal.GetReference(y);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
             }
@@ -224,7 +228,11 @@ namespace NetGen.Kernels
             ref float wStart = ref MemoryMarshal.GetReference(w);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
             }
@@ -245,7 +253,11 @@ namespace NetGen.Kernels
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             ref float zerosStart = ref MemoryMarshal.GetReference(zeros);
             ref float productStart = ref MemoryMarshal.GetReference(product);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.ForwardCore<Vector512Fma, Vector512<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
             }
