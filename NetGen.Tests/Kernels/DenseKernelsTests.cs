@@ -31,7 +31,8 @@ namespace NetGen.Tests.Kernels
         /// <summary>Longest row in the small-shape tests: two 512-bit vectors and one float, so every width runs a tail.</summary>
         private const int MaxSmallInputs = 2 * 16 + 1;
 
-        private static readonly int[] BatchSizes = { 1, 2, 3, 5, 8 };
+        /// <summary>Batch sizes that reach every tile and its remainders: 512-bit tiles take six samples forward and eight backward.</summary>
+        private static readonly int[] BatchSizes = { 1, 2, 3, 5, 8, 14 };
 
         /// <summary>Every value of <see cref="SimdWidth.MaximumBits"/>: 512, 256 and 128-bit vectors, and 0 for scalar code.</summary>
         private static readonly int[] WidthCaps = { 512, 256, 128, 0 };
@@ -122,7 +123,7 @@ namespace NetGen.Tests.Kernels
             // The generic drivers need rows of at least one vector; the entry point sends shorter rows to a narrower width.
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int batch in new[] { 1, 2, 3, 4, 7 })
+                foreach (int batch in new[] { 1, 2, 3, 4, 7, 13 })
                 {
                     CheckForward(batch, inputs, outputs: 13, seed: inputs, isa);
                 }
@@ -164,7 +165,7 @@ namespace NetGen.Tests.Kernels
 
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int batch in new[] { 1, 2, 3, 4, 5, 9 })
+                foreach (int batch in new[] { 1, 2, 3, 4, 5, 9, 14 })
                 {
                     CheckBackwardInput(batch, inputs, outputs: 13, seed: inputs, isa);
                 }
@@ -201,7 +202,7 @@ namespace NetGen.Tests.Kernels
 
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int outputs in new[] { 1, 3, 4, 5, 9 })
+                foreach (int outputs in new[] { 1, 3, 4, 5, 9, 14 })
                 {
                     CheckAccumulateGradients(batch: 6, inputs, outputs, seed: inputs, isa);
                 }
@@ -268,6 +269,38 @@ namespace NetGen.Tests.Kernels
                 }
             }
         }
+
+        public static readonly TheoryData<int> WidthCapData = new() { 512, 256, 128, 0 };
+
+        [Theory]
+        [MemberData(nameof(WidthCapData))]
+        public void Forward_InfiniteWeightInTail_BatchTiles(int widthCap) =>
+            WithWidthCap(widthCap, () =>
+            {
+                // 27 inputs end with a vector that overlaps the previous one at every width, and six
+                // samples fill the widest tile. Row 3 of w has an infinity in a lane that the last
+                // vector overlaps at each width: 12 for 512 bits, 20 for 256, 23 for 128. A masked
+                // lane must add 0·0 there, never 0·∞ = NaN, so only output 3 may be infinite.
+                const int Batch = 6, Inputs = 27, Outputs = 8;
+                var x = new float[Batch * Inputs];
+                x.AsSpan().Fill(1f);
+                var w = new float[Outputs * Inputs];
+                w[3 * Inputs + 12] = float.PositiveInfinity;
+                w[3 * Inputs + 20] = float.PositiveInfinity;
+                w[3 * Inputs + 23] = float.PositiveInfinity;
+                var bias = new float[Outputs];
+                var y = new float[Batch * Outputs];
+
+                DenseKernels.Forward(x, w, bias, y, Batch, Inputs, Outputs);
+
+                for (int b = 0; b < Batch; b++)
+                {
+                    for (int o = 0; o < Outputs; o++)
+                    {
+                        Assert.Equal(o == 3 ? float.PositiveInfinity : 0f, y[b * Outputs + o]);
+                    }
+                }
+            });
 
         [Fact]
         public void Forward_WrongSpanLengths_Throw()
