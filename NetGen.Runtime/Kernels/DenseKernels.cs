@@ -20,9 +20,9 @@ namespace NetGen.Kernels
     /// </para>
     /// <para>
     /// Each kernel picks 512-bit vectors when the row it vectorises has at least 16 floats and
-    /// the machine has AVX-512F, else 256-bit vectors with FMA when the row has at least 8
-    /// floats and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4,
-    /// else scalar code. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// the machine has AVX-512F (for <see cref="Forward"/>, only with more than one sample), else
+    /// 256-bit vectors with FMA when the row has at least 8 floats and the machine has AVX2 and
+    /// FMA, else 128-bit vectors when it has at least 4, else scalar code. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -56,7 +56,9 @@ namespace NetGen.Kernels
             ref float yStart = ref MemoryMarshal.GetReference(y);
 
             // Each output is a dot product along the inputs, so the input count picks the vector width.
-            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+            // NOTE: a single sample keeps 256-bit vectors. The 512-bit tiles are tuned for several
+            // samples, and one 784 → 128 sample was not faster with them on Zen 5 (noisy runs).
+            if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 ForwardCore<Vector512Fma, Vector512<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
