@@ -35,7 +35,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor NoLayers = Create(
             "NETGEN0004",
             "Network has no layers",
-            "Network '{0}' declares no dense layer; add at least one layer after [Input], for example [Dense(10)]",
+            "Network '{0}' declares no layer with weights; add at least one dense or convolution layer after [Input], for example [Dense(10)]",
             DeclarationCategory);
 
         public static readonly DiagnosticDescriptor UnsupportedClassShape = Create(
@@ -111,6 +111,48 @@ namespace NetGen.Generator
             "Layer '{0}' sets {1}, which has no effect with {2}; remove {1}",
             ShapeCategory,
             DiagnosticSeverity.Warning);
+
+        public static readonly DiagnosticDescriptor LayerInputShape = Create(
+            "NETGEN0108",
+            "Layer does not accept its input's shape",
+            "Layer '{0}' needs {1} input, but {2} gives it {3}; {4}",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor KernelDoesNotFit = Create(
+            "NETGEN0109",
+            "Kernel larger than its padded input",
+            "Layer '{0}' has a window spanning {1}, but its input {2} padded is only {3}; use a smaller kernel or dilation, more padding, or a larger input",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor ResidualShapeMismatch = Create(
+            "NETGEN0110",
+            "Residual branch changes the shape",
+            "Layer '{0}' adds the branch output {1} to the skip input {2} kept at '{3}'; the shapes must match, so make the branch keep the shape",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor UnbalancedResidual = Create(
+            "NETGEN0111",
+            "Residual block is not balanced",
+            "Layer '{0}' {1}; pair every [Residual] with a later [ResidualEnd]",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor DenseInputsMismatch = Create(
+            "NETGEN0112",
+            "Dense layer declares other inputs than it receives",
+            "Layer '{0}' declares Inputs = {1}, but {2} gives it {3} values ({4}); set Inputs = {3} or change the layers before it",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor GroupsDoNotDivide = Create(
+            "NETGEN0113",
+            "Groups do not divide the channels",
+            "Layer '{0}' has Groups = {1}, which does not divide its {2} ({3}); choose a divisor of both channel counts",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor SamePaddingWithStride = Create(
+            "NETGEN0114",
+            "Same padding with a stride above 1",
+            "Layer '{0}' uses PaddingMode.Same with Stride = {1}; as in torch, same padding needs stride 1, so give an explicit Padding",
+            ShapeCategory);
 
         public static readonly DiagnosticDescriptor UnknownActivation = Create(
             "NETGEN0201",

@@ -16,12 +16,10 @@ namespace NetGen.Generator
         /// Turns one class marked [Network] into a <see cref="NetworkSpec"/>, or into diagnostics
         /// when the declaration cannot be generated.
         /// </summary>
-        internal static class Parser
+        internal static partial class Parser
         {
             public const string NetworkAttributeName = "NetGen.NetworkAttribute";
             private const string InputAttributeName = "NetGen.InputAttribute";
-            private const string DenseAttributeName = "NetGen.DenseAttribute";
-            private const string DropoutAttributeName = "NetGen.DropoutAttribute";
 
             public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
@@ -83,7 +81,7 @@ namespace NetGen.Generator
                     return Result(null, diagnostics);
                 }
 
-                int? inputSize = null;
+                TensorShape? inputShape = null;
                 AttributeData? inputAttribute = null;
                 var layers = new List<LayerSpec>();
                 var layerAttributes = new List<AttributeData>();
@@ -104,23 +102,21 @@ namespace NetGen.Generator
                             return Result(null, diagnostics);
                         }
 
-                        if (!TryReadInt(attribute.ConstructorArguments[0], out int size))
+                        inputShape = ReadInputShape(attribute);
+                        if (inputShape is null)
                         {
                             diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[Input]", className));
                             return Result(null, diagnostics);
                         }
 
-                        inputSize = size;
                         inputAttribute = attribute;
                     }
                     else
                     {
-                        bool isDense = kind == DenseAttributeName;
-                        string layerName = (isDense ? "Dense" : "Dropout") + (layers.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        LayerSpec? layer = isDense ? ReadDense(attribute, layerName) : ReadDropout(attribute, layerName);
+                        LayerSpec? layer = ReadLayer(attribute, kind, layers.Count + 1, out string layerName);
                         if (layer is null)
                         {
-                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, isDense ? "[Dense]" : "[Dropout]", layerName));
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[" + ShortName(kind) + "]", layerName));
                             return Result(null, diagnostics);
                         }
 
@@ -129,7 +125,7 @@ namespace NetGen.Generator
                     }
                 }
 
-                if (inputSize is null)
+                if (inputShape is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, tree, nameSpan, className));
                     return Result(null, diagnostics);
@@ -145,9 +141,12 @@ namespace NetGen.Generator
                     containingTypes,
                     Identifiers.Escape(className),
                     Identifiers.PlainFullName(symbol),
-                    inputSize.Value,
+                    (int)Math.Min(inputShape.Value.Size, int.MaxValue),
                     loss,
-                    EquatableArray<LayerSpec>.From(layers));
+                    EquatableArray<LayerSpec>.From(layers))
+                {
+                    InputShape = inputShape.Value,
+                };
 
                 // Shape rules speak in layer indices; map each problem back to its attribute.
                 foreach (ShapeProblem problem in ShapeRules.Check(spec))
@@ -240,12 +239,16 @@ namespace NetGen.Generator
                     "InputSize", "OutputSize", "ParameterCount", "LayerCount", "ArchitectureText", "Loss", "Parameters",
                     "CreateWorkspace", "InitializeParameters", "Forward", "Predict", "Backward", "ComputeLoss", "TrainStep",
                 };
+                generated.Add("Buffers");
                 foreach (LayerSpec layer in layers)
                 {
                     generated.Add(layer.Name + "Inputs");
                     generated.Add(layer.Name + "Outputs");
                     generated.Add(layer.Name + "Weight");
                     generated.Add(layer.Name + "Bias");
+                    generated.Add(layer.Name + "RunningMean");
+                    generated.Add(layer.Name + "RunningVar");
+                    generated.Add(layer.Name + "Geometry");
                 }
 
                 string? conflict = generated.Contains(symbol.Name) ? "the class name '" + symbol.Name + "'" : null;
@@ -336,7 +339,7 @@ namespace NetGen.Generator
                 foreach (AttributeData attribute in symbol.GetAttributes())
                 {
                     string? name = attribute.AttributeClass?.ToDisplayString();
-                    if (name != InputAttributeName && name != DenseAttributeName && name != DropoutAttributeName)
+                    if (name != InputAttributeName && !IsLayerAttribute(name))
                     {
                         continue;
                     }
@@ -407,39 +410,15 @@ namespace NetGen.Generator
                 LayerSpec layer = LayerSpec.Dense(layerName, outputs, (Activation)activation);
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    bool ok = true;
-                    int number;
-                    float value;
-                    switch (named.Key)
+                    bool ok;
+                    if (named.Key == "Inputs")
                     {
-                        case "Alpha":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Alpha = value };
-                            break;
-                        case "Init":
-                            ok = TryReadInt(named.Value, out number);
-                            layer = layer with { Init = layer.Init with { Kind = (Initializer)number } };
-                            break;
-                        case "InitMode":
-                            ok = TryReadInt(named.Value, out number);
-                            layer = layer with { Init = layer.Init with { Mode = (FanMode)number } };
-                            break;
-                        case "InitGain":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Init = layer.Init with { Gain = value } };
-                            break;
-                        case "InitValue":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Init = layer.Init with { Value = value } };
-                            break;
-                        case "L1":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { L1 = value };
-                            break;
-                        case "L2":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { L2 = value };
-                            break;
+                        ok = TryReadInt(named.Value, out int inputs);
+                        layer = layer with { ExpectedInputs = inputs };
+                    }
+                    else
+                    {
+                        ok = TryApplyWeightOption(ref layer, named.Key, named.Value);
                     }
 
                     if (!ok)
@@ -449,6 +428,50 @@ namespace NetGen.Generator
                 }
 
                 return layer;
+            }
+
+            /// <summary>
+            /// Applies an option that layers with weights share (activation α, initialisation,
+            /// penalties); returns false when its value cannot be read. Unknown names are ignored.
+            /// </summary>
+            private static bool TryApplyWeightOption(ref LayerSpec layer, string name, TypedConstant constant)
+            {
+                bool ok = true;
+                int number;
+                float value;
+                switch (name)
+                {
+                    case "Alpha":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Alpha = value };
+                        break;
+                    case "Init":
+                        ok = TryReadInt(constant, out number);
+                        layer = layer with { Init = layer.Init with { Kind = (Initializer)number } };
+                        break;
+                    case "InitMode":
+                        ok = TryReadInt(constant, out number);
+                        layer = layer with { Init = layer.Init with { Mode = (FanMode)number } };
+                        break;
+                    case "InitGain":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Init = layer.Init with { Gain = value } };
+                        break;
+                    case "InitValue":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Init = layer.Init with { Value = value } };
+                        break;
+                    case "L1":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { L1 = value };
+                        break;
+                    case "L2":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { L2 = value };
+                        break;
+                }
+
+                return ok;
             }
 
             private static LayerSpec? ReadDropout(AttributeData attribute, string layerName)

@@ -1,3 +1,4 @@
+using NetGen.Generator.Model;
 using static NetGen.Generator.Emit.SourceWriter;
 
 namespace NetGen.Generator.Emit
@@ -74,26 +75,34 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
             w.Line("workspace.BatchSize = batch;");
-            if (!layout.HasDropout)
+            if (!layout.HasTrainingMode)
             {
                 w.Line("_ = training;");
             }
 
-            string input = "x";
-            foreach (LayerLayout layer in layout.Layers)
+            if (layout.HasConvolution || layout.HasBatchNorm)
             {
-                string output = "a" + Int(layer.Number);
-                w.Line();
-                if (layer.IsDense)
-                {
-                    EmitDenseForward(w, layer, input, output);
-                }
-                else
-                {
-                    EmitDropoutForward(w, layer, input, output);
-                }
+                w.Line(SpanType + " scratch = workspace.Scratch;");
+            }
 
-                input = output;
+            for (int i = 0; i < layout.Layers.Count; i++)
+            {
+                LayerLayout layer = layout.Layers[i];
+                string input = i == 0 ? "x" : layout.OutputName(i - 1);
+                string output = layout.OutputName(i);
+                w.Line();
+                switch (layer.Kind)
+                {
+                    case LayerKind.Dense:
+                        EmitDenseForward(w, layer, input, output);
+                        break;
+                    case LayerKind.Dropout:
+                        EmitDropoutForward(w, layer, input, output);
+                        break;
+                    default:
+                        EmitLayerForward(w, layout, layer, input, output);
+                        break;
+                }
             }
 
             w.Close();

@@ -67,6 +67,14 @@ namespace NetGen
             (double lossSum, int correct) = CombineChunks(chunks, size);
             GeneratedCode.CheckLoss((float)lossSum);
             _optimizer.Step(_network.Parameters, gradients);
+
+            // Batch norms' running statistics move once per chunk, in chunk order, so the result
+            // does not depend on which thread finished first.
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                _network.CommitStatistics(_workspaces[chunk]);
+            }
+
             return (lossSum, correct);
         }
 
@@ -223,6 +231,7 @@ namespace NetGen
             for (int i = 0; i < workspaces.Length; i++)
             {
                 workspaces[i] = _network.CreateWorkspace(capacity);
+                workspaces[i].DefersStatistics = true;
 
                 // Each chunk draws its own dropout masks, from a stream fixed by the seed and the
                 // chunk index, so masks differ between chunks and repeat between runs.
