@@ -39,6 +39,11 @@ namespace NetGen.Generator
                 case LayerKind.ResidualEnd:
                     CheckActivation(layer, index, problems);
                     return;
+                case LayerKind.BatchNorm:
+                case LayerKind.LayerNorm:
+                    CheckActivation(layer, index, problems);
+                    ConvolutionRules.CheckParameterless(layer, index, problems);
+                    return;
                 default:
                     ConvolutionRules.CheckParameterless(layer, index, problems);
                     return;

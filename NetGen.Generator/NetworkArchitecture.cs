@@ -53,9 +53,9 @@ namespace NetGen.Generator
                     PoolSpec pool = spec.Pool!;
                     return layer.Kind + "(" + Int(pool.Kernel) + ",s" + Int(ShapeInference.PoolStride(pool)) + ",p" + Int(pool.Padding) + ")";
                 case LayerKind.BatchNorm:
-                    return "BatchNorm(" + Int(layer.InputShape.Channels) + ")";
+                    return "BatchNorm(" + Int(layer.InputShape.Channels) + "," + spec.Activation + ")";
                 case LayerKind.LayerNorm:
-                    return "LayerNorm(" + Int(layer.Inputs) + ")";
+                    return "LayerNorm(" + Int(layer.Inputs) + "," + spec.Activation + ")";
                 case LayerKind.ResidualEnd:
                     return "ResidualEnd(" + spec.Activation + ")";
                 default:

@@ -185,7 +185,19 @@ namespace NetGen.Generator
 
             private static LayerSpec? ReadNormalization(AttributeData attribute, string layerName, LayerKind kind)
             {
-                LayerSpec layer = LayerSpec.Other(layerName, kind) with { Epsilon = 1e-5f, Momentum = kind == LayerKind.BatchNorm ? 0.1f : 0f };
+                ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
+                int activation = 0;
+                if (arguments.Length > 0 && !TryReadInt(arguments[0], out activation))
+                {
+                    return null;
+                }
+
+                LayerSpec layer = LayerSpec.Other(layerName, kind) with
+                {
+                    Activation = (Activation)activation,
+                    Epsilon = 1e-5f,
+                    Momentum = kind == LayerKind.BatchNorm ? 0.1f : 0f,
+                };
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
                     if (!TryReadFloat(named.Value, out float value))
@@ -193,7 +205,12 @@ namespace NetGen.Generator
                         return null;
                     }
 
-                    layer = named.Key == "Epsilon" ? layer with { Epsilon = value } : layer with { Momentum = value };
+                    layer = named.Key switch
+                    {
+                        "Epsilon" => layer with { Epsilon = value },
+                        "Momentum" => layer with { Momentum = value },
+                        _ => layer with { Alpha = value },
+                    };
                 }
 
                 return layer;

@@ -98,15 +98,18 @@ namespace NetGen.Generator
         public int BufferCount { get; }
 
         /// <summary>True when the activation's derivative needs its input x, not only its output.</summary>
-        public bool KeepsPreActivation => HasWeights && Activation is Activation.Silu or Activation.GeluErf or Activation.GeluTanh;
+        public bool KeepsPreActivation =>
+            (HasWeights || Kind is LayerKind.BatchNorm or LayerKind.LayerNorm) && Activation is Activation.Silu or Activation.GeluErf or Activation.GeluTanh;
+
+        /// <summary>Start of the kept pre-activation σ's input, or −1.</summary>
+        public int PreActivationOffset { get; set; } = -1;
 
         /// <summary>Start of this layer's outputs in the activation arena, in units of MaxBatchSize floats; −1 for an alias.</summary>
         public int OutputOffset { get; set; } = -1;
 
         /// <summary>
-        /// Start of a second per-sample block, or −1: the pre-activation of a dense or convolution
-        /// layer, a dropout mask, max-pool argmax indices, the normalised input of a norm layer, or
-        /// the skip gradient of a residual end.
+        /// Start of a second per-sample block, or −1: a dropout mask, max-pool argmax indices, the
+        /// normalised input of a norm layer, or the skip gradient of a residual end.
         /// </summary>
         public int ExtraOffset { get; set; } = -1;
 
@@ -128,8 +131,7 @@ namespace NetGen.Generator
             LayerKind.Dropout => "MaskOffset",
             LayerKind.MaxPool => "ArgmaxOffset",
             LayerKind.BatchNorm or LayerKind.LayerNorm => "NormalizedOffset",
-            LayerKind.ResidualEnd => "SkipGradientOffset",
-            _ => "PreActivationOffset",
+            _ => "SkipGradientOffset",
         };
 
         private static (int Weights, int Biases) ParameterShape(LayerSpec spec, TensorShape input, TensorShape output)
@@ -182,7 +184,13 @@ namespace NetGen.Generator
                     activationOffset += layer.Outputs;
                 }
 
-                if (layer.KeepsPreActivation || layer.Kind is LayerKind.Dropout or LayerKind.MaxPool or LayerKind.BatchNorm or LayerKind.LayerNorm or LayerKind.ResidualEnd)
+                if (layer.KeepsPreActivation)
+                {
+                    layer.PreActivationOffset = activationOffset;
+                    activationOffset += layer.Outputs;
+                }
+
+                if (layer.Kind is LayerKind.Dropout or LayerKind.MaxPool or LayerKind.BatchNorm or LayerKind.LayerNorm or LayerKind.ResidualEnd)
                 {
                     layer.ExtraOffset = activationOffset;
                     activationOffset += layer.Outputs;

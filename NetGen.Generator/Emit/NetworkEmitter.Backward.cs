@@ -49,6 +49,11 @@ namespace NetGen.Generator.Emit
                     w.Line(ReadOnlySpanType + " a" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "ActivationOffset * rows, batch * " + layer.Name + "Outputs);");
                 }
 
+                if (layer.PreActivationOffset >= 0)
+                {
+                    w.Line(ReadOnlySpanType + " z" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "PreActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+                }
+
                 if (layer.ExtraOffset >= 0)
                 {
                     EmitExtraSpan(w, layer);

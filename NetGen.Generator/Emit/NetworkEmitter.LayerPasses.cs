@@ -28,12 +28,7 @@ namespace NetGen.Generator.Emit
             switch (layer.Kind)
             {
                 case LayerKind.Convolution:
-                    string target = output;
-                    if (layer.KeepsPreActivation)
-                    {
-                        target = "z" + Int(layer.Number);
-                        w.Line(SpanType + " " + target + " = arena.Slice(" + n + "PreActivationOffset * rows, batch * " + n + "Outputs);");
-                    }
+                    string target = PreActivationTarget(w, layer, output);
 
                     w.Line(Kernels + "ConvKernels.Forward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + target + ", " + ConvScratch(layer) + ", batch, in " + n + "Geometry);");
                     string? call = ActivationCall(layer, target, output);
@@ -53,11 +48,24 @@ namespace NetGen.Generator.Emit
                     w.Line(Kernels + "PoolKernels.GlobalAvgForward(" + input + ", " + output + ", batch, " + c + ", " + spatial + ");");
                     break;
                 case LayerKind.BatchNorm:
-                    EmitBatchNormForward(w, layer, input, output);
-                    break;
                 case LayerKind.LayerNorm:
-                    w.Line(Kernels + "NormKernels.LayerNormForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + output + ", " +
-                           Normalized(layer) + ", arena.Slice(" + n + "InverseStdOffset * rows, batch), batch, " + n + "Outputs, " + Float(layer.Spec.Epsilon) + ");");
+                    string normTarget = PreActivationTarget(w, layer, output);
+                    if (layer.Kind == LayerKind.BatchNorm)
+                    {
+                        EmitBatchNormForward(w, layer, input, normTarget);
+                    }
+                    else
+                    {
+                        w.Line(Kernels + "NormKernels.LayerNormForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + normTarget + ", " +
+                               Normalized(layer) + ", arena.Slice(" + n + "InverseStdOffset * rows, batch), batch, " + n + "Outputs, " + Float(layer.Spec.Epsilon) + ");");
+                    }
+
+                    string? normActivation = ActivationCall(layer, normTarget, output);
+                    if (normActivation is not null)
+                    {
+                        w.Line(normActivation);
+                    }
+
                     break;
                 default:
                     string skip = layout.OutputName(layer.SkipIndex - 1);
@@ -71,6 +79,19 @@ namespace NetGen.Generator.Emit
 
                     break;
             }
+        }
+
+        /// <summary>The span a layer writes before its activation: the kept pre-activation when the derivative needs it.</summary>
+        private static string PreActivationTarget(SourceWriter w, LayerLayout layer, string output)
+        {
+            if (!layer.KeepsPreActivation)
+            {
+                return output;
+            }
+
+            string target = "z" + Int(layer.Number);
+            w.Line(SpanType + " " + target + " = arena.Slice(" + layer.Name + "PreActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+            return target;
         }
 
         private static void EmitBatchNormForward(SourceWriter w, LayerLayout layer, string input, string output)
@@ -119,11 +140,8 @@ namespace NetGen.Generator.Emit
                     }
 
                     break;
-                case LayerKind.ResidualEnd:
-                    w.Line(SpanType + " skip" + number + " = " + slice + ";");
-                    break;
                 default:
-                    w.Line(ReadOnlySpanType + " z" + number + " = " + slice + ";");
+                    w.Line(SpanType + " skip" + number + " = " + slice + ";");
                     break;
             }
         }
@@ -159,6 +177,12 @@ namespace NetGen.Generator.Emit
             {
                 w.Line("// The gradient with respect to the network's input is not needed.");
                 return inA;
+            }
+
+            string? derivative = ActivationBackwardCall(layer, "a" + Int(layer.Number), d);
+            if (derivative is not null)
+            {
+                w.Line(derivative);
             }
 
             inA = !inA;

@@ -207,9 +207,9 @@ namespace NetGen.Generator.Emit
                 case LayerKind.Flatten:
                     return "Flatten";
                 case LayerKind.BatchNorm:
-                    return "BatchNorm, ε = " + Float(spec.Epsilon).TrimEnd('f') + ", momentum " + Float(spec.Momentum).TrimEnd('f');
+                    return "BatchNorm, ε = " + Float(spec.Epsilon).TrimEnd('f') + ", momentum " + Float(spec.Momentum).TrimEnd('f') + ", " + ActivationText(layer);
                 case LayerKind.LayerNorm:
-                    return "LayerNorm, ε = " + Float(spec.Epsilon).TrimEnd('f');
+                    return "LayerNorm, ε = " + Float(spec.Epsilon).TrimEnd('f') + ", " + ActivationText(layer);
                 case LayerKind.ResidualStart:
                     return "Residual block start (keeps its input)";
                 default:

@@ -138,6 +138,11 @@ namespace NetGen.Generator.Emit
                     w.Line("private const int " + layer.Name + "ActivationOffset = " + Int(layer.OutputOffset) + ";");
                 }
 
+                if (layer.PreActivationOffset >= 0)
+                {
+                    w.Line("private const int " + layer.Name + "PreActivationOffset = " + Int(layer.PreActivationOffset) + ";");
+                }
+
                 if (layer.ExtraOffset >= 0)
                 {
                     w.Line("private const int " + layer.Name + layer.ExtraName + " = " + Int(layer.ExtraOffset) + ";");

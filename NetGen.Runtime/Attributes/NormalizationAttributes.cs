@@ -11,6 +11,16 @@ namespace NetGen
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class BatchNormAttribute : Attribute
     {
+        /// <summary>Creates the declaration.</summary>
+        /// <param name="activation">Element-wise function applied after the affine γ, β, such as ReLU after a convolution.</param>
+        public BatchNormAttribute(Activation activation = Activation.Identity) => Activation = activation;
+
+        /// <summary>Element-wise function applied after the affine γ, β.</summary>
+        public Activation Activation { get; }
+
+        /// <summary>Leaky ReLU slope or ELU α; NaN selects the default (0.01 and 1).</summary>
+        public float Alpha { get; set; } = float.NaN;
+
         /// <summary>ε added to the variance; torch's default 1e-5.</summary>
         public float Epsilon { get; set; } = 1e-5f;
 
@@ -25,6 +35,16 @@ namespace NetGen
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class LayerNormAttribute : Attribute
     {
+        /// <summary>Creates the declaration.</summary>
+        /// <param name="activation">Element-wise function applied after the affine γ, β, such as ReLU after a convolution.</param>
+        public LayerNormAttribute(Activation activation = Activation.Identity) => Activation = activation;
+
+        /// <summary>Element-wise function applied after the affine γ, β.</summary>
+        public Activation Activation { get; }
+
+        /// <summary>Leaky ReLU slope or ELU α; NaN selects the default (0.01 and 1).</summary>
+        public float Alpha { get; set; } = float.NaN;
+
         /// <summary>ε added to the variance; torch's default 1e-5.</summary>
         public float Epsilon { get; set; } = 1e-5f;
     }
