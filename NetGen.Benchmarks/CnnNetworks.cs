@@ -6,17 +6,17 @@ namespace NetGen.Benchmarks;
 // depend on the sample program. CnnBenchmarks compares them with TorchSharp.
 
 /// <summary>
-/// The Fashion-MNIST CNN of the fashion-cnn sample: two 3×3 convolutions with ReLU, each
-/// followed by batch normalisation and 2×2 max pooling, then 3136 → 128 (ReLU), dropout 0.25 and
-/// 128 → 10.
+/// The Fashion-MNIST CNN of the fashion-cnn sample: two 3×3 convolutions without bias, each
+/// followed by batch normalisation with ReLU and 2×2 max pooling, then 3136 → 128 (ReLU), dropout
+/// 0.25 and 128 → 10.
 /// </summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, Activation.Relu, PaddingMode = PaddingMode.Same)]
-[BatchNorm]
+[Conv2D(32, 3, PaddingMode = PaddingMode.Same, Bias = false)]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]
-[Conv2D(64, 3, Activation.Relu, PaddingMode = PaddingMode.Same)]
-[BatchNorm]
+[Conv2D(64, 3, PaddingMode = PaddingMode.Same, Bias = false)]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]
 [Flatten]
 [Dense(128, Activation.Relu, Inputs = 64 * 7 * 7)]

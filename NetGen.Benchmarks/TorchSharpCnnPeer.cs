@@ -33,19 +33,19 @@ internal sealed class TorchSharpCnnPeer : IDisposable
         Head is null ? Body.parameters() : Body.parameters().Concat(Head.parameters());
 
     /// <summary>
-    /// Builds <see cref="FashionCnn"/>: conv, ReLU, batch norm and max pooling twice, flatten,
-    /// dense with ReLU, dropout, dense.
+    /// Builds <see cref="FashionCnn"/>: conv without bias, batch norm, ReLU and max pooling twice,
+    /// flatten, dense with ReLU, dropout, dense.
     /// </summary>
     public static TorchSharpCnnPeer CreateFashionCnn(ReadOnlySpan<float> parameters)
     {
         Sequential body = nn.Sequential(
-            ("conv1", nn.Conv2d(1, 32, 3, padding: 1)),
-            ("relu1", nn.ReLU()),
+            ("conv1", nn.Conv2d(1, 32, 3, padding: 1, bias: false)),
             ("norm1", nn.BatchNorm2d(32)),
+            ("relu1", nn.ReLU()),
             ("pool1", nn.MaxPool2d(2)),
-            ("conv2", nn.Conv2d(32, 64, 3, padding: 1)),
-            ("relu2", nn.ReLU()),
+            ("conv2", nn.Conv2d(32, 64, 3, padding: 1, bias: false)),
             ("norm2", nn.BatchNorm2d(64)),
+            ("relu2", nn.ReLU()),
             ("pool2", nn.MaxPool2d(2)),
             ("flatten", nn.Flatten()),
             ("dense1", nn.Linear(64 * 7 * 7, 128)),

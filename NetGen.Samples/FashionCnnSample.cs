@@ -3,18 +3,17 @@ using System.CommandLine;
 namespace NetGen.Samples;
 
 /// <summary>
-/// A Fashion-MNIST CNN: two 3×3 convolutions, each with ReLU, batch normalisation and 2×2 max
-/// pooling, then a dense layer with dropout. Batch normalisation follows the ReLU because
-/// <see cref="BatchNormAttribute"/> has no activation of its own. The convolutions keep their
-/// bias, which moves the ReLU's threshold and so is not redundant before the normalisation.
+/// A Fashion-MNIST CNN: two 3×3 convolutions, each followed by batch normalisation with ReLU and
+/// 2×2 max pooling, then a dense layer with dropout. The convolutions have no bias because the
+/// batch normalisation that follows subtracts the channel mean and adds its own shift β.
 /// </summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, Activation.Relu, PaddingMode = PaddingMode.Same)] // [32, 28, 28]
-[BatchNorm]
+[Conv2D(32, 3, PaddingMode = PaddingMode.Same, Bias = false)]   // [32, 28, 28]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]                                                    // [32, 14, 14]
-[Conv2D(64, 3, Activation.Relu, PaddingMode = PaddingMode.Same)] // [64, 14, 14]
-[BatchNorm]
+[Conv2D(64, 3, PaddingMode = PaddingMode.Same, Bias = false)]   // [64, 14, 14]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]                                                    // [64, 7, 7]
 [Flatten]                                                       // [3136]
 [Dense(128, Activation.Relu, Inputs = 64 * 7 * 7)]

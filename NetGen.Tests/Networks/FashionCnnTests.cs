@@ -7,11 +7,11 @@ namespace NetGen.Tests.Networks;
 /// <summary>The CNN of the fashion-cnn sample, declared again because the tests do not reference the sample program.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
-[Conv2D(32, 3, Activation.Relu, PaddingMode = PaddingMode.Same)]
-[BatchNorm]
+[Conv2D(32, 3, PaddingMode = PaddingMode.Same, Bias = false)]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]
-[Conv2D(64, 3, Activation.Relu, PaddingMode = PaddingMode.Same)]
-[BatchNorm]
+[Conv2D(64, 3, PaddingMode = PaddingMode.Same, Bias = false)]
+[BatchNorm(Activation.Relu)]
 [MaxPool(2)]
 [Flatten]
 [Dense(128, Activation.Relu, Inputs = 64 * 7 * 7)]
@@ -129,12 +129,10 @@ public sealed class FashionCnnTests(FashionMnistFixture fixture) : IClassFixture
 
     /// <summary>
     /// Gives every batch norm γ, β and running statistics away from their starting values, and the
-    /// convolutions nonzero biases, so that the reference checks each of them.
+    /// dense layers nonzero biases, so that the reference checks each of them.
     /// </summary>
     private static void RandomizeNormalization(FashionCnn network, Random random)
     {
-        Fill(network.Conv1Bias, random, -0.2, 0.2);
-        Fill(network.Conv4Bias, random, -0.2, 0.2);
         Fill(network.Dense8Bias, random, -0.2, 0.2);
         Fill(network.Dense10Bias, random, -0.2, 0.2);
         FillNormalization(network.BatchNorm2Weight, network.BatchNorm2Bias, network.BatchNorm2RunningMean, network.BatchNorm2RunningVar, random);
@@ -178,14 +176,14 @@ public sealed class FashionCnnTests(FashionMnistFixture fixture) : IClassFixture
     {
         double[] x = Array.ConvertAll(image, value => (double)value);
 
-        x = ReferenceCnn.Conv2D(x, 1, Side, Side, network.Conv1Weight, network.Conv1Bias, 32, kernel: 3, padding: 1, out int h, out int w);
-        ReferenceCnn.Relu(x);
+        x = ReferenceCnn.Conv2D(x, 1, Side, Side, network.Conv1Weight, bias: default, 32, kernel: 3, padding: 1, out int h, out int w);
         ReferenceCnn.BatchNormEvaluation(x, 32, network.BatchNorm2Weight, network.BatchNorm2Bias, network.BatchNorm2RunningMean, network.BatchNorm2RunningVar, BatchNormEpsilon);
+        ReferenceCnn.Relu(x);
         x = ReferenceCnn.MaxPool(x, 32, h, w, kernel: 2, out h, out w);
 
-        x = ReferenceCnn.Conv2D(x, 32, h, w, network.Conv4Weight, network.Conv4Bias, 64, kernel: 3, padding: 1, out h, out w);
-        ReferenceCnn.Relu(x);
+        x = ReferenceCnn.Conv2D(x, 32, h, w, network.Conv4Weight, bias: default, 64, kernel: 3, padding: 1, out h, out w);
         ReferenceCnn.BatchNormEvaluation(x, 64, network.BatchNorm5Weight, network.BatchNorm5Bias, network.BatchNorm5RunningMean, network.BatchNorm5RunningVar, BatchNormEpsilon);
+        ReferenceCnn.Relu(x);
         x = ReferenceCnn.MaxPool(x, 64, h, w, kernel: 2, out h, out w);
 
         // Flatten keeps the [channel, row, column] order, so x is already the dense layer's input.
