@@ -182,7 +182,7 @@ internal static class FashionTraining
     /// Keeps each epoch line on one line of a redirected log: Spectre.Console wraps redirected
     /// output at 80 columns.
     /// </summary>
-    private static void WidenRedirectedConsole()
+    public static void WidenRedirectedConsole()
     {
         if (Console.IsOutputRedirected)
         {

@@ -64,6 +64,7 @@ internal static class LeNet5Sample
         command.SetAction(result =>
         {
             FashionSettings settings = options.Read(result);
+            FashionTraining.WidenRedirectedConsole();
             LayerCosts costs = DescribeLayers();
             ShowLayers(costs);
 
@@ -111,8 +112,8 @@ internal static class LeNet5Sample
         {
             table.AddRow(
                 layer.Name,
-                FormatShape(layer.Input),
-                FormatShape(layer.Output),
+                Markup.Escape(FormatShape(layer.Input)),
+                Markup.Escape(FormatShape(layer.Output)),
                 layer.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 layer.MultiplyAdds.ToString("N0", CultureInfo.InvariantCulture));
         }
@@ -130,7 +131,7 @@ internal static class LeNet5Sample
         double seconds = run.TrainingTime.TotalSeconds;
         double gflopsPerSecond = flops / seconds / 1e9;
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"[bold]Training took {seconds:F1} s[/] for {run.History.Count} epochs of {run.TrainingSamples:N0} images: {flops:E2} FLOP, " +
+            $"[bold]Training took {seconds:F1} s[/] for {run.History.Count} epoch{(run.History.Count == 1 ? "" : "s")} of {run.TrainingSamples:N0} images: {flops:0.00e0} FLOP, " +
             $"{gflopsPerSecond:F1} GFLOP/s, {gflopsPerSecond / peakGflops:P1} of the {peakGflops:F1} GFLOP/s peak"));
     }
 
