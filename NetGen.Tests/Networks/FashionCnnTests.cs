@@ -26,8 +26,8 @@ public sealed partial class FashionCnn;
 public sealed class FashionCnnTests(FashionMnistFixture fixture) : IClassFixture<FashionMnistFixture>
 {
     // NetGen sums in float32, in another order than the reference. The longest sum has 3,136
-    // terms of order 0.1, so rounding moves outputs by about 1e-5; 1e-4 leaves room without
-    // letting a wrong weight or index through, which moves outputs by 1e-2 or more.
+    // terms, and rounding moves the outputs, of order 1, by an estimated 1e-5. A wrong weight,
+    // index or statistic moves them by 1e-2 or more, far above this tolerance.
     private const double OutputTolerance = 1e-4;
 
     private const float BatchNormEpsilon = 1e-5f;
@@ -101,6 +101,29 @@ public sealed class FashionCnnTests(FashionMnistFixture fixture) : IClassFixture
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         network.TrainStep(inputs, targets, optimizer, workspace);
+        long after = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void BatchForward_DoesNotAllocate()
+    {
+        const int Batch = 4;
+        var network = new FashionCnn(seed: 6);
+        float[][] images = RandomImages(Batch, new Random(16));
+        var inputs = new float[Batch * FashionCnn.InputSize];
+        for (int s = 0; s < Batch; s++)
+        {
+            images[s].CopyTo(inputs, s * FashionCnn.InputSize);
+        }
+
+        Workspace workspace = network.CreateWorkspace(Batch);
+        var outputs = new float[Batch * Classes];
+        network.Forward(inputs, outputs, workspace);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        network.Forward(inputs, outputs, workspace);
         long after = GC.GetAllocatedBytesForCurrentThread();
 
         Assert.Equal(before, after);
