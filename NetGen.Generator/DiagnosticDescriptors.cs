@@ -4,14 +4,15 @@ namespace NetGen.Generator
 {
     /// <summary>
     /// Every diagnostic NetGen reports. IDs are allocated in blocks by area and never renumbered:
-    /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0900–0999 generator
-    /// failures. Each ID has a help page under docs/diagnostics/.
+    /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0300–0399
+    /// quantization, 0900–0999 generator failures. Each ID has a help page under docs/diagnostics/.
     /// </summary>
     internal static class DiagnosticDescriptors
     {
         private const string DeclarationCategory = "NetGen.Declaration";
         private const string ShapeCategory = "NetGen.Shapes";
         private const string ValueCategory = "NetGen.Values";
+        private const string QuantizationCategory = "NetGen.Quantization";
         private const string GeneratorCategory = "NetGen.Generator";
 
         public static readonly DiagnosticDescriptor ClassNotPartial = Create(
@@ -189,6 +190,13 @@ namespace NetGen.Generator
             "Unknown fan mode",
             "Layer '{0}' uses InitMode value {1}, which is not a member of NetGen.FanMode; use one of {2}",
             ValueCategory);
+
+        public static readonly DiagnosticDescriptor LayerRunsInFloat = Create(
+            "NETGEN0301",
+            "Layer runs in float in the int8 path",
+            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float: it dequantizes the layer's input, runs the float layer and quantizes its output again",
+            QuantizationCategory,
+            DiagnosticSeverity.Info);
 
         public static readonly DiagnosticDescriptor InternalError = Create(
             "NETGEN0901",

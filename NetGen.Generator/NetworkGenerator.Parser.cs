@@ -146,6 +146,7 @@ namespace NetGen.Generator
                     EquatableArray<LayerSpec>.From(layers))
                 {
                     InputShape = inputShape.Value,
+                    Int8 = ReadInt8(networkAttribute, layers, layerAttributes, tree, nameSpan, diagnostics),
                 };
 
                 // Shape rules speak in layer indices; map each problem back to its attribute.
@@ -391,6 +392,38 @@ namespace NetGen.Generator
                 }
 
                 return loss;
+            }
+
+            /// <summary>
+            /// Reads [Network(Int8 = true)] and reports, as Info, each layer that the quantized path
+            /// runs in float because its kind has no int8 kernel.
+            /// </summary>
+            private static bool ReadInt8(
+                AttributeData networkAttribute,
+                List<LayerSpec> layers,
+                List<AttributeData> layerAttributes,
+                SyntaxTree tree,
+                TextSpan nameSpan,
+                List<DiagnosticInfo> diagnostics)
+            {
+                bool int8 = false;
+                foreach (KeyValuePair<string, TypedConstant> argument in networkAttribute.NamedArguments)
+                {
+                    if (argument.Key == "Int8" && argument.Value.Value is bool value)
+                    {
+                        int8 = value;
+                    }
+                }
+
+                for (int i = 0; int8 && i < layers.Count; i++)
+                {
+                    if (!Emit.NetworkEmitter.HasInt8Kernel(layers[i].Kind))
+                    {
+                        diagnostics.Add(Located(DiagnosticDescriptors.LayerRunsInFloat, layerAttributes[i], tree, nameSpan, layers[i].Name, layers[i].Kind.ToString()));
+                    }
+                }
+
+                return int8;
             }
 
             private static LayerSpec? ReadDense(AttributeData attribute, string layerName)

@@ -6,5 +6,7 @@ var root = new RootCommand("NetGen samples: networks compiled by the NetGen sour
 root.Subcommands.Add(FashionMnistSample.CreateCommand());
 root.Subcommands.Add(FashionCnnSample.CreateCommand());
 root.Subcommands.Add(LeNet5Sample.CreateCommand());
+root.Subcommands.Add(FashionInt8Sample.CreateInt8Command());
+root.Subcommands.Add(FashionInt8Sample.CreateQatCommand());
 root.Subcommands.Add(QuadraticSample.CreateCommand());
 return root.Parse(args).Invoke();

@@ -19,6 +19,9 @@ namespace NetGen.Generator.Model
         /// <summary>Shape of one input sample; a flat [InputSize] unless [Input] gave channels and extents.</summary>
         public TensorShape InputShape { get; init; } = TensorShape.Flat(InputSize);
 
+        /// <summary>Whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
+        public bool Int8 { get; init; }
+
         /// <summary>Name of the generated file, unique per network.</summary>
         public string HintName => FullName.Replace('<', '{').Replace('>', '}') + ".g.cs";
     }

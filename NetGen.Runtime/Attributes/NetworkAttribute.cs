@@ -26,6 +26,13 @@ namespace NetGen
         /// loss is Σ w·t·(−log p) divided by Σ w·t, which for one-hot targets is torch's weighted mean.
         /// </summary>
         public float[]? ClassWeights { get; set; }
+
+        /// <summary>
+        /// Whether to generate a nested <c>Quantized</c> class: an int8 inference path with
+        /// constant sizes, built from the trained network by calibration (static quantization) or
+        /// with per-call activation scales (dynamic quantization). See docs/quantization.md.
+        /// </summary>
+        public bool Int8 { get; set; }
     }
 
     /// <summary>
