@@ -164,6 +164,26 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
+    public void Backward_FollowsTheModeOfItsForwardPass_EvenIfIsTrainingChangesInBetween()
+    {
+        float[] Gradient(bool toggle)
+        {
+            var network = new BatchNormed(4);
+            var random = new Random(2);
+            float[] inputs = Enumerable.Range(0, 3 * BatchNormed.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] targets = Enumerable.Range(0, 3 * BatchNormed.OutputSize).Select(_ => (float)random.NextDouble()).ToArray();
+            Workspace workspace = network.CreateWorkspace(3);
+            workspace.IsTraining = true;
+            network.Forward(inputs, new float[3 * BatchNormed.OutputSize], workspace);
+            workspace.IsTraining = !toggle;
+            network.Backward(inputs, targets, workspace);
+            return workspace.Gradients.ToArray();
+        }
+
+        Assert.Equal(Gradient(toggle: false), Gradient(toggle: true));
+    }
+
+    [Fact]
     public void WeightFile_RoundTripsParametersAndRunningStatistics()
     {
         var source = new SmallCnn(1);
