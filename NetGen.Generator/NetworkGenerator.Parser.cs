@@ -406,7 +406,7 @@ namespace NetGen.Generator
                 return loss;
             }
 
-            /// <summary>Returns whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
+            /// <summary>Returns whether [Network(Int8 = true)] requests the nested quantized inference class.</summary>
             private static bool ReadInt8(AttributeData networkAttribute)
             {
                 bool int8 = false;

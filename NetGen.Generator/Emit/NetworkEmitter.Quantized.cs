@@ -12,13 +12,14 @@ namespace NetGen.Generator.Emit
     //
     // A layer kind without an int8 kernel runs in float, with an Info diagnostic (NETGEN0301).
     // The design: the quantized model keeps a copy of the float network's parameters and batch-norm
-    // running statistics, and its workspace holds an fp32 arena laid out as the float network's
-    // (same offsets) plus the convolution scratch. A float layer then runs the very statement the
-    // float forward pass runs in inference mode, on those copies. An int8 dense layer reads fp32
-    // input (quantizing it) and writes fp32 output, unless the next layer with weights is also an
-    // int8 dense layer with only dropout or flatten between: only then does the uint8 step stay.
-    // A residual start needs no copy, because every layer writes its own arena block, so the fp32
-    // tensor at the start is still there when the residual end adds it.
+    // running statistics. Its workspace contains an fp32 arena laid out as the float network's
+    // (same offsets) and the convolution scratch. A float layer then makes the kernel call that the
+    // float forward pass makes in inference mode, on those copies. An int8 dense layer quantizes
+    // fp32 input and writes fp32 output. It requantizes straight into uint8 only when the next
+    // layer that computes anything is also an int8 dense layer, with at most dropout and flatten
+    // between, and its own activation is ReLU or the identity. A residual start needs no copy,
+    // because every layer writes its own arena block, so the fp32 tensor at the start is still
+    // there when the residual end adds it.
     internal static partial class NetworkEmitter
     {
         private const string QuantizationNamespace = "global::NetGen.Quantization.";
@@ -193,7 +194,7 @@ namespace NetGen.Generator.Emit
 
             string floatCount = plan.HasFloatLayers ? "FloatStateLength" : "0";
             w.Open("if (data.FloatParameters.Length != " + floatCount + ")");
-            w.Line("throw new global::System.IO.InvalidDataException(source + \" holds \" + data.FloatParameters.Length + \" fp32 values for the float layers, but this network needs " +
+            w.Line("throw new global::System.IO.InvalidDataException(source + \" contains \" + data.FloatParameters.Length + \" fp32 values for the float layers, but this network needs " +
                    (plan.HasFloatLayers ? "\" + FloatStateLength + \"" : "0") + ". The file was saved from a different quantized network.\");");
             w.Close();
             w.Line();

@@ -4,9 +4,9 @@ using NetGen.Quantization;
 
 namespace NetGen.Tests.Quantization;
 
-// A small CNN whose only int8 layer is the last: every layer before it runs in float, so the
-// quantized outputs differ from the float network's only by the int8 rounding of that layer,
-// which Cnn_WithinInt8ErrorOfFloat bounds from the documented formulas.
+// A small CNN whose only int8 layer is the last, so every layer before it runs in float. The
+// quantized outputs then differ from the float network's only by the int8 rounding of that
+// layer, which Cnn_WithinInt8ErrorOfFloat bounds from the documented formulas.
 [Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(2, 8, 8)]
 [Conv2D(4, 3, Bias = false, PaddingMode = PaddingMode.Same)]
@@ -21,9 +21,9 @@ namespace NetGen.Tests.Quantization;
 [Dense(6)]
 internal sealed partial class QuantizedCnn;
 
-// Every switch between int8 and float: float layers before an int8 layer, two int8 layers joined
-// by uint8 through a flatten, an int8 layer feeding a batch norm, and a residual block whose
-// branch is an int8 layer while its skip stays in float.
+// Every switch between int8 and float. Float layers come before an int8 layer, two int8 layers
+// pass uint8 through a flatten, and an int8 layer feeds a batch norm. The branch of the residual
+// block is an int8 layer, and its skip stays in float.
 [Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(3, 6, 6)]
 [Conv2D(4, 3, Activation.Tanh, Padding = 1)]
