@@ -47,7 +47,7 @@ public sealed class QuantizedConvolutionTests : IDisposable
     private const int HeldOutSamples = 400;
 
     // At least this share of held-out samples must get the same class from int8 as from float32.
-    // Held-out samples may leave the calibrated ranges and saturate; with these seeds 397 to 399
+    // Held-out samples may leave the calibrated ranges and saturate. With these seeds, 397 to 399
     // of 400 agree.
     private const double MinimumAgreement = 0.9;
 
