@@ -25,16 +25,10 @@ public sealed partial class LeNet5;
 /// <summary>
 /// The lenet5 command: trains <see cref="LeNet5"/> on all 60,000 Fashion-MNIST training images and
 /// reports the wall time of the training batches next to the floating-point operations they took
-/// and the fraction of the CPU's peak that this is.
+/// and the fraction of the CPU's FMA peak, measured before training, that this is.
 /// </summary>
 internal static class LeNet5Sample
 {
-    /// <summary>
-    /// Float32 FMA peak of the two Zen 1 cores of the machine that docs/benchmarks.md describes: 16
-    /// operations per cycle per core (one 256-bit FMA) at the reported 1996 MHz.
-    /// </summary>
-    private const double DefaultPeakGflops = 63.9;
-
     private static readonly FashionDefaults Defaults = new(
         Epochs: 10,
         BatchSize: 128,
@@ -47,10 +41,9 @@ internal static class LeNet5Sample
     public static Command CreateCommand()
     {
         var options = new FashionOptions(Defaults);
-        var peak = new Option<double>("--peak-gflops")
+        var peak = new Option<double?>("--peak-gflops")
         {
-            Description = "Peak float32 throughput of this machine in GFLOP/s, all threads together, against which the training speed is reported; by default two Zen 1 cores at 1996 MHz.",
-            DefaultValueFactory = _ => DefaultPeakGflops,
+            Description = "Peak float32 throughput in GFLOP/s of all training threads together, against which the training speed is reported; by default it is measured before training with Vector256 FMAs on --threads threads.",
         };
         var maxSeconds = new Option<double?>("--max-seconds")
         {
@@ -67,9 +60,10 @@ internal static class LeNet5Sample
             FashionTraining.WidenRedirectedConsole();
             LayerCosts costs = DescribeLayers();
             ShowLayers(costs);
+            double peakGflops = result.GetValue(peak) ?? MeasurePeak(settings.Threads);
 
             FashionRun run = FashionTraining.Run(settings, new LeNet5(settings.Seed), () => new LeNet5(seed: 0), PixelStandardization.Global);
-            ShowThroughput(costs, run, result.GetValue(peak));
+            ShowThroughput(costs, run, peakGflops);
 
             int status = FashionTraining.CheckMinimumAccuracy(settings, run);
             if (result.GetValue(maxSeconds) is double limit && run.TrainingTime.TotalSeconds > limit)
@@ -105,6 +99,14 @@ internal static class LeNet5Sample
         return costs;
     }
 
+    private static double MeasurePeak(int threads)
+    {
+        double gflops = FmaPeak.MeasureGflops(threads);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"FMA peak measured now with Vector256 on {threads} thread{(threads == 1 ? "" : "s")}: {gflops:F1} GFLOP/s"));
+        return gflops;
+    }
+
     private static void ShowLayers(LayerCosts costs)
     {
         var table = new Table().AddColumns("Layer", "Input", "Output", "Parameters", "Multiply-adds per image");
@@ -132,7 +134,7 @@ internal static class LeNet5Sample
         double gflopsPerSecond = flops / seconds / 1e9;
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"[bold]Training took {seconds:F1} s[/] for {run.History.Count} epoch{(run.History.Count == 1 ? "" : "s")} of {run.TrainingSamples:N0} images: {flops:0.00e0} FLOP, " +
-            $"{gflopsPerSecond:F1} GFLOP/s, {gflopsPerSecond / peakGflops:P1} of the {peakGflops:F1} GFLOP/s peak"));
+            $"{gflopsPerSecond:F1} GFLOP/s, {gflopsPerSecond / peakGflops:P1} of the {peakGflops:F1} GFLOP/s FMA peak"));
     }
 
     private static string FormatShape((int C, int H, int W) shape) =>
