@@ -84,20 +84,30 @@ namespace NetGen.Generator.Emit
             {
                 string output = "a" + Int(layer.Number);
                 w.Line();
-                if (layer.IsDense)
-                {
-                    EmitDenseForward(w, layer, input, output);
-                }
-                else
-                {
-                    EmitDropoutForward(w, layer, input, output);
-                }
-
+                EmitLayerForward(w, layer, input, output);
                 input = output;
             }
 
             w.Close();
             w.Line();
+        }
+
+        /// <summary>
+        /// Writes one layer's float forward step from <paramref name="input"/> into its block of
+        /// the arena, declared as <paramref name="output"/>. The code uses the locals p, arena, rows,
+        /// batch, training and workspace of RunForward; the sparse model declares the same ones to
+        /// run layer kinds that have no sparse form.
+        /// </summary>
+        private static void EmitLayerForward(SourceWriter w, LayerLayout layer, string input, string output)
+        {
+            if (layer.IsDense)
+            {
+                EmitDenseForward(w, layer, input, output);
+            }
+            else
+            {
+                EmitDropoutForward(w, layer, input, output);
+            }
         }
 
         private static void EmitDenseForward(SourceWriter w, LayerLayout layer, string input, string output)

@@ -47,6 +47,7 @@ namespace NetGen.Generator.Emit
             EmitBackward(w, layout);
             EmitComputeLoss(w, layout);
             EmitTraining(w, layout);
+            EmitSparseModel(w, layout);
             w.Close();
 
             for (int i = 0; i < spec.ContainingTypes.Count; i++)

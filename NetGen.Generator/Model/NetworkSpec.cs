@@ -16,6 +16,9 @@ namespace NetGen.Generator.Model
         LossSpec Loss,
         EquatableArray<LayerSpec> Layers)
     {
+        /// <summary>True when the class carries [SparseInference], which adds a nested SparseModel class.</summary>
+        public bool SparseInference { get; init; }
+
         /// <summary>Name of the generated file, unique per network.</summary>
         public string HintName => FullName.Replace('<', '{').Replace('>', '}') + ".g.cs";
     }

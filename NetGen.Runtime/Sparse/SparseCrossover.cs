@@ -76,6 +76,39 @@ namespace NetGen.Sparse
             return sparsity >= (batch >= FeatureMajorMinBatch ? CsrFeatureMajorMinSparsity : BlockVectorMinSparsity);
         }
 
+        /// <summary>
+        /// Returns the format expected to run a layer fastest at this batch size: dense, CSR or
+        /// 1×8 block CSR. Each format's cost is its stored entries divided by (1 − its threshold
+        /// sparsity), so that a sparse format wins over dense exactly where
+        /// <see cref="ShouldUseSparse"/> or <see cref="ShouldUseBlockSparse"/> say so, and the two
+        /// sparse formats compare by the same measure. A tie between the sparse formats goes to CSR.
+        /// </summary>
+        /// <param name="rows">Rows of the weight matrix (outputs).</param>
+        /// <param name="columns">Columns of the weight matrix (inputs).</param>
+        /// <param name="nonZeros">Number of nonzero weights, which CSR stores, in [0, rows × columns].</param>
+        /// <param name="blockStoredEntries">Entries inside the 1×8 blocks that hold a nonzero weight (<see cref="BlockCsrMatrix.StoredEntryCount"/>), in [0, rows × columns].</param>
+        /// <param name="batch">Number of samples per call, at least 1.</param>
+        /// <returns>The format with the lowest expected cost.</returns>
+        /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+        public static SparseFormat Choose(int rows, int columns, long nonZeros, long blockStoredEntries, int batch)
+        {
+            double csrSparsity = SparsityOf(rows, columns, nonZeros, batch, nameof(nonZeros));
+            double blockSparsity = SparsityOf(rows, columns, blockStoredEntries, batch, nameof(blockStoredEntries));
+            bool featureMajor = batch >= FeatureMajorMinBatch;
+            double csrThreshold = featureMajor ? CsrFeatureMajorMinSparsity : CsrVectorMinSparsity;
+            double blockThreshold = featureMajor ? CsrFeatureMajorMinSparsity : BlockVectorMinSparsity;
+
+            // Costs in units of the dense kernel's time per weight, relative to the whole matrix.
+            double csrCost = (1.0 - csrSparsity) / (1.0 - csrThreshold);
+            double blockCost = (1.0 - blockSparsity) / (1.0 - blockThreshold);
+            if (rows == 0 || columns == 0 || (csrCost > 1.0 && blockCost > 1.0))
+            {
+                return SparseFormat.Dense;
+            }
+
+            return csrCost <= blockCost ? SparseFormat.Csr : SparseFormat.BlockCsr;
+        }
+
         private static double SparsityOf(int rows, int columns, long stored, int batch, string name)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(rows);
