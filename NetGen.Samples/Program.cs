@@ -5,4 +5,5 @@ using NetGen.Samples;
 var root = new RootCommand("NetGen samples: networks compiled by the NetGen source generator, trained and run.");
 root.Subcommands.Add(FashionMnistSample.CreateCommand());
 root.Subcommands.Add(QuadraticSample.CreateCommand());
+root.Subcommands.Add(FashionSparseSample.CreateCommand());
 return root.Parse(args).Invoke();
