@@ -15,7 +15,11 @@ namespace NetGen.Kernels
         /// <summary>Writes <c>y[o] = bias[o] + Σ_k values[k]·x[columns[k]]</c> over the stored entries k of each row o.</summary>
         private static void MultiplyVector(CsrMatrix weights, ref float x, ref float bias, ref float y)
         {
-            if (Vector256Fma.IsSupported)
+            if (Vector256Fma.IsSupported && weights.ShortColumnIndexArray is not null)
+            {
+                MultiplyVectorGatherShort(weights, ref x, ref bias, ref y);
+            }
+            else if (Vector256Fma.IsSupported)
             {
                 MultiplyVectorGather(weights, ref x, ref bias, ref y);
             }
@@ -92,6 +96,82 @@ namespace NetGen.Kernels
 
                 Unsafe.Add(ref y, r) = Unsafe.Add(ref bias, r) + (Vector256.Sum(sum0 + sum1) + tail);
             }
+        }
+
+        /// <summary>
+        /// Batch-1 CSR as <see cref="MultiplyVectorGather"/>, with 16-bit column indices read four
+        /// at a time by one 64-bit load and split with shifts. That leaves about 1.4 loads per
+        /// stored weight (a quarter index load, one input, an eighth of a value vector) instead of 2.1.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MultiplyVectorGatherShort(CsrMatrix weights, ref float x, ref float bias, ref float y)
+        {
+            int rows = weights.Rows;
+            ref int rowPointers = ref MemoryMarshal.GetArrayDataReference(weights.RowPointerArray);
+            ref ushort columns = ref MemoryMarshal.GetArrayDataReference(weights.ShortColumnIndexArray!);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+
+            for (nint r = 0; r < rows; r++)
+            {
+                nint start = Unsafe.Add(ref rowPointers, r);
+                nint k = start;
+                nint end = Unsafe.Add(ref rowPointers, r + 1);
+                Vector256<float> sum0 = Vector256<float>.Zero;
+                Vector256<float> sum1 = Vector256<float>.Zero;
+
+                for (; k <= end - 16; k += 16)
+                {
+                    sum0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)), GatherInputsShort(ref x, ref Unsafe.Add(ref columns, k)), sum0);
+                    sum1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k + 8)), GatherInputsShort(ref x, ref Unsafe.Add(ref columns, k + 8)), sum1);
+                }
+
+                if (k <= end - 8)
+                {
+                    sum0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)), GatherInputsShort(ref x, ref Unsafe.Add(ref columns, k)), sum0);
+                    k += 8;
+                }
+
+                float tail = 0f;
+                if (k < end)
+                {
+                    nint remaining = end - k;
+                    if (end - start >= 8)
+                    {
+                        // The last 8 entries of the row overlap the ones already added; both
+                        // operands are masked, as in the 32-bit kernel.
+                        k = end - 8;
+                        Vector256<float> mask = Vector256Fma.UpperLanesMask((int)remaining);
+                        Vector256<float> inputs = GatherInputsShort(ref x, ref Unsafe.Add(ref columns, k)) & mask;
+                        sum1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref values, k)) & mask, inputs, sum1);
+                    }
+                    else
+                    {
+                        for (; k < end; k++)
+                        {
+                            tail += Unsafe.Add(ref values, k) * Unsafe.Add(ref x, Unsafe.Add(ref columns, k));
+                        }
+                    }
+                }
+
+                Unsafe.Add(ref y, r) = Unsafe.Add(ref bias, r) + (Vector256.Sum(sum0 + sum1) + tail);
+            }
+        }
+
+        /// <summary>Returns the 8 inputs <c>x[columns[0..8]]</c> as one vector, reading the 16-bit indices four at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> GatherInputsShort(ref float x, ref ushort columns)
+        {
+            ulong low = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref columns));
+            ulong high = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref columns, 4)));
+            return Vector256.Create(
+                Unsafe.Add(ref x, (nint)(low & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)((low >> 16) & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)((low >> 32) & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)(low >> 48)),
+                Unsafe.Add(ref x, (nint)(high & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)((high >> 16) & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)((high >> 32) & 0xFFFF)),
+                Unsafe.Add(ref x, (nint)(high >> 48)));
         }
 
         /// <summary>Returns the 8 inputs <c>x[columns[0..8]]</c> as one vector.</summary>

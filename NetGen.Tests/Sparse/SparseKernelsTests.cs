@@ -99,6 +99,28 @@ namespace NetGen.Tests.Sparse
         }
 
         [Fact]
+        public void CsrForward_ColumnsBeyond16Bits_MatchesReference()
+        {
+            // More than 65,536 columns: the batch-1 kernel keeps 32-bit column indices.
+            const int Rows = 3, Columns = 70_001;
+            float[] w = Matrix(Rows, Columns, Pattern.EmptyRowsAndOneFullRow, seed: 4);
+            w[(2 * Columns) + Columns - 1] = 0.5f;
+            float[] x = Matrix(1, Columns, Pattern.Dense, seed: 5);
+            float[] bias = [0.25f, -0.5f, 1f];
+            var y = new float[Rows];
+
+            SparseKernels.Forward(CsrMatrix.FromDense(w, Rows, Columns), x, bias, y, 1);
+
+            double[] expected = ReferenceForward(x, w, bias, 1, Columns, Rows);
+            double[] scale = ReferenceScale(x, w, bias, 1, Columns, Rows);
+            for (int r = 0; r < Rows; r++)
+            {
+                // An fp32 sum of n terms errs by at most about n · 2⁻²⁴ of the sum of their magnitudes.
+                Assert.True(Math.Abs(y[r] - expected[r]) <= Columns * Math.Pow(2, -24) * scale[r], $"row {r}: {y[r]} against {expected[r]}");
+            }
+        }
+
+        [Fact]
         public void CsrForward_UnstoredInfiniteInput_ContributesNothing()
         {
             // Column 1 is not stored, so its infinite input must not turn the output into NaN.
