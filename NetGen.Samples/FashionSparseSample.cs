@@ -32,10 +32,12 @@ internal static class FashionSparseSample
     public static Command CreateCommand()
     {
         var epochs = new Option<int>("--epochs") { Description = "Epochs of dense training before pruning.", DefaultValueFactory = _ => 10 };
-        var fineTuneEpochs = new Option<int>("--fine-tune-epochs") { Description = "Epochs of training while pruning and after it, for each pruning method.", DefaultValueFactory = _ => 8 };
+        var fineTuneEpochs = new Option<int>("--fine-tune-epochs") { Description = "Epochs of training while pruning and after it, for each pruning method.", DefaultValueFactory = _ => 12 };
         var sparsity = new Option<double>("--sparsity") { Description = "Fraction of each layer's weights to prune, in [0, 1).", DefaultValueFactory = _ => 0.9 };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => 64 };
-        var learningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first dense epoch; fine-tuning starts at half of it.", DefaultValueFactory = _ => 1e-3f };
+        var learningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first dense epoch.", DefaultValueFactory = _ => 1e-3f };
+        var fineTuneRate = new Option<float>("--fine-tune-learning-rate") { Description = "Adam step size of the first fine-tuning epoch.", DefaultValueFactory = _ => 1e-3f };
+        var pruningFraction = new Option<double>("--pruning-fraction") { Description = "Fraction of the fine-tuning steps, in (0, 1], over which the sparsity rises to its target on the cubic schedule.", DefaultValueFactory = _ => 0.4 };
         var decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch.", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -57,9 +59,18 @@ internal static class FashionSparseSample
             }
         });
 
+        pruningFraction.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (!(value > 0 && value <= 1))
+            {
+                result.AddError($"--pruning-fraction is {value.ToString(CultureInfo.InvariantCulture)}, but it must be in (0, 1].");
+            }
+        });
+
         var command = new Command("fashion-sparse", "Train the Fashion-MNIST MLP, prune it by weight and by 1×8 block while fine-tuning, and compare accuracy and speed with the dense network.")
         {
-            epochs, fineTuneEpochs, sparsity, batchSize, learningRate, decay, seed, threads, trainSize, data, maxDrop,
+            epochs, fineTuneEpochs, sparsity, batchSize, learningRate, fineTuneRate, pruningFraction, decay, seed, threads, trainSize, data, maxDrop,
         };
         command.SetAction(result => Run(new Settings(
             result.GetValue(epochs),
@@ -67,6 +78,8 @@ internal static class FashionSparseSample
             result.GetValue(sparsity),
             result.GetValue(batchSize),
             result.GetValue(learningRate),
+            result.GetValue(fineTuneRate),
+            result.GetValue(pruningFraction),
             result.GetValue(decay),
             result.GetValue(seed),
             result.GetValue(threads),
@@ -144,24 +157,26 @@ internal static class FashionSparseSample
 
     /// <summary>
     /// Fine-tunes a copy of the dense network while pruning it on the cubic schedule over the
-    /// first half of the steps, with the masks applied after every optimizer step, and returns its test accuracy.
+    /// first part of the steps, with the masks applied after every optimizer step, and returns its test accuracy.
     /// </summary>
     private static double FineTunePruned(FashionSparseMlp network, Dataset train, Dataset test, PruningGranularity granularity, Settings settings)
     {
         long stepsPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
         long totalSteps = stepsPerEpoch * settings.FineTuneEpochs;
         const int PruningSteps = 16;
-        long interval = Math.Max(1, totalSteps / 2 / PruningSteps);
+        long interval = Math.Max(1, (long)(totalSteps * settings.PruningFraction) / PruningSteps);
         var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, PruningSteps, interval);
         Span<float> parameters = network.Parameters;
+        // Block pruning ranks the blocks of a whole layer, so in the 128×10 output layer it can
+        // leave a class with no weights at all; that layer is pruned by single weights instead.
         PrunedWeights[] layers =
         [
-            PrunedWeights.Locate(parameters, network.Dense1Weight, FashionSparseMlp.Dense1Outputs, FashionSparseMlp.Dense1Inputs),
-            PrunedWeights.Locate(parameters, network.Dense2Weight, FashionSparseMlp.Dense2Outputs, FashionSparseMlp.Dense2Inputs),
+            PrunedWeights.Locate(parameters, network.Dense1Weight, FashionSparseMlp.Dense1Outputs, FashionSparseMlp.Dense1Inputs, granularity),
+            PrunedWeights.Locate(parameters, network.Dense2Weight, FashionSparseMlp.Dense2Outputs, FashionSparseMlp.Dense2Inputs, granularity),
             PrunedWeights.Locate(parameters, network.Dense3Weight, FashionSparseMlp.Dense3Outputs, FashionSparseMlp.Dense3Inputs),
         ];
-        float learningRate = settings.LearningRate / 2;
-        var optimizer = new PruningOptimizer(new Adam(learningRate), schedule, layers, granularity);
+        float learningRate = settings.FineTuneLearningRate;
+        var optimizer = new PruningOptimizer(new Adam(learningRate), schedule, layers);
         AnsiConsole.MarkupLine($"Pruning by {Name(granularity)} to {settings.Sparsity:P0} over {schedule.EndStep:N0} of {totalSteps:N0} fine-tuning steps");
         double accuracy = Train(network, optimizer, train, test, settings.FineTuneEpochs, learningRate, settings);
         AnsiConsole.MarkupLine($"[bold]Pruned ({Name(granularity)}) test accuracy {accuracy:P2}[/]");
@@ -275,7 +290,7 @@ internal static class FashionSparseSample
         return runs[runs.Length / 2];
     }
 
-    private static string Name(PruningGranularity granularity) => granularity == PruningGranularity.Block ? "1×8 block" : "weight";
+    private static string Name(PruningGranularity granularity) => granularity == PruningGranularity.Block ? "1×8 block (output layer by weight)" : "weight";
 
     private static string Percent(double fraction) => fraction.ToString("P2", CultureInfo.InvariantCulture);
 
@@ -286,6 +301,8 @@ internal static class FashionSparseSample
         double Sparsity,
         int BatchSize,
         float LearningRate,
+        float FineTuneLearningRate,
+        double PruningFraction,
         float Decay,
         int Seed,
         int Threads,

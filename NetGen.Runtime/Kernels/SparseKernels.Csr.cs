@@ -12,6 +12,9 @@ namespace NetGen.Kernels
         /// <summary>Number of samples that one pass of the feature-major driver keeps in registers, in vectors.</summary>
         private const int FeatureMajorVectorsPerChunk = 8;
 
+        /// <summary>Feature-major CSR runs panel by panel only above this many columns (inputs).</summary>
+        private const int PanelMinColumns = 256;
+
         /// <summary>Writes <c>y[o] = bias[o] + Σ_k values[k]·x[columns[k]]</c> over the stored entries k of each row o.</summary>
         private static void MultiplyVector(CsrMatrix weights, ref float x, ref float bias, ref float y)
         {
@@ -219,12 +222,94 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
+        /// Feature-major CSR over column panels, for 256-bit FMA and chunks of 64 samples. For each
+        /// chunk and each panel of <see cref="CsrMatrix.PanelColumns"/> inputs, every row adds the
+        /// entries that fall in the panel to its 64 outputs, starting from the bias in the first
+        /// panel and from the stored partial sums after it. The panel's inputs then stay in the L1
+        /// cache across all rows, where the whole input matrix of a wide layer would spill to L2.
+        /// Returns the number of samples done, a multiple of 64; the caller adds the rest.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int MultiplyFeatureMajorPanels(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch)
+        {
+            const int Lanes = 8;
+            const int Chunk = FeatureMajorVectorsPerChunk * Lanes;
+            int rows = weights.Rows;
+            int panels = weights.PanelCount;
+            ref int panelPointers = ref MemoryMarshal.GetArrayDataReference(weights.PanelPointerArray);
+            ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+            nint stride = batch;
+            int done = batch / Chunk * Chunk;
+
+            for (nint s = 0; s < done; s += Chunk)
+            {
+                for (int p = 0; p < panels; p++)
+                {
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref int rowPanels = ref Unsafe.Add(ref panelPointers, r * (panels + 1));
+                        nint start = Unsafe.Add(ref rowPanels, p);
+                        nint end = Unsafe.Add(ref rowPanels, p + 1);
+                        ref float yChunk = ref Unsafe.Add(ref y, (r * stride) + s);
+                        Vector256<float> a0, a1, a2, a3, a4, a5, a6, a7;
+                        if (p == 0)
+                        {
+                            a0 = Vector256.Create(Unsafe.Add(ref bias, r));
+                            a1 = a0; a2 = a0; a3 = a0; a4 = a0; a5 = a0; a6 = a0; a7 = a0;
+                        }
+                        else if (start == end)
+                        {
+                            continue;
+                        }
+                        else
+                        {
+                            a0 = Vector256.LoadUnsafe(ref yChunk);
+                            a1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, Lanes));
+                            a2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 2 * Lanes));
+                            a3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 3 * Lanes));
+                            a4 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 4 * Lanes));
+                            a5 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 5 * Lanes));
+                            a6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 6 * Lanes));
+                            a7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref yChunk, 7 * Lanes));
+                        }
+
+                        for (nint k = start; k < end; k++)
+                        {
+                            Vector256<float> w = Vector256.Create(Unsafe.Add(ref values, k));
+                            ref float xRow = ref Unsafe.Add(ref x, (Unsafe.Add(ref columns, k) * stride) + s);
+                            a0 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref xRow), a0);
+                            a1 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, Lanes)), a1);
+                            a2 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 2 * Lanes)), a2);
+                            a3 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 3 * Lanes)), a3);
+                            a4 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 4 * Lanes)), a4);
+                            a5 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 5 * Lanes)), a5);
+                            a6 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 6 * Lanes)), a6);
+                            a7 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 7 * Lanes)), a7);
+                        }
+
+                        a0.StoreUnsafe(ref yChunk);
+                        a1.StoreUnsafe(ref Unsafe.Add(ref yChunk, Lanes));
+                        a2.StoreUnsafe(ref Unsafe.Add(ref yChunk, 2 * Lanes));
+                        a3.StoreUnsafe(ref Unsafe.Add(ref yChunk, 3 * Lanes));
+                        a4.StoreUnsafe(ref Unsafe.Add(ref yChunk, 4 * Lanes));
+                        a5.StoreUnsafe(ref Unsafe.Add(ref yChunk, 5 * Lanes));
+                        a6.StoreUnsafe(ref Unsafe.Add(ref yChunk, 6 * Lanes));
+                        a7.StoreUnsafe(ref Unsafe.Add(ref yChunk, 7 * Lanes));
+                    }
+                }
+            }
+
+            return done;
+        }
+
+        /// <summary>
         /// Feature-major CSR: for each row o and each chunk of samples, starts from the bias and
         /// adds <c>values[k]·x[columns[k], chunk]</c> for every stored entry k, then stores the chunk.
         /// Requires <c>batch ≥ TSimd.Count</c>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void MultiplyFeatureMajorCore<TSimd, TVector>(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch)
+        private static void MultiplyFeatureMajorCore<TSimd, TVector>(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch, int firstSample = 0)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -242,7 +327,7 @@ namespace NetGen.Kernels
                 TVector initial = TSimd.Broadcast(Unsafe.Add(ref bias, r));
                 ref float yRow = ref Unsafe.Add(ref y, r * stride);
 
-                nint s = 0;
+                nint s = firstSample;
                 for (; s <= stride - chunk; s += chunk)
                 {
                     TVector a0 = initial, a1 = initial, a2 = initial, a3 = initial;

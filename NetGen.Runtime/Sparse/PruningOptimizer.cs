@@ -13,11 +13,12 @@ namespace NetGen.Sparse
         Block,
     }
 
-    /// <summary>A weight matrix inside a network's parameter buffer: where it starts and its shape [rows, columns].</summary>
+    /// <summary>A weight matrix inside a network's parameter buffer: where it starts, its shape [rows, columns] and how it is pruned.</summary>
     /// <param name="Offset">Index of the first weight in the parameter buffer.</param>
     /// <param name="Rows">Rows (outputs of the layer).</param>
     /// <param name="Columns">Columns (inputs of the layer).</param>
-    public readonly record struct PrunedWeights(int Offset, int Rows, int Columns)
+    /// <param name="Granularity">Whether single weights or 1×8 blocks of this layer are pruned.</param>
+    public readonly record struct PrunedWeights(int Offset, int Rows, int Columns, PruningGranularity Granularity = PruningGranularity.Weight)
     {
         /// <summary>
         /// Locates a weight view, such as a generated network's <c>Dense1Weight</c>, inside its
@@ -27,9 +28,10 @@ namespace NetGen.Sparse
         /// <param name="weights">The layer's weights, rows × columns values inside <paramref name="parameters"/>.</param>
         /// <param name="rows">Rows (outputs of the layer).</param>
         /// <param name="columns">Columns (inputs of the layer).</param>
-        /// <returns>The offset of <paramref name="weights"/> in <paramref name="parameters"/> with the shape.</returns>
+        /// <param name="granularity">Whether single weights or 1×8 blocks of this layer are pruned.</param>
+        /// <returns>The offset of <paramref name="weights"/> in <paramref name="parameters"/> with the shape and granularity.</returns>
         /// <exception cref="ArgumentException"><paramref name="weights"/> is not rows × columns values inside <paramref name="parameters"/>.</exception>
-        public static PrunedWeights Locate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> weights, int rows, int columns)
+        public static PrunedWeights Locate(ReadOnlySpan<float> parameters, ReadOnlySpan<float> weights, int rows, int columns, PruningGranularity granularity = PruningGranularity.Weight)
         {
             Kernels.KernelArguments.RequireSize(rows);
             Kernels.KernelArguments.RequireSize(columns);
@@ -40,7 +42,7 @@ namespace NetGen.Sparse
                 throw new ArgumentException("The weights must lie inside the parameter buffer; pass a view of the same network's Parameters.", nameof(weights));
             }
 
-            return new PrunedWeights(offset, rows, columns);
+            return new PrunedWeights(offset, rows, columns, granularity);
         }
     }
 
@@ -66,21 +68,14 @@ namespace NetGen.Sparse
         /// <summary>Wraps an optimizer.</summary>
         /// <param name="inner">The optimizer that updates the parameters.</param>
         /// <param name="schedule">When to prune and to what sparsity; every listed layer gets the same target.</param>
-        /// <param name="layers">The weight matrices to prune, by position in the parameter buffer. Biases are usually left out.</param>
-        /// <param name="granularity">Whether single weights or 1×8 blocks are pruned.</param>
+        /// <param name="layers">The weight matrices to prune, by position in the parameter buffer, each with its granularity. Biases are usually left out.</param>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">A layer has a negative offset or size.</exception>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="granularity"/> is not a defined value.</exception>
-        public PruningOptimizer(IOptimizer inner, GradualPruningSchedule schedule, IReadOnlyList<PrunedWeights> layers, PruningGranularity granularity = PruningGranularity.Weight)
+        /// <exception cref="ArgumentException">A layer has a negative offset or size, or a granularity that is not a defined value.</exception>
+        public PruningOptimizer(IOptimizer inner, GradualPruningSchedule schedule, IReadOnlyList<PrunedWeights> layers)
         {
             ArgumentNullException.ThrowIfNull(inner);
             ArgumentNullException.ThrowIfNull(schedule);
             ArgumentNullException.ThrowIfNull(layers);
-            if (!Enum.IsDefined(granularity))
-            {
-                throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "The granularity must be Weight or Block.");
-            }
-
             _layers = new PrunedWeights[layers.Count];
             for (int i = 0; i < _layers.Length; i++)
             {
@@ -90,17 +85,18 @@ namespace NetGen.Sparse
                     throw new ArgumentException($"Layer {i} has offset {layer.Offset}, rows {layer.Rows} and columns {layer.Columns}, but none may be negative.", nameof(layers));
                 }
 
+                if (!Enum.IsDefined(layer.Granularity))
+                {
+                    throw new ArgumentException($"Layer {i} has granularity {(int)layer.Granularity}, but it must be Weight or Block.", nameof(layers));
+                }
+
                 _layers[i] = layer;
             }
 
             _inner = inner;
             _schedule = schedule;
-            Granularity = granularity;
             _masks = new PruningMask?[_layers.Length];
         }
-
-        /// <summary>Whether single weights or 1×8 blocks are pruned.</summary>
-        public PruningGranularity Granularity { get; }
 
         /// <summary>Number of <see cref="Step"/> calls so far.</summary>
         public long StepCount { get; private set; }
@@ -142,7 +138,7 @@ namespace NetGen.Sparse
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     ReadOnlySpan<float> weights = WeightsOf(parameters, _layers[i]);
-                    _masks[i] = Granularity == PruningGranularity.Block
+                    _masks[i] = _layers[i].Granularity == PruningGranularity.Block
                         ? BlockPruning.ComputeMask(weights, _layers[i].Rows, _layers[i].Columns, CurrentSparsity)
                         : MagnitudePruning.ComputeMask(weights, CurrentSparsity);
                 }

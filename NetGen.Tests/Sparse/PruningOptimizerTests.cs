@@ -51,7 +51,7 @@ public class PruningOptimizerTests
         var random = new Random(3);
         var parameters = Enumerable.Range(0, 4 * 16).Select(_ => random.NextSingle() + 0.1f).ToArray();
         var schedule = new GradualPruningSchedule(0, 0.75, startStep: 0, pruningSteps: 1, stepsBetweenPruning: 1);
-        var optimizer = new PruningOptimizer(new Sgd(0f), schedule, [new PrunedWeights(0, 4, 16)], PruningGranularity.Block);
+        var optimizer = new PruningOptimizer(new Sgd(0f), schedule, [new PrunedWeights(0, 4, 16, PruningGranularity.Block)]);
 
         optimizer.Step(parameters, new float[parameters.Length]);
         optimizer.Step(parameters, new float[parameters.Length]);

@@ -81,7 +81,7 @@ public class SparseDenseLayerTests
 
     [Theory]
     [InlineData(0.95, 0.70, 1, SparseFormat.Csr)]
-    [InlineData(0.90, 0.50, 1, SparseFormat.Dense)]
+    [InlineData(0.85, 0.50, 1, SparseFormat.Dense)]
     [InlineData(0.90, 0.90, 1, SparseFormat.BlockCsr)]
     [InlineData(0.90, 0.50, 128, SparseFormat.Csr)]
     [InlineData(0.50, 0.40, 128, SparseFormat.Dense)]

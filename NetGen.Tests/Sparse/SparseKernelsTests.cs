@@ -98,6 +98,20 @@ namespace NetGen.Tests.Sparse
             Check(format, featureMajor: true, rows: 100, columns: 300, batch: 33, Pattern.Random50, seed: 4);
         }
 
+        [Theory]
+        [InlineData(64)]
+        [InlineData(70)]
+        [InlineData(72)]
+        [InlineData(135)]
+        public void CsrForwardFeatureMajor_ColumnPanelsAndTail_MatchReference(int batch)
+        {
+            // 200 columns make three panels; samples past the last full chunk of 64 take the row loop.
+            foreach (Pattern pattern in AllPatterns)
+            {
+                Check(Format.Csr, featureMajor: true, rows: 11, columns: 200, batch, pattern, seed: batch);
+            }
+        }
+
         [Fact]
         public void CsrForward_ColumnsBeyond16Bits_MatchesReference()
         {
