@@ -227,10 +227,11 @@ namespace NetGen.Kernels
         /// entries that fall in the panel to its 64 outputs, starting from the bias in the first
         /// panel and from the stored partial sums after it. The panel's inputs then stay in the L1
         /// cache across all rows, where the whole input matrix of a wide layer would spill to L2.
-        /// Returns the number of samples done, a multiple of 64; the caller adds the rest.
+        /// Starts at sample <paramref name="firstSample"/> and returns the end of the samples done,
+        /// a whole number of chunks later; the caller adds the rest.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int MultiplyFeatureMajorPanels(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch)
+        private static int MultiplyFeatureMajorPanels(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch, int firstSample)
         {
             const int Lanes = 8;
             const int Chunk = FeatureMajorVectorsPerChunk * Lanes;
@@ -240,9 +241,9 @@ namespace NetGen.Kernels
             ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
             ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
             nint stride = batch;
-            int done = batch / Chunk * Chunk;
+            int done = firstSample + ((batch - firstSample) / Chunk * Chunk);
 
-            for (nint s = 0; s < done; s += Chunk)
+            for (nint s = firstSample; s < done; s += Chunk)
             {
                 for (int p = 0; p < panels; p++)
                 {
@@ -286,6 +287,85 @@ namespace NetGen.Kernels
                             a5 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 5 * Lanes)), a5);
                             a6 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 6 * Lanes)), a6);
                             a7 = Fma.MultiplyAdd(w, Vector256.LoadUnsafe(ref Unsafe.Add(ref xRow, 7 * Lanes)), a7);
+                        }
+
+                        a0.StoreUnsafe(ref yChunk);
+                        a1.StoreUnsafe(ref Unsafe.Add(ref yChunk, Lanes));
+                        a2.StoreUnsafe(ref Unsafe.Add(ref yChunk, 2 * Lanes));
+                        a3.StoreUnsafe(ref Unsafe.Add(ref yChunk, 3 * Lanes));
+                        a4.StoreUnsafe(ref Unsafe.Add(ref yChunk, 4 * Lanes));
+                        a5.StoreUnsafe(ref Unsafe.Add(ref yChunk, 5 * Lanes));
+                        a6.StoreUnsafe(ref Unsafe.Add(ref yChunk, 6 * Lanes));
+                        a7.StoreUnsafe(ref Unsafe.Add(ref yChunk, 7 * Lanes));
+                    }
+                }
+            }
+
+            return done;
+        }
+
+        /// <summary>
+        /// The panel kernel of <see cref="MultiplyFeatureMajorPanels"/> with 512-bit vectors and
+        /// chunks of 128 samples, for CPUs with AVX-512. Starts at sample <paramref name="firstSample"/>
+        /// and returns the end of the samples done.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int MultiplyFeatureMajorPanels512(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch, int firstSample)
+        {
+            const int Lanes = 16;
+            const int Chunk = 8 * Lanes;
+            int rows = weights.Rows;
+            int panels = weights.PanelCount;
+            ref int panelPointers = ref MemoryMarshal.GetArrayDataReference(weights.PanelPointerArray);
+            ref int columns = ref MemoryMarshal.GetArrayDataReference(weights.ColumnIndexArray);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
+            nint stride = batch;
+            int done = firstSample + ((batch - firstSample) / Chunk * Chunk);
+
+            for (nint s = firstSample; s < done; s += Chunk)
+            {
+                for (int p = 0; p < panels; p++)
+                {
+                    for (nint r = 0; r < rows; r++)
+                    {
+                        ref int rowPanels = ref Unsafe.Add(ref panelPointers, r * (panels + 1));
+                        nint start = Unsafe.Add(ref rowPanels, p);
+                        nint end = Unsafe.Add(ref rowPanels, p + 1);
+                        ref float yChunk = ref Unsafe.Add(ref y, (r * stride) + s);
+                        Vector512<float> a0, a1, a2, a3, a4, a5, a6, a7;
+                        if (p == 0)
+                        {
+                            a0 = Vector512.Create(Unsafe.Add(ref bias, r));
+                            a1 = a0; a2 = a0; a3 = a0; a4 = a0; a5 = a0; a6 = a0; a7 = a0;
+                        }
+                        else if (start == end)
+                        {
+                            continue;
+                        }
+                        else
+                        {
+                            a0 = Vector512.LoadUnsafe(ref yChunk);
+                            a1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, Lanes));
+                            a2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 2 * Lanes));
+                            a3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 3 * Lanes));
+                            a4 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 4 * Lanes));
+                            a5 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 5 * Lanes));
+                            a6 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 6 * Lanes));
+                            a7 = Vector512.LoadUnsafe(ref Unsafe.Add(ref yChunk, 7 * Lanes));
+                        }
+
+                        for (nint k = start; k < end; k++)
+                        {
+                            Vector512<float> w = Vector512.Create(Unsafe.Add(ref values, k));
+                            ref float xRow = ref Unsafe.Add(ref x, (Unsafe.Add(ref columns, k) * stride) + s);
+                            a0 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref xRow), a0);
+                            a1 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, Lanes)), a1);
+                            a2 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 2 * Lanes)), a2);
+                            a3 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 3 * Lanes)), a3);
+                            a4 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 4 * Lanes)), a4);
+                            a5 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 5 * Lanes)), a5);
+                            a6 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 6 * Lanes)), a6);
+                            a7 = Avx512F.FusedMultiplyAdd(w, Vector512.LoadUnsafe(ref Unsafe.Add(ref xRow, 7 * Lanes)), a7);
                         }
 
                         a0.StoreUnsafe(ref yChunk);

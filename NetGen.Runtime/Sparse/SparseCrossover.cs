@@ -47,9 +47,9 @@ namespace NetGen.Sparse
 
         /// <summary>
         /// Time to transpose one feature of a batch (batch floats), in units of the dense kernel's
-        /// time per weight at the same batch: 18–19 measured at batch 128, rounded up.
+        /// time per weight at the same batch: 4–7 measured at batch 128, rounded up.
         /// </summary>
-        public const double TransposeCostPerFeature = 20.0;
+        public const double TransposeCostPerFeature = 8.0;
 
         /// <summary>Smallest batch for which the feature-major threshold applies: one 256-bit vector of samples.</summary>
         public const int FeatureMajorMinBatch = 8;

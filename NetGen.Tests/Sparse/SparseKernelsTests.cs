@@ -103,12 +103,15 @@ namespace NetGen.Tests.Sparse
         [InlineData(70)]
         [InlineData(72)]
         [InlineData(135)]
+        [InlineData(200)]
         public void CsrForwardFeatureMajor_ColumnPanelsAndTail_MatchReference(int batch)
         {
-            // 200 columns make three panels; samples past the last full chunk of 64 take the row loop.
+            // With AVX-512, chunks of 128 samples take 512-bit panels. Above 256 columns the next
+            // chunks of 64 take 256-bit panels, and the samples after them take the row loop.
             foreach (Pattern pattern in AllPatterns)
             {
                 Check(Format.Csr, featureMajor: true, rows: 11, columns: 200, batch, pattern, seed: batch);
+                Check(Format.Csr, featureMajor: true, rows: 7, columns: 300, batch, pattern, seed: batch + 1);
             }
         }
 
@@ -167,7 +170,7 @@ namespace NetGen.Tests.Sparse
         [Fact]
         public void Transpose_MatchesReference()
         {
-            foreach ((int rows, int columns) in new[] { (0, 5), (1, 1), (3, 17), (17, 3), (128, 33), (40, 40) })
+            foreach ((int rows, int columns) in new[] { (0, 5), (1, 1), (3, 17), (17, 3), (128, 33), (40, 40), (8, 8), (16, 24), (9, 15), (23, 8), (784, 128) })
             {
                 float[] source = TestValues.Uniform(rows * columns, seed: rows + columns);
                 var destination = new GuardedBuffer(rows * columns);

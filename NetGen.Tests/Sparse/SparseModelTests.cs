@@ -240,9 +240,7 @@ public class SparseModelTests
         var model = new SparseTestMlp.SparseModel(network);
 
         Assert.Equal(SparseFormat.Csr, model.Dense1.SampleFormat);
-
-        // At batch 8 and more the sparse kernels need two transposes, which cost more than this small dense layer.
-        Assert.Equal(SparseFormat.Dense, model.Dense1.BatchFormat);
+        Assert.Equal(SparseFormat.Csr, model.Dense1.BatchFormat);
         Assert.Equal(SparseFormat.BlockCsr, model.Dense3.SampleFormat);
         Assert.Equal(SparseFormat.Dense, model.Dense4.SampleFormat);
         Assert.Equal(SparseFormat.Dense, model.Dense4.BatchFormat);
