@@ -168,7 +168,7 @@ internal static class FashionSparseSample
         var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, PruningSteps, interval);
         Span<float> parameters = network.Parameters;
         // Block pruning ranks the blocks of a whole layer, so in the 128×10 output layer it can
-        // leave a class with no weights at all; that layer is pruned by single weights instead.
+        // leave a class with no weights at all. That layer is pruned by single weights instead.
         PrunedWeights[] layers =
         [
             PrunedWeights.Locate(parameters, network.Dense1Weight, FashionSparseMlp.Dense1Outputs, FashionSparseMlp.Dense1Inputs, granularity),

@@ -95,8 +95,8 @@ namespace NetGen.Generator.Emit
         /// <summary>
         /// Writes one layer's float forward step from <paramref name="input"/> into its block of
         /// the arena, declared as <paramref name="output"/>. The code uses the locals p, arena, rows,
-        /// batch, training and workspace of RunForward; the sparse model declares the same ones to
-        /// run layer kinds that have no sparse form.
+        /// batch, training and workspace of RunForward. The sparse model declares the same ones, so
+        /// it can run layer kinds that have no sparse form.
         /// </summary>
         private static void EmitLayerForward(SourceWriter w, LayerLayout layer, string input, string output)
         {

@@ -190,8 +190,8 @@ namespace NetGen.Sparse
         internal ushort[]? ShortColumnIndexArray => _shortColumnIndices;
 
         /// <summary>
-        /// Number of columns in one panel of the feature-major kernel: the inputs of a panel for
-        /// 64 samples take 24 KiB, which stays in a 32 KiB L1 data cache while the rows walk them.
+        /// Number of columns in one panel of the feature-major kernel. The inputs of a panel for
+        /// 64 samples take 24 KiB, which fits in an L1 data cache of 32 KiB or more while the rows read them.
         /// </summary>
         internal const int PanelColumns = 96;
 

@@ -16,10 +16,10 @@ namespace NetGen.Sparse
     /// That term is what keeps a small layer such as 128×10 dense at batch 128.
     /// </para>
     /// <para>
-    /// The constants come from a sweep over 50, 80, 90 and 95 % sparsity on 784×256, 784×512,
-    /// 256×256 and 128×10 layers at batch 1 and 128, run twice on a 2-core AMD EPYC VM (Zen 1,
-    /// AVX2 with FMA) while other processes kept the load average between 15 and 25. Each is
-    /// rounded towards dense. docs/sparsity.md lists the measurements.
+    /// The constants come from sweeps over 50, 80, 90 and 95 % sparsity on 784×256, 784×512,
+    /// 256×256 and 128×10 layers at batch 1 and 128. They ran on a 2-core AMD EPYC VM (CPU family
+    /// 26 model 2, Zen 5, with AVX-512) while other processes kept the load average between 15
+    /// and 25, so each constant is rounded towards dense. docs/sparsity.md lists the measurements.
     /// </para>
     /// <para>
     /// NOTE: batches from 2 to 7 were not measured. They use the batch-1 threshold, which
@@ -91,7 +91,7 @@ namespace NetGen.Sparse
         /// <summary>
         /// Returns the format expected to run a layer fastest at this batch size: dense, CSR or
         /// 1×8 block CSR, by the cost model of this class. A sparse format wins over dense exactly
-        /// where <see cref="ShouldUseSparse"/> or <see cref="ShouldUseBlockSparse"/> say so, and a
+        /// where <see cref="ShouldUseSparse"/> or <see cref="ShouldUseBlockSparse"/> return true, and a
         /// tie between the two sparse formats goes to CSR.
         /// </summary>
         /// <param name="rows">Rows of the weight matrix (outputs).</param>

@@ -7,7 +7,7 @@ namespace NetGen.Sparse
     /// A fully connected layer for inference, <c>y = bias + W·x</c>, that keeps its weights in the
     /// format expected to run fastest: dense, CSR or 1×8 block CSR, chosen once for single samples
     /// and once for batches. The generated <c>SparseModel</c> of a network marked
-    /// <see cref="SparseInferenceAttribute"/> holds one per fully connected layer.
+    /// <see cref="SparseInferenceAttribute"/> contains one per fully connected layer.
     /// </summary>
     /// <remarks>
     /// <para>

@@ -15,7 +15,7 @@ public sealed partial class SparseFashionProbe;
 public class PruningOptimizerTests
 {
     [Fact]
-    public void Step_PrunesOnScheduleAndKeepsPrunedWeightsZero()
+    public void Step_KeepsPrunedWeightsZero()
     {
         var parameters = Enumerable.Range(1, 24).Select(v => (float)v).ToArray();
         var gradients = Enumerable.Repeat(-1f, 24).ToArray();
@@ -34,7 +34,7 @@ public class PruningOptimizerTests
             Assert.True((k >= 4 && k < 12) == (parameters[k] == 0), $"parameter {k} is {parameters[k]}");
         }
 
-        // Momentum keeps pushing every weight, but the mask holds the pruned ones at zero.
+        // Momentum keeps pushing every weight, but the mask keeps the pruned ones at zero.
         for (int step = 0; step < 5; step++)
         {
             optimizer.Step(parameters, gradients);

@@ -27,7 +27,7 @@ namespace NetGen.Tests.Sparse
         }
 
         [Fact]
-        public void ShouldUseSparse_SmallLayerAtBatch_PaysForTransposes()
+        public void ShouldUseSparse_SmallLayerBatch_StaysDense()
         {
             // 128×10 at 90 %: the kernel alone is about 4 times faster, but transposing 138 features costs more than the dense layer.
             Assert.False(SparseCrossover.ShouldUseSparse(10, 128, nonZeros: 128, batch: 128));
