@@ -100,6 +100,93 @@ namespace NetGen.Benchmarks
         }
     }
 
+    /// <summary>The sample's Fashion-MNIST MLP, 784 → 256 → 128 → 10, with its generated int8 path.</summary>
+    [Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
+    [Input(28 * 28)]
+    [Dense(256, Activation.Relu)]
+    [Dense(128, Activation.Relu)]
+    [Dense(10)]
+    public sealed partial class Int8BenchmarkMlp;
+
+    /// <summary>
+    /// The whole generated MLP in fp32 and in int8 at batch 1 and 128. Every int8 row starts from
+    /// fp32 inputs, so it includes quantizing the input (static) or each layer's input (dynamic).
+    /// </summary>
+    [MemoryDiagnoser]
+    public class Int8MlpBenchmarks
+    {
+        private readonly Int8BenchmarkMlp _network = new(seed: 1);
+        private float[] _inputs = [];
+        private float[] _outputs = [];
+        private Workspace _workspace = null!;
+        private Int8BenchmarkMlp.Quantized _static = null!;
+        private Int8BenchmarkMlp.Quantized _sevenBit = null!;
+        private Int8BenchmarkMlp.Quantized _dynamic = null!;
+        private QuantizedWorkspace _quantizedWorkspace = null!;
+
+        /// <summary>Samples per call.</summary>
+        [Params(1, 128)]
+        public int Batch { get; set; }
+
+        /// <summary>Draws inputs in [0, 1) and quantizes the network, calibrated on 512 such inputs.</summary>
+        [GlobalSetup]
+        public void Setup()
+        {
+            var random = new Random(2);
+            float[] calibration = new float[512 * Int8BenchmarkMlp.InputSize];
+            for (int i = 0; i < calibration.Length; i++)
+            {
+                calibration[i] = random.NextSingle();
+            }
+
+            _inputs = calibration.AsSpan(0, Batch * Int8BenchmarkMlp.InputSize).ToArray();
+            _outputs = new float[Batch * Int8BenchmarkMlp.OutputSize];
+            _workspace = _network.CreateWorkspace(Batch);
+            _static = Int8BenchmarkMlp.Quantized.Calibrate(_network, calibration);
+            _sevenBit = Int8BenchmarkMlp.Quantized.Calibrate(_network, calibration, activationRange: QuantizedRange.UInt7);
+            _dynamic = Int8BenchmarkMlp.Quantized.CreateDynamic(_network);
+            _quantizedWorkspace = _static.CreateWorkspace(Batch);
+        }
+
+        /// <summary>The generated fp32 forward pass.</summary>
+        [Benchmark(Baseline = true)]
+        public void Float32()
+        {
+            if (Batch == 1)
+            {
+                _network.Forward(_inputs, _outputs);
+            }
+            else
+            {
+                _network.Forward(_inputs, _outputs, _workspace);
+            }
+        }
+
+        /// <summary>Static int8 (exact 8-bit kernels), including quantizing the fp32 input.</summary>
+        [Benchmark]
+        public void Int8Static() => Run(_static);
+
+        /// <summary>Static int8 with 7-bit activations (the vpmaddubsw kernel), including quantizing the input.</summary>
+        [Benchmark]
+        public void Int8StaticSevenBit() => Run(_sevenBit);
+
+        /// <summary>Dynamic int8: every layer quantizes its fp32 input with that call's range.</summary>
+        [Benchmark]
+        public void Int8Dynamic() => Run(_dynamic);
+
+        private void Run(Int8BenchmarkMlp.Quantized model)
+        {
+            if (Batch == 1)
+            {
+                model.Forward(_inputs, _outputs);
+            }
+            else
+            {
+                model.Forward(_inputs, _outputs, _quantizedWorkspace);
+            }
+        }
+    }
+
     /// <summary>
     /// The int8 multiply-add roof of this core: independent chains of the AVX2 instructions the
     /// kernels use, on operands loaded from L1, so that only the multiply pipe limits them. The shape

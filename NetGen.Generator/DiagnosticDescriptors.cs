@@ -4,14 +4,15 @@ namespace NetGen.Generator
 {
     /// <summary>
     /// Every diagnostic NetGen reports. IDs are allocated in blocks by area and never renumbered:
-    /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0900–0999 generator
-    /// failures. Each ID has a help page under docs/diagnostics/.
+    /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0300–0399
+    /// quantization, 0900–0999 generator failures. Each ID has a help page under docs/diagnostics/.
     /// </summary>
     internal static class DiagnosticDescriptors
     {
         private const string DeclarationCategory = "NetGen.Declaration";
         private const string ShapeCategory = "NetGen.Shapes";
         private const string ValueCategory = "NetGen.Values";
+        private const string QuantizationCategory = "NetGen.Quantization";
         private const string GeneratorCategory = "NetGen.Generator";
 
         public static readonly DiagnosticDescriptor ClassNotPartial = Create(
@@ -35,7 +36,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor NoLayers = Create(
             "NETGEN0004",
             "Network has no layers",
-            "Network '{0}' declares no dense layer; add at least one layer after [Input], for example [Dense(10)]",
+            "Network '{0}' declares no layer with weights; add at least one dense or convolution layer after [Input], for example [Dense(10)]",
             DeclarationCategory);
 
         public static readonly DiagnosticDescriptor UnsupportedClassShape = Create(
@@ -67,6 +68,13 @@ namespace NetGen.Generator
             "Network class has a base class",
             "Network '{0}' derives from '{1}'; a NetGen network must derive from object, because its generated constructor and members would depend on or hide the base class's",
             DeclarationCategory);
+
+        public static readonly DiagnosticDescriptor LayersWithoutNetwork = Create(
+            "NETGEN0010",
+            "Layer attributes without [Network]",
+            "Class '{0}' has NetGen layer attributes but no [Network] attribute, so NetGen generates nothing for it; add [Network] or remove the layer attributes",
+            DeclarationCategory,
+            DiagnosticSeverity.Warning);
 
         public static readonly DiagnosticDescriptor NonPositiveSize = Create(
             "NETGEN0101",
@@ -112,6 +120,48 @@ namespace NetGen.Generator
             ShapeCategory,
             DiagnosticSeverity.Warning);
 
+        public static readonly DiagnosticDescriptor LayerInputShape = Create(
+            "NETGEN0108",
+            "Layer does not accept its input's shape",
+            "Layer '{0}' needs {1} input, but {2} gives it {3}; {4}",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor KernelDoesNotFit = Create(
+            "NETGEN0109",
+            "Kernel larger than its padded input",
+            "Layer '{0}' has a window spanning {1}, but its input {2} padded is only {3}; use a smaller kernel or dilation, more padding, or a larger input",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor ResidualShapeMismatch = Create(
+            "NETGEN0110",
+            "Residual branch changes the shape",
+            "Layer '{0}' adds the branch output {1} to the skip input {2} kept at '{3}'; the shapes must match, so make the branch keep the shape",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor UnbalancedResidual = Create(
+            "NETGEN0111",
+            "Residual block is not balanced",
+            "Layer '{0}' {1}; pair every [Residual] with a later [ResidualEnd]",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor DenseInputsMismatch = Create(
+            "NETGEN0112",
+            "Dense layer declares other inputs than it receives",
+            "Layer '{0}' declares Inputs = {1}, but {2} gives it {3} values ({4}); set Inputs = {3} or change the layers before it",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor GroupsDoNotDivide = Create(
+            "NETGEN0113",
+            "Groups do not divide the channels",
+            "Layer '{0}' has Groups = {1}, which does not divide its {2} ({3}); choose a divisor of both channel counts",
+            ShapeCategory);
+
+        public static readonly DiagnosticDescriptor SamePaddingWithStride = Create(
+            "NETGEN0114",
+            "Same padding with a stride above 1",
+            "Layer '{0}' uses PaddingMode.Same with Stride = {1}; as in torch, same padding needs stride 1, so give an explicit Padding",
+            ShapeCategory);
+
         public static readonly DiagnosticDescriptor UnknownActivation = Create(
             "NETGEN0201",
             "Unknown activation",
@@ -147,6 +197,13 @@ namespace NetGen.Generator
             "Unknown fan mode",
             "Layer '{0}' uses InitMode value {1}, which is not a member of NetGen.FanMode; use one of {2}",
             ValueCategory);
+
+        public static readonly DiagnosticDescriptor LayerRunsInFloat = Create(
+            "NETGEN0301",
+            "Layer runs in float in the int8 path",
+            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
+            QuantizationCategory,
+            DiagnosticSeverity.Info);
 
         public static readonly DiagnosticDescriptor InternalError = Create(
             "NETGEN0901",

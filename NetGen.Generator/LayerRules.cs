@@ -9,22 +9,57 @@ namespace NetGen.Generator
     {
         public static void Check(LayerSpec layer, int index, List<ShapeProblem> problems)
         {
-            if (layer.Kind == LayerKind.Dropout)
+            switch (layer.Kind)
             {
-                if (!(layer.Probability >= 0 && layer.Probability < 1))
-                {
-                    problems.Add(ShapeRules.Range(index, "The dropout probability", layer.Name, layer.Probability, "at least 0 and below 1"));
-                }
+                case LayerKind.Dropout:
+                    if (!(layer.Probability >= 0 && layer.Probability < 1))
+                    {
+                        problems.Add(ShapeRules.Range(index, "The dropout probability", layer.Name, layer.Probability, "at least 0 and below 1"));
+                    }
 
-                return;
+                    return;
+                case LayerKind.Dense:
+                    if (layer.Outputs <= 0)
+                    {
+                        problems.Add(new ShapeProblem(index, DiagnosticDescriptors.NonPositiveSize,
+                            new object[] { "The output count", layer.Name, layer.Outputs }));
+                    }
+
+                    if (layer.ExpectedInputs < 0)
+                    {
+                        problems.Add(ShapeRules.Range(index, "Inputs", layer.Name, layer.ExpectedInputs, "0 (take the previous layer's size) or positive"));
+                    }
+
+                    CheckWeightOptions(layer, index, problems);
+                    return;
+                case LayerKind.Convolution:
+                    ConvolutionRules.Check(layer, index, problems);
+                    CheckWeightOptions(layer, index, problems);
+                    return;
+                case LayerKind.ResidualEnd:
+                    CheckActivation(layer, index, problems);
+                    return;
+                case LayerKind.BatchNorm:
+                case LayerKind.LayerNorm:
+                    CheckActivation(layer, index, problems);
+                    ConvolutionRules.CheckParameterless(layer, index, problems);
+                    return;
+                default:
+                    ConvolutionRules.CheckParameterless(layer, index, problems);
+                    return;
             }
+        }
 
-            if (layer.Outputs <= 0)
-            {
-                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.NonPositiveSize,
-                    new object[] { "The output count", layer.Name, layer.Outputs }));
-            }
+        private static void CheckWeightOptions(LayerSpec layer, int index, List<ShapeProblem> problems)
+        {
+            CheckActivation(layer, index, problems);
+            CheckInit(layer, index, problems);
+            CheckPenalty(layer, index, "L1", layer.L1, problems);
+            CheckPenalty(layer, index, "L2", layer.L2, problems);
+        }
 
+        private static void CheckActivation(LayerSpec layer, int index, List<ShapeProblem> problems)
+        {
             if (!Enum.IsDefined(typeof(Activation), layer.Activation))
             {
                 problems.Add(new ShapeProblem(index, DiagnosticDescriptors.UnknownActivation,
@@ -34,10 +69,6 @@ namespace NetGen.Generator
             {
                 CheckAlpha(layer, index, problems);
             }
-
-            CheckInit(layer, index, problems);
-            CheckPenalty(layer, index, "L1", layer.L1, problems);
-            CheckPenalty(layer, index, "L2", layer.L2, problems);
         }
 
         private static void CheckAlpha(LayerSpec layer, int index, List<ShapeProblem> problems)

@@ -16,12 +16,10 @@ namespace NetGen.Generator
         /// Turns one class marked [Network] into a <see cref="NetworkSpec"/>, or into diagnostics
         /// when the declaration cannot be generated.
         /// </summary>
-        internal static class Parser
+        internal static partial class Parser
         {
             public const string NetworkAttributeName = "NetGen.NetworkAttribute";
             private const string InputAttributeName = "NetGen.InputAttribute";
-            private const string DenseAttributeName = "NetGen.DenseAttribute";
-            private const string DropoutAttributeName = "NetGen.DropoutAttribute";
             private const string SparseInferenceAttributeName = "NetGen.SparseInferenceAttribute";
             private const string SparseModelName = "SparseModel";
 
@@ -85,7 +83,7 @@ namespace NetGen.Generator
                     return Result(null, diagnostics);
                 }
 
-                int? inputSize = null;
+                TensorShape? inputShape = null;
                 AttributeData? inputAttribute = null;
                 var layers = new List<LayerSpec>();
                 var layerAttributes = new List<AttributeData>();
@@ -106,23 +104,21 @@ namespace NetGen.Generator
                             return Result(null, diagnostics);
                         }
 
-                        if (!TryReadInt(attribute.ConstructorArguments[0], out int size))
+                        inputShape = ReadInputShape(attribute);
+                        if (inputShape is null)
                         {
                             diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[Input]", className));
                             return Result(null, diagnostics);
                         }
 
-                        inputSize = size;
                         inputAttribute = attribute;
                     }
                     else
                     {
-                        bool isDense = kind == DenseAttributeName;
-                        string layerName = (isDense ? "Dense" : "Dropout") + (layers.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        LayerSpec? layer = isDense ? ReadDense(attribute, layerName) : ReadDropout(attribute, layerName);
+                        LayerSpec? layer = ReadLayer(attribute, kind, layers.Count + 1, out string layerName);
                         if (layer is null)
                         {
-                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, isDense ? "[Dense]" : "[Dropout]", layerName));
+                            diagnostics.Add(Located(DiagnosticDescriptors.UnreadableAttribute, attribute, tree, nameSpan, "[" + ShortName(kind) + "]", layerName));
                             return Result(null, diagnostics);
                         }
 
@@ -131,13 +127,14 @@ namespace NetGen.Generator
                     }
                 }
 
-                if (inputSize is null)
+                if (inputShape is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, tree, nameSpan, className));
                     return Result(null, diagnostics);
                 }
 
-                if (!CheckGeneratedMembers(symbol, layers, tree, nameSpan, diagnostics))
+                bool int8 = ReadInt8(networkAttribute);
+                if (!CheckGeneratedMembers(symbol, layers, int8, tree, nameSpan, diagnostics))
                 {
                     return Result(null, diagnostics);
                 }
@@ -147,9 +144,18 @@ namespace NetGen.Generator
                     containingTypes,
                     Identifiers.Escape(className),
                     Identifiers.PlainFullName(symbol),
-                    inputSize.Value,
+                    (int)Math.Min(inputShape.Value.Size, int.MaxValue),
                     loss,
-                    EquatableArray<LayerSpec>.From(layers));
+                    EquatableArray<LayerSpec>.From(layers))
+                {
+                    InputShape = inputShape.Value,
+                    Int8 = int8,
+                };
+
+                if (int8)
+                {
+                    ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
+                }
 
                 spec = ReadSparseInference(symbol, spec, tree, nameSpan, diagnostics);
 
@@ -237,19 +243,29 @@ namespace NetGen.Generator
             /// members, a constructor taking one int, a primary constructor, or a class named like a member.
             /// </summary>
             private static bool CheckGeneratedMembers(
-                INamedTypeSymbol symbol, List<LayerSpec> layers, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+                INamedTypeSymbol symbol, List<LayerSpec> layers, bool int8, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
             {
                 var generated = new HashSet<string>
                 {
                     "InputSize", "OutputSize", "ParameterCount", "LayerCount", "ArchitectureText", "Loss", "Parameters",
                     "CreateWorkspace", "InitializeParameters", "Forward", "Predict", "Backward", "ComputeLoss", "TrainStep",
                 };
+                generated.Add("Buffers");
+                if (int8)
+                {
+                    // The nested int8 inference class.
+                    generated.Add("Quantized");
+                }
+
                 foreach (LayerSpec layer in layers)
                 {
                     generated.Add(layer.Name + "Inputs");
                     generated.Add(layer.Name + "Outputs");
                     generated.Add(layer.Name + "Weight");
                     generated.Add(layer.Name + "Bias");
+                    generated.Add(layer.Name + "RunningMean");
+                    generated.Add(layer.Name + "RunningVar");
+                    generated.Add(layer.Name + "Geometry");
                 }
 
                 string? conflict = generated.Contains(symbol.Name) ? "the class name '" + symbol.Name + "'" : null;
@@ -340,7 +356,7 @@ namespace NetGen.Generator
                 foreach (AttributeData attribute in symbol.GetAttributes())
                 {
                     string? name = attribute.AttributeClass?.ToDisplayString();
-                    if (name != InputAttributeName && name != DenseAttributeName && name != DropoutAttributeName)
+                    if (name != InputAttributeName && !IsLayerAttribute(name))
                     {
                         continue;
                     }
@@ -420,6 +436,34 @@ namespace NetGen.Generator
                 return loss;
             }
 
+            /// <summary>Returns whether [Network(Int8 = true)] requests the nested quantized inference class.</summary>
+            private static bool ReadInt8(AttributeData networkAttribute)
+            {
+                bool int8 = false;
+                foreach (KeyValuePair<string, TypedConstant> argument in networkAttribute.NamedArguments)
+                {
+                    if (argument.Key == "Int8" && argument.Value.Value is bool value)
+                    {
+                        int8 = value;
+                    }
+                }
+
+                return int8;
+            }
+
+            /// <summary>Reports, as Info, each layer that the quantized path runs in float because its kind has no int8 kernel.</summary>
+            private static void ReportFloatLayers(
+                List<LayerSpec> layers, List<AttributeData> layerAttributes, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                for (int i = 0; i < layers.Count; i++)
+                {
+                    if (Emit.NetworkEmitter.RunsInFloat(layers[i].Kind))
+                    {
+                        diagnostics.Add(Located(DiagnosticDescriptors.LayerRunsInFloat, layerAttributes[i], tree, nameSpan, layers[i].Name, layers[i].Kind.ToString()));
+                    }
+                }
+            }
+
             private static LayerSpec? ReadDense(AttributeData attribute, string layerName)
             {
                 ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
@@ -437,39 +481,15 @@ namespace NetGen.Generator
                 LayerSpec layer = LayerSpec.Dense(layerName, outputs, (Activation)activation);
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
                 {
-                    bool ok = true;
-                    int number;
-                    float value;
-                    switch (named.Key)
+                    bool ok;
+                    if (named.Key == "Inputs")
                     {
-                        case "Alpha":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Alpha = value };
-                            break;
-                        case "Init":
-                            ok = TryReadInt(named.Value, out number);
-                            layer = layer with { Init = layer.Init with { Kind = (Initializer)number } };
-                            break;
-                        case "InitMode":
-                            ok = TryReadInt(named.Value, out number);
-                            layer = layer with { Init = layer.Init with { Mode = (FanMode)number } };
-                            break;
-                        case "InitGain":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Init = layer.Init with { Gain = value } };
-                            break;
-                        case "InitValue":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { Init = layer.Init with { Value = value } };
-                            break;
-                        case "L1":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { L1 = value };
-                            break;
-                        case "L2":
-                            ok = TryReadFloat(named.Value, out value);
-                            layer = layer with { L2 = value };
-                            break;
+                        ok = TryReadInt(named.Value, out int inputs);
+                        layer = layer with { ExpectedInputs = inputs };
+                    }
+                    else
+                    {
+                        ok = TryApplyWeightOption(ref layer, named.Key, named.Value);
                     }
 
                     if (!ok)
@@ -479,6 +499,50 @@ namespace NetGen.Generator
                 }
 
                 return layer;
+            }
+
+            /// <summary>
+            /// Applies an option that layers with weights share (activation α, initialisation,
+            /// penalties); returns false when its value cannot be read. Unknown names are ignored.
+            /// </summary>
+            private static bool TryApplyWeightOption(ref LayerSpec layer, string name, TypedConstant constant)
+            {
+                bool ok = true;
+                int number;
+                float value;
+                switch (name)
+                {
+                    case "Alpha":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Alpha = value };
+                        break;
+                    case "Init":
+                        ok = TryReadInt(constant, out number);
+                        layer = layer with { Init = layer.Init with { Kind = (Initializer)number } };
+                        break;
+                    case "InitMode":
+                        ok = TryReadInt(constant, out number);
+                        layer = layer with { Init = layer.Init with { Mode = (FanMode)number } };
+                        break;
+                    case "InitGain":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Init = layer.Init with { Gain = value } };
+                        break;
+                    case "InitValue":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { Init = layer.Init with { Value = value } };
+                        break;
+                    case "L1":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { L1 = value };
+                        break;
+                    case "L2":
+                        ok = TryReadFloat(constant, out value);
+                        layer = layer with { L2 = value };
+                        break;
+                }
+
+                return ok;
             }
 
             private static LayerSpec? ReadDropout(AttributeData attribute, string layerName)

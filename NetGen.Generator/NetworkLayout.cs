@@ -5,25 +5,40 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Generator
 {
-    /// <summary>A layer with its shape and its place in the parameter and activation buffers.</summary>
+    /// <summary>A layer with its shapes and its place in the parameter, buffer and activation arrays.</summary>
     internal sealed class LayerLayout
     {
-        public LayerLayout(LayerSpec spec, int number, int inputs, int weightOffset, int outputOffset)
+        public LayerLayout(LayerSpec spec, int number, TensorShape input, TensorShape output, int weightOffset, int bufferOffset)
         {
             Spec = spec;
             Name = spec.Name;
             Number = number;
             Kind = spec.Kind;
-            Inputs = inputs;
-            Outputs = spec.Kind == LayerKind.Dense ? spec.Outputs : inputs;
+            InputShape = input;
+            OutputShape = output;
+            Inputs = (int)input.Size;
+            Outputs = (int)output.Size;
             Activation = spec.Activation;
             Alpha = !float.IsNaN(spec.Alpha) ? spec.Alpha : spec.Activation == Activation.Elu ? 1f : 0.01f;
             Initializer = spec.Init.Kind == Initializer.Default
                 ? (spec.Activation is Activation.Relu or Activation.LeakyRelu ? Initializer.HeUniform : Initializer.GlorotUniform)
                 : spec.Init.Kind;
+            (WeightCount, BiasCount) = ParameterShape(spec, input, output);
             WeightOffset = weightOffset;
-            BiasOffset = weightOffset + (inputs * Outputs);
-            OutputOffset = outputOffset;
+            BiasOffset = weightOffset + WeightCount;
+            BufferOffset = bufferOffset;
+            BufferCount = Kind == LayerKind.BatchNorm ? 2 * input.Channels : 0;
+            if (Kind == LayerKind.Convolution)
+            {
+                int area = spec.Conv!.KernelHeight * spec.Conv.KernelWidth;
+                FanIn = input.Channels / spec.Conv.Groups * area;
+                FanOut = spec.Conv.OutChannels * area;
+            }
+            else
+            {
+                FanIn = Inputs;
+                FanOut = Outputs;
+            }
         }
 
         public LayerSpec Spec { get; }
@@ -37,6 +52,16 @@ namespace NetGen.Generator
 
         public bool IsDense => Kind == LayerKind.Dense;
 
+        /// <summary>Dense and convolution layers: weights drawn by an initializer, an activation, optional penalties.</summary>
+        public bool HasWeights => Kind is LayerKind.Dense or LayerKind.Convolution;
+
+        /// <summary>Flatten and residual start pass their input's memory on unchanged and own no arena block.</summary>
+        public bool IsAlias => Kind is LayerKind.Flatten or LayerKind.ResidualStart;
+
+        public TensorShape InputShape { get; }
+
+        public TensorShape OutputShape { get; }
+
         public int Inputs { get; }
 
         public int Outputs { get; }
@@ -49,25 +74,84 @@ namespace NetGen.Generator
         /// <summary>The initializer after resolving <see cref="Initializer.Default"/>.</summary>
         public Initializer Initializer { get; }
 
+        /// <summary>torch's fan_in: inputs of a dense layer, (input channels / groups) · kernel area of a convolution.</summary>
+        public int FanIn { get; }
+
+        /// <summary>torch's fan_out: outputs of a dense layer, output channels · kernel area of a convolution.</summary>
+        public int FanOut { get; }
+
+        /// <summary>Start of the weight (dense, convolution) or scale γ (normalisation) in the parameters.</summary>
         public int WeightOffset { get; }
 
-        public int WeightCount => IsDense ? Inputs * Outputs : 0;
+        public int WeightCount { get; }
 
+        /// <summary>Start of the bias or shift β; equal to the end of the weight when there is none.</summary>
         public int BiasOffset { get; }
 
-        public int ParameterCount => IsDense ? WeightCount + Outputs : 0;
+        public int BiasCount { get; }
+
+        public int ParameterCount => WeightCount + BiasCount;
+
+        /// <summary>Start of a batch norm's running mean, then running variance, in the buffers.</summary>
+        public int BufferOffset { get; }
+
+        public int BufferCount { get; }
 
         /// <summary>True when the activation's derivative needs its input x, not only its output.</summary>
-        public bool KeepsPreActivation => IsDense && Activation is Activation.Silu or Activation.GeluErf or Activation.GeluTanh;
+        public bool KeepsPreActivation =>
+            (HasWeights || Kind is LayerKind.BatchNorm or LayerKind.LayerNorm) && Activation is Activation.Silu or Activation.GeluErf or Activation.GeluTanh;
 
-        /// <summary>Start of this layer's outputs in the activation arena, in units of MaxBatchSize floats.</summary>
-        public int OutputOffset { get; }
+        /// <summary>Start of the kept pre-activation σ's input, or −1.</summary>
+        public int PreActivationOffset { get; set; } = -1;
 
-        /// <summary>Start of the pre-activation W·x + b (or of the dropout mask), or −1 when the layer keeps none.</summary>
+        /// <summary>Start of this layer's outputs in the activation arena, in units of MaxBatchSize floats; −1 for an alias.</summary>
+        public int OutputOffset { get; set; } = -1;
+
+        /// <summary>
+        /// Start of a second per-sample block, or −1: a dropout mask, max-pool argmax indices, the
+        /// normalised input of a norm layer, or the skip gradient of a residual end.
+        /// </summary>
         public int ExtraOffset { get; set; } = -1;
+
+        /// <summary>Start of a layer norm's per-sample 1/σ, one float per sample, or −1.</summary>
+        public int InverseStdOffset { get; set; } = -1;
+
+        /// <summary>Start of a batch norm's batch mean and 1/σ in the workspace scratch, 2·C floats.</summary>
+        public int StatisticsOffset { get; set; } = -1;
+
+        /// <summary>For a residual end, the index of the layer that opened the block.</summary>
+        public int SkipIndex { get; set; } = -1;
 
         /// <summary>Start of a dense layer's outputs in the padded single-sample buffer of a small network.</summary>
         public int SampleOffset { get; set; }
+
+        /// <summary>Name of the per-sample extra block's offset constant.</summary>
+        public string ExtraName => Kind switch
+        {
+            LayerKind.Dropout => "MaskOffset",
+            LayerKind.MaxPool => "ArgmaxOffset",
+            LayerKind.BatchNorm or LayerKind.LayerNorm => "NormalizedOffset",
+            _ => "SkipGradientOffset",
+        };
+
+        private static (int Weights, int Biases) ParameterShape(LayerSpec spec, TensorShape input, TensorShape output)
+        {
+            switch (spec.Kind)
+            {
+                case LayerKind.Dense:
+                    return ((int)(input.Size * output.Size), (int)output.Size);
+                case LayerKind.Convolution:
+                    ConvSpec conv = spec.Conv!;
+                    int weights = conv.OutChannels * (input.Channels / conv.Groups) * conv.KernelHeight * conv.KernelWidth;
+                    return (weights, conv.Bias ? conv.OutChannels : 0);
+                case LayerKind.BatchNorm:
+                    return (input.Channels, input.Channels);
+                case LayerKind.LayerNorm:
+                    return ((int)input.Size, (int)input.Size);
+                default:
+                    return (0, 0);
+            }
+        }
     }
 
     /// <summary>
@@ -81,34 +165,74 @@ namespace NetGen.Generator
         public NetworkLayout(NetworkSpec spec)
         {
             Spec = spec;
+            TensorShape[] shapes = ShapeInference.Infer(spec, new List<ShapeProblem>())
+                ?? throw new InvalidOperationException("The layout needs a declaration whose shapes check.");
             var layers = new List<LayerLayout>();
-            int inputs = spec.InputSize;
+            var open = new Stack<int>();
+            TensorShape input = spec.InputShape;
             int parameterOffset = 0;
+            int bufferOffset = 0;
             int activationOffset = 0;
+            int statistics = 0;
             int widest = 0;
             for (int i = 0; i < spec.Layers.Count; i++)
             {
-                var layer = new LayerLayout(spec.Layers[i], i + 1, inputs, parameterOffset, activationOffset);
-                activationOffset += layer.Outputs;
-                if (layer.KeepsPreActivation || layer.Kind == LayerKind.Dropout)
+                var layer = new LayerLayout(spec.Layers[i], i + 1, input, shapes[i], parameterOffset, bufferOffset);
+                if (!layer.IsAlias)
+                {
+                    layer.OutputOffset = activationOffset;
+                    activationOffset += layer.Outputs;
+                }
+
+                if (layer.KeepsPreActivation)
+                {
+                    layer.PreActivationOffset = activationOffset;
+                    activationOffset += layer.Outputs;
+                }
+
+                if (layer.Kind is LayerKind.Dropout or LayerKind.MaxPool or LayerKind.BatchNorm or LayerKind.LayerNorm or LayerKind.ResidualEnd)
                 {
                     layer.ExtraOffset = activationOffset;
                     activationOffset += layer.Outputs;
                 }
 
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    layer.InverseStdOffset = activationOffset;
+                    activationOffset += 1;
+                }
+
+                if (layer.Kind == LayerKind.BatchNorm)
+                {
+                    layer.StatisticsOffset = statistics;
+                    statistics += 2 * input.Channels;
+                }
+
+                if (layer.Kind == LayerKind.ResidualStart)
+                {
+                    open.Push(i);
+                }
+                else if (layer.Kind == LayerKind.ResidualEnd)
+                {
+                    layer.SkipIndex = open.Pop();
+                }
+
                 layers.Add(layer);
                 parameterOffset += layer.ParameterCount;
+                bufferOffset += layer.BufferCount;
                 widest = Math.Max(widest, layer.Outputs);
-                inputs = layer.Outputs;
+                input = shapes[i];
             }
 
             Layers = layers;
             ParameterCount = parameterOffset;
+            BufferCount = bufferOffset;
+            StatisticsLength = statistics;
             IsSmall = true;
             int sampleOffset = spec.InputSize % 8 == 0 ? 0 : RoundUp(spec.InputSize);
             foreach (LayerLayout layer in layers)
             {
-                IsSmall &= !layer.IsDense || layer.WeightCount <= SmallLayerWeights;
+                IsSmall &= (layer.IsDense && layer.WeightCount <= SmallLayerWeights) || layer.Kind == LayerKind.Dropout;
                 layer.SampleOffset = sampleOffset;
                 sampleOffset += layer.IsDense ? RoundUp(layer.Outputs) : 0;
             }
@@ -118,7 +242,7 @@ namespace NetGen.Generator
             DeltaAOffset = activationOffset;
             DeltaBOffset = activationOffset + widest;
             ActivationsPerSample = activationOffset + (2 * widest);
-            Architecture = BuildArchitecture(spec);
+            Architecture = NetworkArchitecture.Describe(spec, layers);
         }
 
         /// <summary>
@@ -154,12 +278,68 @@ namespace NetGen.Generator
             }
         }
 
-        /// <summary>The last layer, whose outputs are the network's.</summary>
-        public LayerLayout Output => Layers[Layers.Count - 1];
+        /// <summary>
+        /// The last layer that owns an arena block, whose outputs are the network's: a trailing
+        /// flatten or residual start only renames them.
+        /// </summary>
+        public LayerLayout Output
+        {
+            get
+            {
+                int i = Layers.Count - 1;
+                while (i > 0 && Layers[i].IsAlias)
+                {
+                    i--;
+                }
+
+                return Layers[i];
+            }
+        }
+
+        /// <summary>
+        /// Name of the span that holds layer <paramref name="index"/>'s outputs in generated code:
+        /// "a" and the number of the layer that owns the memory, or "x" when an alias reaches the input.
+        /// </summary>
+        public string OutputName(int index)
+        {
+            while (index >= 0 && Layers[index].IsAlias)
+            {
+                index--;
+            }
+
+            return index < 0 ? "x" : "a" + Layers[index].Number.ToString(CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>The residual end that closes the block a residual start opens.</summary>
+        public LayerLayout ResidualEndOf(LayerLayout start)
+        {
+            foreach (LayerLayout layer in Layers)
+            {
+                if (layer.SkipIndex == start.Number - 1)
+                {
+                    return layer;
+                }
+            }
+
+            throw new InvalidOperationException("Layer " + start.Name + " opens no block.");
+        }
 
         public bool HasDropout => Layers.Count > 0 && Exists(l => l.Kind == LayerKind.Dropout);
 
+        /// <summary>Whether the forward pass differs between training and inference: dropout or batch norm.</summary>
+        public bool HasTrainingMode => Exists(l => l.Kind is LayerKind.Dropout or LayerKind.BatchNorm);
+
+        public bool HasConvolution => Exists(l => l.Kind == LayerKind.Convolution);
+
+        public bool HasBatchNorm => Exists(l => l.Kind == LayerKind.BatchNorm);
+
         public int ParameterCount { get; }
+
+        /// <summary>Floats of non-trained state: batch norms' running statistics.</summary>
+        public int BufferCount { get; }
+
+        /// <summary>Floats of batch statistics at the start of the workspace scratch.</summary>
+        public int StatisticsLength { get; }
 
         public int MaxWidth { get; }
 
@@ -186,21 +366,6 @@ namespace NetGen.Generator
             }
 
             return false;
-        }
-
-        private static string BuildArchitecture(NetworkSpec spec)
-        {
-            var parts = new List<string> { "Input(" + spec.InputSize.ToString(CultureInfo.InvariantCulture) + ")" };
-            foreach (LayerSpec layer in spec.Layers)
-            {
-                // Dropout has no parameters, but it is part of the declaration a file was saved from.
-                parts.Add(layer.Kind == LayerKind.Dense
-                    ? "Dense(" + layer.Outputs.ToString(CultureInfo.InvariantCulture) + "," + layer.Activation + ")"
-                    : "Dropout(" + layer.Probability.ToString("R", CultureInfo.InvariantCulture) + ")");
-            }
-
-            parts.Add("Loss(" + spec.Loss.Kind + ")");
-            return string.Join(" ", parts);
         }
     }
 }

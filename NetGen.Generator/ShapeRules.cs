@@ -29,13 +29,8 @@ namespace NetGen.Generator
             var problems = new List<ShapeProblem>();
             CheckLossValues(spec, problems);
 
-            if (spec.InputSize <= 0)
-            {
-                problems.Add(new ShapeProblem(ShapeProblem.InputIndex, DiagnosticDescriptors.NonPositiveSize,
-                    new object[] { "The input size", spec.ClassName, spec.InputSize }));
-            }
-
-            if (LastDenseIndex(spec) < 0)
+            CheckInputShape(spec, problems);
+            if (!HasWeights(spec))
             {
                 problems.Add(new ShapeProblem(ShapeProblem.ClassIndex, DiagnosticDescriptors.NoLayers, new object[] { spec.ClassName }));
                 return problems;
@@ -51,23 +46,69 @@ namespace NetGen.Generator
                 return problems;
             }
 
-            CheckLossAgainstOutput(spec, problems);
-            CheckTotalSize(spec, problems);
+            TensorShape[]? shapes = ShapeInference.Infer(spec, problems);
+            if (shapes is null || HasErrors(problems))
+            {
+                return problems;
+            }
+
+            CheckLossAgainstOutput(spec, shapes, problems);
+            CheckTotalSize(spec, shapes, problems);
             return problems;
         }
 
-        /// <summary>Index of the last dense layer, whose outputs are the network's, or −1.</summary>
-        public static int LastDenseIndex(NetworkSpec spec)
+        private static void CheckInputShape(NetworkSpec spec, List<ShapeProblem> problems)
         {
-            for (int i = spec.Layers.Count - 1; i >= 0; i--)
+            TensorShape input = spec.InputShape;
+            string[] names = input.Rank switch
             {
-                if (spec.Layers[i].Kind == LayerKind.Dense)
+                1 => new[] { "The input size" },
+                2 => new[] { "The input channel count", "The input length" },
+                _ => new[] { "The input channel count", "The input height", "The input width" },
+            };
+            int[] values = input.Rank switch
+            {
+                1 => new[] { input.Channels },
+                2 => new[] { input.Channels, input.Width },
+                _ => new[] { input.Channels, input.Height, input.Width },
+            };
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (values[i] <= 0)
                 {
-                    return i;
+                    problems.Add(new ShapeProblem(ShapeProblem.InputIndex, DiagnosticDescriptors.NonPositiveSize,
+                        new object[] { names[i], spec.ClassName, values[i] }));
+                }
+            }
+        }
+
+        /// <summary>Whether any layer has trainable weights: a dense or convolution layer.</summary>
+        private static bool HasWeights(NetworkSpec spec)
+        {
+            foreach (LayerSpec layer in spec.Layers)
+            {
+                if (layer.Kind is LayerKind.Dense or LayerKind.Convolution)
+                {
+                    return true;
                 }
             }
 
-            return -1;
+            return false;
+        }
+
+        /// <summary>
+        /// Index of the layer whose activation produces the network's outputs: the last layer,
+        /// looking through dropout and flatten, which do not change values in inference.
+        /// </summary>
+        public static int OutputLayerIndex(NetworkSpec spec)
+        {
+            int i = spec.Layers.Count - 1;
+            while (i > 0 && spec.Layers[i].Kind is LayerKind.Dropout or LayerKind.Flatten)
+            {
+                i--;
+            }
+
+            return i;
         }
 
         private static void CheckLossValues(NetworkSpec spec, List<ShapeProblem> problems)
@@ -124,13 +165,14 @@ namespace NetGen.Generator
             }
         }
 
-        private static void CheckLossAgainstOutput(NetworkSpec spec, List<ShapeProblem> problems)
+        private static void CheckLossAgainstOutput(NetworkSpec spec, TensorShape[] shapes, List<ShapeProblem> problems)
         {
-            int last = LastDenseIndex(spec);
+            int last = OutputLayerIndex(spec);
             LayerSpec output = spec.Layers[last];
+            long outputs = shapes[shapes.Length - 1].Size;
             Loss kind = spec.Loss.Kind;
 
-            if (kind == Loss.SoftmaxCrossEntropy && output.Outputs == 1)
+            if (kind == Loss.SoftmaxCrossEntropy && outputs == 1)
             {
                 problems.Add(new ShapeProblem(last, DiagnosticDescriptors.SoftmaxOnSingleOutput,
                     new object[] { spec.ClassName, output.Name }));
@@ -144,28 +186,33 @@ namespace NetGen.Generator
             }
 
             int weights = spec.Loss.ClassWeights.Count;
-            if (weights > 0 && weights != output.Outputs)
+            if (weights > 0 && weights != outputs)
             {
                 problems.Add(new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.ClassWeightCount,
-                    new object[] { spec.ClassName, weights, output.Name, output.Outputs }));
+                    new object[] { spec.ClassName, weights, output.Name, outputs }));
             }
         }
 
-        private static void CheckTotalSize(NetworkSpec spec, List<ShapeProblem> problems)
+        private static void CheckTotalSize(NetworkSpec spec, TensorShape[] shapes, List<ShapeProblem> problems)
         {
             long parameters = 0;
             long activations = 0;
-            long inputs = spec.InputSize;
-            foreach (LayerSpec layer in spec.Layers)
+            TensorShape input = spec.InputShape;
+            for (int i = 0; i < shapes.Length; i++)
             {
-                long outputs = layer.Kind == LayerKind.Dense ? layer.Outputs : inputs;
-                if (layer.Kind == LayerKind.Dense)
+                LayerSpec layer = spec.Layers[i];
+                long outputs = shapes[i].Size;
+                parameters += layer.Kind switch
                 {
-                    parameters += (inputs * outputs) + outputs;
-                }
+                    LayerKind.Dense => (input.Size * outputs) + outputs,
+                    LayerKind.Convolution => ((long)layer.Conv!.OutChannels * (input.Channels / layer.Conv.Groups) * layer.Conv.KernelHeight * layer.Conv.KernelWidth) + layer.Conv.OutChannels,
+                    LayerKind.BatchNorm => 4L * input.Channels,
+                    LayerKind.LayerNorm => 2 * input.Size,
+                    _ => 0,
+                };
 
                 activations += outputs * 4L;
-                inputs = outputs;
+                input = shapes[i];
             }
 
             // The parameter buffer carries 8 floats of padding for the sample kernels.

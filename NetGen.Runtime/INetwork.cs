@@ -33,6 +33,12 @@ namespace NetGen
         /// </summary>
         Span<float> Parameters { get; }
 
+        /// <summary>
+        /// State that is saved with the parameters but not trained, as torch's buffers: the running
+        /// mean and variance of each batch-norm layer. Empty for networks without such layers.
+        /// </summary>
+        Span<float> Buffers => Span<float>.Empty;
+
         /// <summary>Computes the outputs of one sample without allocating.</summary>
         /// <param name="input">Exactly <see cref="InputSize"/> values.</param>
         /// <param name="output">Exactly <see cref="OutputSize"/> values, overwritten.</param>
@@ -79,6 +85,19 @@ namespace NetGen
         /// <param name="outputs">batch × <see cref="INetwork.OutputSize"/> outputs of a forward pass.</param>
         /// <param name="targets">batch × <see cref="INetwork.OutputSize"/> targets.</param>
         float ComputeLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets);
+
+        /// <summary>
+        /// Applies the batch statistics that a training forward pass on <paramref name="workspace"/>
+        /// kept while <see cref="Workspace.DefersStatistics"/> was set to the running statistics of
+        /// the batch-norm layers, then clears <see cref="Workspace.HasPendingStatistics"/>. Does
+        /// nothing when nothing is pending or the network has no batch norm.
+        /// </summary>
+        /// <param name="workspace">The workspace of that forward pass.</param>
+        void CommitStatistics(Workspace workspace)
+        {
+            ArgumentNullException.ThrowIfNull(workspace);
+            workspace.HasPendingStatistics = false;
+        }
 
         /// <summary>
         /// Runs one training step: zeroes the gradients, runs forward and backward over the batch,

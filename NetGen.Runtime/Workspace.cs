@@ -10,6 +10,7 @@ namespace NetGen
     {
         private readonly float[] _activations;
         private readonly float[] _gradients;
+        private readonly float[] _scratch;
         private Kernels.DropoutRandom _dropoutRandom = new(DefaultDropoutSeed);
 
         /// <summary>Seed of the dropout generator of a new workspace, so that runs repeat exactly.</summary>
@@ -21,7 +22,19 @@ namespace NetGen
         /// <param name="activationsPerSample">Floats of activation storage that one sample needs.</param>
         /// <param name="parameterCount">Number of parameters, and so of gradients.</param>
         public Workspace(string architecture, int maxBatchSize, int activationsPerSample, int parameterCount)
+            : this(architecture, maxBatchSize, activationsPerSample, parameterCount, 0)
         {
+        }
+
+        /// <summary>Allocates the buffers, with scratch space that does not grow with the batch.</summary>
+        /// <param name="architecture">The owning network's <see cref="INetwork.Architecture"/>.</param>
+        /// <param name="maxBatchSize">Largest batch the buffers hold; must be positive.</param>
+        /// <param name="activationsPerSample">Floats of activation storage that one sample needs.</param>
+        /// <param name="parameterCount">Number of parameters, and so of gradients.</param>
+        /// <param name="scratchLength">Floats of scratch: convolution unfolding and batch statistics.</param>
+        public Workspace(string architecture, int maxBatchSize, int activationsPerSample, int parameterCount, int scratchLength)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(scratchLength);
             ArgumentNullException.ThrowIfNull(architecture);
             if (maxBatchSize <= 0)
             {
@@ -44,6 +57,7 @@ namespace NetGen
             ActivationsPerSample = activationsPerSample;
             _activations = new float[activationLength];
             _gradients = new float[parameterCount];
+            _scratch = new float[scratchLength];
         }
 
         /// <summary>Architecture of the network type that created this workspace.</summary>
@@ -61,10 +75,17 @@ namespace NetGen
         /// <summary>
         /// Whether forward passes on this workspace run in training mode, where dropout layers
         /// zero values and keep their masks for the backward pass. Off by default; a training
-        /// step always runs in training mode. Do not change it between a forward pass and its
-        /// backward pass.
+        /// step always runs in training mode. A backward pass follows the mode of its forward pass
+        /// (<see cref="ForwardWasTraining"/>), whatever this property says by then.
         /// </summary>
         public bool IsTraining { get; set; }
+
+        /// <summary>
+        /// Whether the last batch forward pass on this workspace ran in training mode. Generated code
+        /// sets it, and <c>Backward</c> differentiates that mode, so changing <see cref="IsTraining"/>
+        /// between the two passes cannot mismatch them.
+        /// </summary>
+        public bool ForwardWasTraining { get; set; }
 
         /// <summary>Floats of activation storage per sample.</summary>
         public int ActivationsPerSample { get; }
@@ -86,6 +107,26 @@ namespace NetGen
 
         /// <summary>Restarts the dropout generator, so that the masks that follow depend only on <paramref name="seed"/>.</summary>
         public void SeedDropout(ulong seed) => _dropoutRandom = new Kernels.DropoutRandom(seed);
+
+        /// <summary>
+        /// Scratch that does not grow with the batch: batch-norm statistics of the last training
+        /// forward pass, then room for the convolution kernels. Generated code addresses it.
+        /// </summary>
+        public Span<float> Scratch => _scratch;
+
+        /// <summary>
+        /// When set, a training forward pass leaves the running statistics of batch-norm layers
+        /// alone and only keeps its batch statistics, which <see cref="ITrainableNetwork.CommitStatistics"/>
+        /// then applies. The trainer sets it so that parallel chunks never write the running
+        /// statistics at once and apply them in a fixed order. Off by default.
+        /// </summary>
+        public bool DefersStatistics { get; set; }
+
+        /// <summary>
+        /// True after a training forward pass with <see cref="DefersStatistics"/> set kept batch
+        /// statistics that have not been committed yet.
+        /// </summary>
+        public bool HasPendingStatistics { get; set; }
 
         /// <summary>Sets every gradient to zero; backward passes add to them.</summary>
         public void ZeroGradients() => Array.Clear(_gradients);

@@ -12,7 +12,7 @@ namespace NetGen.Samples;
 /// The main job: an MLP compiled by NetGen, trained on Fashion-MNIST (60,000 training and
 /// 10,000 test images of 28×28 grey levels, 10 classes).
 /// </summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(28 * 28)]
 [Dense(256, Activation.Relu)]
 [Dense(128, Activation.Relu)]

@@ -5,7 +5,8 @@ namespace NetGen.Generator.Emit
 {
     /// <summary>
     /// Parameters of the initial-weight distributions, with torch.nn.init's gains and fans:
-    /// fan_in is a dense layer's input count and fan_out its output count.
+    /// fan_in is a dense layer's input count and fan_out its output count; a convolution
+    /// multiplies its channels by the kernel area, as torch does.
     /// </summary>
     internal static class InitializerMath
     {
@@ -26,8 +27,8 @@ namespace NetGen.Generator.Emit
         {
             InitSpec init = layer.Spec.Init;
             double gain = float.IsNaN(init.Gain) ? Gain(layer.Activation, layer.Alpha) : init.Gain;
-            double fan = init.Mode == FanMode.FanOut ? layer.Outputs : layer.Inputs;
-            double fanSum = layer.Inputs + layer.Outputs;
+            double fan = init.Mode == FanMode.FanOut ? layer.FanOut : layer.FanIn;
+            double fanSum = layer.FanIn + layer.FanOut;
             return layer.Initializer switch
             {
                 Initializer.HeUniform => gain * Math.Sqrt(3.0 / fan),
@@ -65,8 +66,8 @@ namespace NetGen.Generator.Emit
                     Activation.Tanh => "(5/3)·",
                     _ => string.Empty,
                 };
-            string fan = init.Mode == FanMode.FanOut ? layer.Outputs.ToString(System.Globalization.CultureInfo.InvariantCulture) : layer.Inputs.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string sum = layer.Inputs + "+" + layer.Outputs;
+            string fan = (init.Mode == FanMode.FanOut ? layer.FanOut : layer.FanIn).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string sum = layer.FanIn + "+" + layer.FanOut;
             return layer.Initializer switch
             {
                 Initializer.HeUniform => "He uniform: U(±" + gain + "√(3/" + fan + "))",

@@ -10,7 +10,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>");
             w.Line("/// Differentiates the mean loss of the batch that the last batch Forward on <paramref name=\"workspace\"/>");
             w.Line("/// computed and adds the gradient to <see cref=\"global::NetGen.Workspace.Gradients\"/>. Returns the loss,");
-            w.Line("/// including any L1 or L2 penalty. Dropout follows the workspace's IsTraining, which must not change in between.");
+            w.Line("/// including any L1 or L2 penalty. Dropout and batch norm differentiate the mode that forward pass ran in.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">The inputs that the forward pass was given.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets" +
@@ -21,7 +21,7 @@ namespace NetGen.Generator.Emit
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
             w.Line(Support + ".CheckLength(inputs.Length, batch * InputSize, nameof(inputs));");
             w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.IsTraining);");
+            w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.ForwardWasTraining);");
             w.Close();
             w.Line();
 
@@ -32,19 +32,31 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " g = workspace.Gradients;");
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
-            if (!layout.HasDropout)
+            if (!layout.HasTrainingMode)
             {
                 w.Line("_ = training;");
             }
 
+            if (layout.HasConvolution || layout.HasBatchNorm)
+            {
+                w.Line(SpanType + " scratch = workspace.Scratch;");
+            }
+
             foreach (LayerLayout layer in layout.Layers)
             {
-                w.Line(ReadOnlySpanType + " a" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "ActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+                if (layer.OutputOffset >= 0)
+                {
+                    w.Line(ReadOnlySpanType + " a" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "ActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+                }
+
+                if (layer.PreActivationOffset >= 0)
+                {
+                    w.Line(ReadOnlySpanType + " z" + Int(layer.Number) + " = arena.Slice(" + layer.Name + "PreActivationOffset * rows, batch * " + layer.Name + "Outputs);");
+                }
+
                 if (layer.ExtraOffset >= 0)
                 {
-                    string name = (layer.IsDense ? "z" : "mask") + Int(layer.Number);
-                    string offset = layer.Name + (layer.IsDense ? "PreActivationOffset" : "MaskOffset");
-                    w.Line(ReadOnlySpanType + " " + name + " = arena.Slice(" + offset + " * rows, batch * " + layer.Name + "Outputs);");
+                    EmitExtraSpan(w, layer);
                 }
             }
 
@@ -57,17 +69,21 @@ namespace NetGen.Generator.Emit
             for (int i = layout.Layers.Count - 1; i >= 0; i--)
             {
                 LayerLayout layer = layout.Layers[i];
-                string input = i == 0 ? "x" : "a" + Int(layer.Number - 1);
+                string input = i == 0 ? "x" : layout.OutputName(i - 1);
                 string d = "d" + Int(layer.Number);
                 string next = i == 0 ? string.Empty : "d" + Int(layout.Layers[i - 1].Number);
                 w.Line();
-                if (layer.IsDense)
+                switch (layer.Kind)
                 {
-                    inA = EmitDenseBackward(w, layer, input, d, next, inA);
-                }
-                else
-                {
-                    EmitDropoutBackward(w, layer, input, d, next);
+                    case LayerKind.Dense:
+                        inA = EmitDenseBackward(w, layer, input, d, next, inA);
+                        break;
+                    case LayerKind.Dropout:
+                        EmitDropoutBackward(w, layer, input, d, next);
+                        break;
+                    default:
+                        inA = EmitLayerBackward(w, layout, layer, input, d, next, inA);
+                        break;
                 }
             }
 
@@ -81,7 +97,7 @@ namespace NetGen.Generator.Emit
         {
             LossSpec loss = layout.Spec.Loss;
             string y = "a" + Int(layout.Output.Number);
-            string d = "d" + Int(layout.Output.Number);
+            string d = "d" + Int(layout.Layers[layout.Layers.Count - 1].Number);
             string arguments = y + ", targets, " + d + ", batch, OutputSize";
             string k = Kernels + "LossKernels.";
             w.Line(SpanType + " " + d + " = deltaA.Slice(0, batch * OutputSize);");

@@ -1,3 +1,4 @@
+using NetGen.Generator.Model;
 using static NetGen.Generator.Emit.SourceWriter;
 
 namespace NetGen.Generator.Emit
@@ -74,40 +75,39 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
             w.Line("workspace.BatchSize = batch;");
-            if (!layout.HasDropout)
+            w.Line("workspace.ForwardWasTraining = training;");
+            if (!layout.HasTrainingMode)
             {
                 w.Line("_ = training;");
             }
 
-            string input = "x";
-            foreach (LayerLayout layer in layout.Layers)
+            if (layout.HasConvolution || layout.HasBatchNorm)
             {
-                string output = "a" + Int(layer.Number);
+                w.Line(SpanType + " scratch = workspace.Scratch;");
+            }
+
+            for (int i = 0; i < layout.Layers.Count; i++)
+            {
+                LayerLayout layer = layout.Layers[i];
+                string input = i == 0 ? "x" : layout.OutputName(i - 1);
+                string output = layout.OutputName(i);
                 w.Line();
-                EmitLayerForward(w, layer, input, output);
-                input = output;
+                switch (layer.Kind)
+                {
+                    case LayerKind.Dense:
+                        EmitDenseForward(w, layer, input, output);
+                        break;
+                    case LayerKind.Dropout:
+                        EmitDropoutForward(w, layer, input, output);
+                        break;
+                    default:
+                        EmitLayerForward(w, layout, layer, input, output);
+                        break;
+                }
             }
 
             w.Close();
             w.Line();
-        }
-
-        /// <summary>
-        /// Writes one layer's float forward step from <paramref name="input"/> into its block of
-        /// the arena, declared as <paramref name="output"/>. The code uses the locals p, arena, rows,
-        /// batch, training and workspace of RunForward. The sparse model declares the same ones, so
-        /// it can run layer kinds that have no sparse form.
-        /// </summary>
-        private static void EmitLayerForward(SourceWriter w, LayerLayout layer, string input, string output)
-        {
-            if (layer.IsDense)
-            {
-                EmitDenseForward(w, layer, input, output);
-            }
-            else
-            {
-                EmitDropoutForward(w, layer, input, output);
-            }
         }
 
         private static void EmitDenseForward(SourceWriter w, LayerLayout layer, string input, string output)

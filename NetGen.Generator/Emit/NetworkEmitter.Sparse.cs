@@ -28,6 +28,7 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line();
+            EmitSparseRunForward(w, layout, hasFloatLayers);
             w.Line("/// <summary>");
             w.Line("/// Inference-only copy of a pruned <see cref=\"" + network + "\"/>. Each fully connected layer keeps its");
             w.Line("/// weights dense, in CSR or in 1×8 block CSR, whichever <see cref=\"global::NetGen.Sparse.SparseCrossover\"/>");
@@ -42,26 +43,23 @@ namespace NetGen.Generator.Emit
             w.Line("/// instance must not overlap across threads.");
             w.Line("/// </remarks>");
             w.Open("public sealed class SparseModel");
-            EmitSparseFields(w, layout, hasFloatLayers);
-            EmitSparseConstruction(w, layout, hasFloatLayers);
+            EmitSparseFields(w, layout);
+            EmitSparseConstruction(w, layout);
             EmitSparseCalls(w);
-            EmitSparseRunForward(w, layout, hasFloatLayers);
             w.Close();
         }
 
-        private static void EmitSparseFields(SourceWriter w, NetworkLayout layout, bool hasFloatLayers)
+        private static void EmitSparseFields(SourceWriter w, NetworkLayout layout)
         {
+            string network = layout.Spec.ClassName;
             w.Line("// Floats of transpose scratch per sample: the widest of the input and every layer.");
-            w.Line("private const int ScratchPerSample = " + Int(System.Math.Max(layout.Spec.InputSize, layout.MaxWidth)) + ";");
+            w.Line("private const int TransposeScratchPerSample = " + Int(System.Math.Max(layout.Spec.InputSize, layout.MaxWidth)) + ";");
             w.Line();
-            if (hasFloatLayers)
-            {
-                w.Line("// A copy of the network's parameters, which layers without a sparse form read.");
-                w.Line("private readonly float[] _parameters = new float[ParameterCount + 8];");
-            }
-
+            w.Line("// A private copy of the network: its parameters and buffers for the layers without a");
+            w.Line("// sparse form, and the instance that runs the forward pass.");
+            w.Line("private readonly " + network + " _network;");
             w.Line("private readonly " + WorkspaceType + " _workspace;");
-            w.Line("private readonly float[] _scratch;");
+            w.Line("private readonly float[] _transposeScratch;");
             w.Line("private readonly float[] _sampleOutput = new float[OutputSize];");
             foreach (LayerLayout layer in layout.DenseLayers)
             {
@@ -71,7 +69,7 @@ namespace NetGen.Generator.Emit
             w.Line();
         }
 
-        private static void EmitSparseConstruction(SourceWriter w, NetworkLayout layout, bool hasFloatLayers)
+        private static void EmitSparseConstruction(SourceWriter w, NetworkLayout layout)
         {
             string network = layout.Spec.ClassName;
             w.Line("/// <summary>Copies the network's current parameters and picks each fully connected layer's format.</summary>");
@@ -80,13 +78,15 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"format\">Null picks the fastest format per layer; a value runs every fully connected layer in that format.</param>");
             w.Open("public SparseModel(" + network + " network, int maxBatchSize = 128, " + SparseFormatType + "? format = null)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(network);");
-            w.Line("_workspace = new " + WorkspaceType + "(ArchitectureText, maxBatchSize, ActivationsPerSample, 0);");
-            w.Line("_scratch = new float[(long)maxBatchSize * ScratchPerSample];");
-            if (hasFloatLayers)
+            w.Line("_network = new " + network + "();");
+            w.Line("network.Parameters.CopyTo(_network.Parameters);");
+            if (layout.BufferCount > 0)
             {
-                w.Line("network.Parameters.CopyTo(_parameters);");
+                w.Line("network.Buffers.CopyTo(_network.Buffers);");
             }
 
+            w.Line("_workspace = _network.CreateWorkspace(maxBatchSize);");
+            w.Line("_transposeScratch = new float[(long)maxBatchSize * TransposeScratchPerSample];");
             foreach (LayerLayout layer in layout.DenseLayers)
             {
                 string n = layer.Name;
@@ -115,55 +115,63 @@ namespace NetGen.Generator.Emit
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs)");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, nameof(inputs));");
             w.Line(Support + ".CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
-            w.Line("RunForward(inputs, outputs, batch);");
+            w.Line("_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch, this);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line("RunForward(input, _sampleOutput, 1);");
+            w.Line("_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch, this);");
             w.Line("return " + Support + ".IndexOfMax(_sampleOutput);");
             w.Close();
-            w.Line();
         }
 
+        /// <summary>
+        /// Writes the sparse model's forward pass as a method of the network class, so that layers
+        /// without a sparse form run the float network's own code on this instance's parameters and buffers.
+        /// </summary>
         private static void EmitSparseRunForward(SourceWriter w, NetworkLayout layout, bool hasFloatLayers)
         {
-            w.Line("// Forward pass over a batch whose size the caller has checked. featureMajor tracks whether");
-            w.Line("// the current activations are [features, batch] rather than [batch, features].");
-            w.Open("private void RunForward(" + ReadOnlySpanType + " x, " + SpanType + " output, int batch)");
-            w.Line(SpanType + " arena = _workspace.Activations;");
-            w.Line(SpanType + " scratch = _scratch;");
-            w.Line("int rows = _workspace.MaxBatchSize;");
-            w.Line("_workspace.BatchSize = batch;");
+            w.Line("// Forward pass of SparseModel over a batch whose size the caller has checked. featureMajor");
+            w.Line("// tracks whether the current activations are [features, batch] rather than [batch, features].");
+            w.Open("private void RunSparseForward(" + ReadOnlySpanType + " x, " + SpanType + " output, int batch, " + WorkspaceType + " workspace, " +
+                   SpanType + " transposeScratch, SparseModel model)");
+            w.Line(SpanType + " arena = workspace.Activations;");
+            w.Line("int rows = workspace.MaxBatchSize;");
+            w.Line("workspace.BatchSize = batch;");
             w.Line("bool featureMajor = false;");
             if (hasFloatLayers)
             {
-                w.Line("// Locals that the float forward steps of the other layer kinds use.");
-                w.Line(ReadOnlySpanType + " p = _parameters;");
-                w.Line(WorkspaceType + " workspace = _workspace;");
-                w.Line("bool training = _workspace.IsTraining;");
+                w.Line("// Locals that the float forward steps of the other layer kinds use. Every layer leaves its");
+                w.Line("// outputs batch-major, because those steps and residual connections read them that way.");
+                w.Line(ReadOnlySpanType + " p = Parameters;");
+                w.Line("bool training = workspace.IsTraining;");
+                if (layout.HasConvolution || layout.HasBatchNorm)
+                {
+                    w.Line(SpanType + " scratch = workspace.Scratch;");
+                }
             }
 
             string current = "x";
             string currentWidth = "InputSize";
             bool writable = false;
-            foreach (LayerLayout layer in layout.Layers)
+            for (int i = 0; i < layout.Layers.Count; i++)
             {
+                LayerLayout layer = layout.Layers[i];
                 string n = layer.Name;
-                string output = "a" + Int(layer.Number);
+                string input = i == 0 ? "x" : layout.OutputName(i - 1);
+                string output = layout.OutputName(i);
                 w.Line();
                 if (layer.IsDense)
                 {
                     w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + Int(layer.Inputs) + " → " + Int(layer.Outputs) + ", " + ActivationText(layer) +
-                           ", in the format " + SparseField(layer) + " chose for this batch size");
+                           ", in the format model." + n + " chose for this batch size");
                     w.Line(SpanType + " " + output + " = arena.Slice(" + n + "ActivationOffset * rows, batch * " + n + "Outputs);");
-                    w.Line(SparseField(layer) + ".Forward(" + current + ", " + output + ", batch, ref featureMajor, scratch);");
-                    if (layer.Activation == Activation.Softmax)
+                    w.Line("model." + n + ".Forward(" + input + ", " + output + ", batch, ref featureMajor, transposeScratch);");
+                    if (hasFloatLayers || layer.Activation == Activation.Softmax)
                     {
-                        w.Line("// Softmax works on whole samples, so it needs batch-major rows.");
-                        w.Line(SparseLayerType + ".ToBatchMajor(" + output + ", batch, " + n + "Outputs, ref featureMajor, scratch);");
+                        w.Line(SparseLayerType + ".ToBatchMajor(" + output + ", batch, " + n + "Outputs, ref featureMajor, transposeScratch);");
                     }
 
                     string? call = ActivationCall(layer, output, output);
@@ -177,18 +185,12 @@ namespace NetGen.Generator.Emit
                 else if (layer.Kind == LayerKind.Dropout)
                 {
                     w.Line("// Layer " + Int(layer.Number) + ": " + n + ", the identity at inference");
-                    w.Line(ReadOnlySpanType + " " + output + " = " + current + ";");
+                    w.Line(ReadOnlySpanType + " " + output + " = " + input + ";");
                 }
                 else
                 {
-                    w.Line("// Layer " + Int(layer.Number) + ": " + n + " has no sparse form and runs its float forward step on batch-major rows.");
-                    if (writable)
-                    {
-                        w.Line(SparseLayerType + ".ToBatchMajor(" + WritableName(layout, current) + ", batch, " + currentWidth + ", ref featureMajor, scratch);");
-                    }
-
-                    EmitLayerForward(w, layer, current, output);
-                    writable = true;
+                    EmitLayerForward(w, layout, layer, input, output);
+                    writable |= !layer.IsAlias;
                 }
 
                 current = output;
@@ -199,11 +201,12 @@ namespace NetGen.Generator.Emit
             w.Line("// The outputs leave in batch-major layout, sample after sample.");
             if (writable)
             {
-                w.Line(SparseLayerType + ".ToBatchMajor(" + WritableName(layout, current) + ", batch, " + currentWidth + ", ref featureMajor, scratch);");
+                w.Line(SparseLayerType + ".ToBatchMajor(" + WritableName(layout, current) + ", batch, " + currentWidth + ", ref featureMajor, transposeScratch);");
             }
 
             w.Line(current + ".CopyTo(output);");
             w.Close();
+            w.Line();
         }
 
         /// <summary>True for the layer kinds that the sparse model runs itself: fully connected layers and dropout.</summary>
@@ -228,7 +231,7 @@ namespace NetGen.Generator.Emit
                     return name;
                 }
 
-                name = i == 0 ? "x" : "a" + Int(layout.Layers[i - 1].Number);
+                name = layout.OutputName(i - 1);
             }
 
             return name;

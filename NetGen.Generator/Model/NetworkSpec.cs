@@ -16,6 +16,12 @@ namespace NetGen.Generator.Model
         LossSpec Loss,
         EquatableArray<LayerSpec> Layers)
     {
+        /// <summary>Shape of one input sample; a flat [InputSize] unless [Input] gave channels and extents.</summary>
+        public TensorShape InputShape { get; init; } = TensorShape.Flat(InputSize);
+
+        /// <summary>Whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
+        public bool Int8 { get; init; }
+
         /// <summary>True when the class carries [SparseInference], which adds a nested SparseModel class.</summary>
         public bool SparseInference { get; init; }
 
@@ -37,7 +43,53 @@ namespace NetGen.Generator.Model
     {
         Dense,
         Dropout,
+        Convolution,
+        MaxPool,
+        AvgPool,
+        GlobalAvgPool,
+        Flatten,
+        BatchNorm,
+        LayerNorm,
+        ResidualStart,
+        ResidualEnd,
     }
+
+    /// <summary>
+    /// Shape of one sample: rank 1 is a flat [Channels] vector, rank 2 a [Channels, Width]
+    /// sequence (Height 1), rank 3 a [Channels, Height, Width] image.
+    /// </summary>
+    internal readonly record struct TensorShape(int Rank, int Channels, int Height, int Width)
+    {
+        public long Size => (long)Channels * Height * Width;
+
+        /// <summary>Positions per channel: Height · Width.</summary>
+        public int Spatial => Height * Width;
+
+        public static TensorShape Flat(int size) => new TensorShape(1, size, 1, 1);
+
+        public override string ToString() => Rank switch
+        {
+            1 => "[" + Channels + "]",
+            2 => "[" + Channels + ", " + Width + "]",
+            _ => "[" + Channels + ", " + Height + ", " + Width + "]",
+        };
+    }
+
+    /// <summary>Options of a 1-D (Rank 2) or 2-D (Rank 3) convolution as declared.</summary>
+    internal sealed record ConvSpec(
+        int Rank,
+        int OutChannels,
+        int KernelHeight,
+        int KernelWidth,
+        int Stride,
+        int Padding,
+        PaddingMode PaddingMode,
+        int Dilation,
+        int Groups,
+        bool Bias);
+
+    /// <summary>Options of a max or average pooling layer as declared; Stride 0 means the kernel size.</summary>
+    internal sealed record PoolSpec(int Kernel, int Stride, int Padding);
 
     /// <summary>How a dense layer's weights start.</summary>
     /// <param name="Gain">Gain that replaces the activation's; NaN keeps the activation's.</param>
@@ -63,6 +115,24 @@ namespace NetGen.Generator.Model
         float L2,
         float Probability)
     {
+        /// <summary>Convolution options; null for other kinds.</summary>
+        public ConvSpec? Conv { get; init; }
+
+        /// <summary>Pooling options; null for other kinds.</summary>
+        public PoolSpec? Pool { get; init; }
+
+        /// <summary>ε of a normalisation layer.</summary>
+        public float Epsilon { get; init; }
+
+        /// <summary>Running-statistics momentum of a batch-norm layer.</summary>
+        public float Momentum { get; init; }
+
+        /// <summary>Inputs a dense layer declares it expects; 0 when not declared.</summary>
+        public int ExpectedInputs { get; init; }
+
+        public static LayerSpec Other(string name, LayerKind kind) =>
+            new LayerSpec(name, kind, 0, Activation.Identity, float.NaN, InitSpec.Default, 0f, 0f, 0f);
+
         public static LayerSpec Dense(string name, int outputs, Activation activation) =>
             new LayerSpec(name, LayerKind.Dense, outputs, activation, float.NaN, InitSpec.Default, 0f, 0f, 0f);
 

@@ -45,6 +45,13 @@ namespace NetGen
         /// <summary>Value of every weight for <see cref="Initializer.Constant"/>.</summary>
         public float InitValue { get; set; }
 
+        /// <summary>
+        /// Number of inputs this layer expects, as torch.nn.Linear's in_features; 0 (the default)
+        /// takes whatever the previous layer gives. When set, a different size is a compile error,
+        /// which catches a miscounted flatten size after convolutions.
+        /// </summary>
+        public int Inputs { get; set; }
+
         /// <summary>Strength λ of an L1 penalty λ·Σ|w| on this layer's weights (not its bias).</summary>
         public float L1 { get; set; }
 

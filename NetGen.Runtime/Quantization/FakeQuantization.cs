@@ -60,6 +60,21 @@ namespace NetGen.Quantization
             }
         }
 
+        /// <summary>
+        /// Replaces each row of a weight matrix with its int8 approximation, in place: the values
+        /// that <see cref="QuantizedWeights.Quantize"/> stores, times their row's scale, so a network
+        /// trained on them sees the weights its int8 form will have.
+        /// </summary>
+        /// <param name="weights">Weights, [outputs, inputs] row-major; each finite.</param>
+        /// <param name="outputs">Number of rows O.</param>
+        /// <param name="inputs">Number of columns I.</param>
+        /// <exception cref="ArgumentException">The length differs from outputs × inputs, or a weight is NaN or infinite.</exception>
+        public static void QuantizeWeightRows(Span<float> weights, int outputs, int inputs)
+        {
+            QuantizedWeights quantized = QuantizedWeights.Quantize(weights, outputs, inputs);
+            quantized.Dequantize(weights);
+        }
+
         private static void RequireSameLength(int expected, int actual, string name)
         {
             if (expected != actual)

@@ -70,6 +70,9 @@ namespace NetGen.Quantization
         /// <summary>The int32 bias, [outputs], in units of <c>Input.Scale · Weights.Scales[o]</c>.</summary>
         public ReadOnlySpan<int> Bias => _bias;
 
+        /// <summary>The fp32 bias, [outputs], that <see cref="Bias"/> was computed from and that <see cref="ForwardDynamic"/> adds.</summary>
+        public ReadOnlySpan<float> FloatBias => _floatBias;
+
         /// <summary>
         /// The kernel path: <see cref="Int8KernelPath.Avx2SevenBit"/> when the input range is
         /// <see cref="QuantizedRange.UInt7"/> and the machine has AVX2, else <see cref="Int8KernelPath.Auto"/>.

@@ -67,6 +67,14 @@ namespace NetGen
             (double lossSum, int correct) = CombineChunks(chunks, size);
             GeneratedCode.CheckLoss((float)lossSum);
             _optimizer.Step(_network.Parameters, gradients);
+
+            // Batch norms' running statistics move once per chunk, in chunk order, so the result
+            // does not depend on which thread finished first.
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                _network.CommitStatistics(_workspaces[chunk]);
+            }
+
             return (lossSum, correct);
         }
 
@@ -124,7 +132,7 @@ namespace NetGen
         private void TrainChunk(int chunk)
         {
             Dataset data = _phaseData!;
-            int offset = chunk * ChunkSize;
+            int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             ReadOnlySpan<int> indices = _order.AsSpan(_phaseStart + offset, length);
             Span<float> inputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
@@ -175,7 +183,7 @@ namespace NetGen
         private void EvaluateChunk(int chunk, Workspace workspace)
         {
             Dataset data = _phaseData!;
-            int offset = chunk * ChunkSize;
+            int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             int first = _phaseStart + offset;
             ReadOnlySpan<float> inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
@@ -205,7 +213,19 @@ namespace NetGen
 
         private int ChunkCount(int size) => (size + ChunkSize - 1) / ChunkSize;
 
-        private int ChunkLength(int chunk, int size) => Math.Min(ChunkSize, size - chunk * ChunkSize);
+        // Chunks split a batch as evenly as possible (lengths differ by at most one), so no chunk
+        // holds a single sample unless the batch does: batch norm cannot train on one value per channel.
+        private int ChunkLength(int chunk, int size)
+        {
+            int chunks = ChunkCount(size);
+            return (size / chunks) + (chunk < size % chunks ? 1 : 0);
+        }
+
+        private int ChunkOffset(int chunk, int size)
+        {
+            int chunks = ChunkCount(size);
+            return (chunk * (size / chunks)) + Math.Min(chunk, size % chunks);
+        }
 
         /// <summary>
         /// Allocates a workspace per chunk of a full training batch, at least one per thread that
@@ -223,6 +243,7 @@ namespace NetGen
             for (int i = 0; i < workspaces.Length; i++)
             {
                 workspaces[i] = _network.CreateWorkspace(capacity);
+                workspaces[i].DefersStatistics = true;
 
                 // Each chunk draws its own dropout masks, from a stream fixed by the seed and the
                 // chunk index, so masks differ between chunks and repeat between runs.

@@ -14,7 +14,7 @@ namespace NetGen
     /// <remarks>
     /// <para>
     /// Format version 1. All integers and floats are little-endian on every host. <c>A</c> is the
-    /// byte length of the architecture text and <c>N</c> the parameter count.
+    /// byte length of the architecture text and <c>N</c> the value count: parameters plus buffers.
     /// </para>
     /// <list type="table">
     /// <listheader><term>Offset (size in bytes)</term><description>Field</description></listheader>
@@ -23,7 +23,7 @@ namespace NetGen
     /// <item><term>8 (4)</term><description><c>A</c>, int32, from 0 to 65536.</description></item>
     /// <item><term>12 (A)</term><description><see cref="INetwork.Architecture"/> as UTF-8 without a byte order mark or terminator.</description></item>
     /// <item><term>12 + A (8)</term><description><c>N</c>, int64, not negative.</description></item>
-    /// <item><term>20 + A (4N)</term><description>The N parameters as IEEE 754 float32, in <see cref="INetwork.Parameters"/> order: each layer's weight [outputs, inputs] row-major, then its bias.</description></item>
+    /// <item><term>20 + A (4N)</term><description>The N values as IEEE 754 float32: the parameters in <see cref="INetwork.Parameters"/> order (each layer's weight, then its bias), then the <see cref="INetwork.Buffers"/> (batch norms' running mean and variance), if any.</description></item>
     /// <item><term>20 + A + 4N (32)</term><description>SHA-256 of all bytes from offset 0 up to here.</description></item>
     /// </list>
     /// <para>
@@ -207,7 +207,7 @@ namespace NetGen
         private static void Write(INetwork network, byte[] architecture, Stream stream)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            ReadOnlySpan<float> parameters = network.Parameters;
+            ReadOnlySpan<float> parameters = ValuesOf(network);
 
             byte[] header = new byte[WeightFileFormat.ValuesOffset(architecture.Length)];
             WeightFileFormat.Magic.CopyTo(header);
@@ -252,7 +252,7 @@ namespace NetGen
 
             // Keep the values only when their count matches the network. Otherwise hash them anyway,
             // so that a damaged file is reported as damaged rather than as a mismatch.
-            int networkCount = network.ParameterCount;
+            int networkCount = network.ParameterCount + network.Buffers.Length;
             float[]? values = null;
             if (reader.ParameterCount == networkCount)
             {
@@ -279,12 +279,31 @@ namespace NetGen
             if (values is null)
             {
                 throw new InvalidDataException(
-                    $"{source} contains {reader.ParameterCount} parameters, but {network.GetType().Name} has {networkCount}, " +
+                    $"{source} contains {reader.ParameterCount} values, but {network.GetType().Name} has {networkCount} (parameters and buffers), " +
                     $"although both have the architecture '{architecture}'. The file was probably saved by a NetGen version that lays " +
                     "out this architecture differently. Save the weights again with the NetGen version that builds this network.");
             }
 
-            values.CopyTo(network.Parameters);
+            values.AsSpan(0, network.ParameterCount).CopyTo(network.Parameters);
+            values.AsSpan(network.ParameterCount).CopyTo(network.Buffers);
+        }
+
+        /// <summary>
+        /// The values a file stores: the parameters, then the buffers (batch norms' running
+        /// statistics). Networks without buffers store exactly their parameters, as before buffers existed.
+        /// </summary>
+        private static ReadOnlySpan<float> ValuesOf(INetwork network)
+        {
+            ReadOnlySpan<float> buffers = network.Buffers;
+            if (buffers.IsEmpty)
+            {
+                return network.Parameters;
+            }
+
+            var values = new float[network.ParameterCount + buffers.Length];
+            network.Parameters.CopyTo(values);
+            buffers.CopyTo(values.AsSpan(network.ParameterCount));
+            return values;
         }
 
         private static WeightFileInfo ReadInfoCore(Stream stream, string source)

@@ -181,6 +181,41 @@ public class SparseModelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(40)]
+    public void SparseModel_ConvolutionLayers_MatchFloatNetwork(int batch)
+    {
+        // Convolution, batch norm, pooling and the residual block run the float network's own
+        // steps; only the two fully connected layers are sparse.
+        var network = new SparseConvNetwork(seed: 5);
+        MagnitudePruning.Prune(network.Dense8Weight, 0.9);
+        MagnitudePruning.Prune(network.Dense10Weight, 0.9);
+        Span<float> buffers = network.Buffers;
+        for (int i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] = 0.5f + (0.1f * (i % 3));
+        }
+
+        float[] inputs = RandomInputs(batch * SparseConvNetwork.InputSize, seed: batch);
+        var expected = new float[batch * SparseConvNetwork.OutputSize];
+        network.Forward(inputs, expected, network.CreateWorkspace(batch));
+
+        foreach (SparseFormat? format in Formats)
+        {
+            var model = new SparseConvNetwork.SparseModel(network, maxBatchSize: 40, format);
+            var actual = new float[expected.Length];
+            model.Forward(inputs, actual);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(
+                    Math.Abs(actual[i] - expected[i]) <= Tolerance * (1 + Math.Abs(expected[i])),
+                    $"format {format?.ToString() ?? "auto"}, batch {batch}, output {i}: {actual[i]} against {expected[i]}");
+            }
+        }
+    }
+
     [Fact]
     public void SparseModel_CopiesParametersAtConstruction()
     {

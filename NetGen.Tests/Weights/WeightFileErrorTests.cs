@@ -124,7 +124,7 @@ public sealed class WeightFileErrorTests : IDisposable
         InvalidDataException exception = AssertLoadFails<InvalidDataException>(CreateNetwork(), path);
 
         Assert.Contains(path, exception.Message, StringComparison.Ordinal);
-        Assert.Contains($"contains {ParameterCount + 1} parameters", exception.Message, StringComparison.Ordinal);
+        Assert.Contains($"contains {ParameterCount + 1} values", exception.Message, StringComparison.Ordinal);
         Assert.Contains($"has {ParameterCount}", exception.Message, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,262 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NetGen.Kernels
+{
+    // The im2col algorithm, one sample and one group at a time. K = Ci/G·KH·KW and P = OH·OW.
+    // Unfolding writes the input windows as columns [K, P]: row k = (ci, kh, kw) contains, for every
+    // output position, the input value that tap reads (zero in the padding). Each pass is then
+    // one product of row-major matrices, vectorised along the P positions, computed by the
+    // DenseKernels cores with their operands renamed:
+    //   forward          y[Co/G, P]  = w[Co/G, K] · columns[K, P]     (DenseKernels backward-input core)
+    //   backward input   dcols[K, P] = w[Co/G, K]ᵀ · dy[Co/G, P]     (DenseKernels weight-gradient core)
+    //   weight gradient  dw[Co/G, K] += dy[Co/G, P] · columns[K, P]ᵀ  (DenseKernels forward core)
+    // The [K, P] layout gives y and dy directly in NCHW order, so no transpose is needed.
+    public static partial class ConvKernels
+    {
+        /// <summary>Returns the scratch floats of the im2col kernels: the columns [K, P], a product [Co/G, K] and K zeros.</summary>
+        internal static long Im2ColScratchLength(in ConvGeometry g)
+        {
+            long reduction = g.ReductionLength;
+            return (reduction * g.OutPositions) + (g.OutChannelsPerGroup * reduction) + reduction;
+        }
+
+        /// <summary>Computes one sample of <see cref="Forward"/> by im2col and GEMM.</summary>
+        private static void Im2ColForward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            Span<float> columns = scratch.Slice(0, reduction * positions);
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                Unfold(x, columns, g, group);
+                ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                Span<float> groupOutputs = y.Slice(group * outPerGroup * positions, outPerGroup * positions);
+                MultiplyWeightsByColumns(groupWeights, columns, groupOutputs, outPerGroup, reduction, positions);
+            }
+
+            if (!bias.IsEmpty)
+            {
+                for (int co = 0; co < g.OutChannels; co++)
+                {
+                    Span<float> plane = y.Slice(co * positions, positions);
+                    TensorPrimitives.Add(plane, bias[co], plane);
+                }
+            }
+        }
+
+        /// <summary>Computes one sample of <see cref="BackwardInput"/> by GEMM and col2im.</summary>
+        private static void Im2ColBackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            Span<float> columns = scratch.Slice(0, reduction * positions);
+
+            dx.Clear();
+            for (int group = 0; group < g.Groups; group++)
+            {
+                ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
+                columns.Clear();
+                AccumulateTransposedProduct(groupWeights, groupGradients, columns, outPerGroup, reduction, positions);
+                FoldAdd(columns, dx, g, group);
+            }
+        }
+
+        /// <summary>Adds one sample's weight gradient of <see cref="AccumulateGradients"/> by im2col and GEMM.</summary>
+        private static void Im2ColWeightGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            Span<float> columns = scratch.Slice(0, reduction * positions);
+            Span<float> product = scratch.Slice(reduction * positions, outPerGroup * reduction);
+            Span<float> zeros = scratch.Slice((reduction * positions) + (outPerGroup * reduction), reduction);
+            zeros.Clear();
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                Unfold(x, columns, g, group);
+                ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
+                MultiplyByColumnsTransposed(groupGradients, columns, zeros, product, outPerGroup, reduction, positions);
+                Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
+            }
+        }
+
+        /// <summary>Writes the input windows of group <paramref name="group"/> of one sample as columns [K, P].</summary>
+        private static void Unfold(ReadOnlySpan<float> x, Span<float> columns, in ConvGeometry g, int group)
+        {
+            int height = g.InHeight, width = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
+            int positions = g.OutPositions;
+            int strideWidth = g.StrideWidth;
+            int row = 0;
+            for (int ci = 0; ci < g.InChannelsPerGroup; ci++)
+            {
+                ReadOnlySpan<float> plane = x.Slice((group * g.InChannelsPerGroup + ci) * height * width, height * width);
+                for (int kh = 0; kh < g.KernelHeight; kh++)
+                {
+                    for (int kw = 0; kw < g.KernelWidth; kw++, row++)
+                    {
+                        Span<float> columnRow = columns.Slice(row * positions, positions);
+                        int columnOffset = (kw * g.DilationWidth) - g.PadLeft;
+                        (int first, int end) = ValidOutputColumns(columnOffset, strideWidth, width, outWidth);
+                        for (int oh = 0; oh < outHeight; oh++)
+                        {
+                            Span<float> target = columnRow.Slice(oh * outWidth, outWidth);
+                            int ih = (oh * g.StrideHeight) - g.PadTop + (kh * g.DilationHeight);
+                            if ((uint)ih >= (uint)height)
+                            {
+                                target.Clear();
+                                continue;
+                            }
+
+                            target.Slice(0, first).Clear();
+                            target.Slice(end).Clear();
+                            ReadOnlySpan<float> source = plane.Slice(ih * width, width);
+                            if (strideWidth == 1)
+                            {
+                                source.Slice(first + columnOffset, end - first).CopyTo(target.Slice(first, end - first));
+                            }
+                            else
+                            {
+                                for (int ow = first; ow < end; ow++)
+                                {
+                                    target[ow] = source[(ow * strideWidth) + columnOffset];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Adds columns [K, P] back onto the input positions they were read from (col2im), for group <paramref name="group"/>.</summary>
+        private static void FoldAdd(ReadOnlySpan<float> columns, Span<float> dx, in ConvGeometry g, int group)
+        {
+            int height = g.InHeight, width = g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth;
+            int positions = g.OutPositions;
+            int strideWidth = g.StrideWidth;
+            int row = 0;
+            for (int ci = 0; ci < g.InChannelsPerGroup; ci++)
+            {
+                Span<float> plane = dx.Slice((group * g.InChannelsPerGroup + ci) * height * width, height * width);
+                for (int kh = 0; kh < g.KernelHeight; kh++)
+                {
+                    for (int kw = 0; kw < g.KernelWidth; kw++, row++)
+                    {
+                        ReadOnlySpan<float> columnRow = columns.Slice(row * positions, positions);
+                        int columnOffset = (kw * g.DilationWidth) - g.PadLeft;
+                        (int first, int end) = ValidOutputColumns(columnOffset, strideWidth, width, outWidth);
+                        if (first >= end)
+                        {
+                            continue;
+                        }
+
+                        for (int oh = 0; oh < outHeight; oh++)
+                        {
+                            int ih = (oh * g.StrideHeight) - g.PadTop + (kh * g.DilationHeight);
+                            if ((uint)ih >= (uint)height)
+                            {
+                                continue;
+                            }
+
+                            ReadOnlySpan<float> source = columnRow.Slice(oh * outWidth, outWidth);
+                            Span<float> target = plane.Slice(ih * width, width);
+                            if (strideWidth == 1)
+                            {
+                                Span<float> window = target.Slice(first + columnOffset, end - first);
+                                TensorPrimitives.Add(window, source.Slice(first, end - first), window);
+                            }
+                            else
+                            {
+                                for (int ow = first; ow < end; ow++)
+                                {
+                                    target[(ow * strideWidth) + columnOffset] += source[ow];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Returns the output columns [first, end) whose input column <c>ow·stride + offset</c> lies inside [0, width).
+        /// </summary>
+        private static (int First, int End) ValidOutputColumns(int offset, int stride, int width, int outWidth)
+        {
+            int first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+            int last = width - 1 - offset;
+            int end = last < 0 ? 0 : Math.Min(outWidth, (last / stride) + 1);
+            first = Math.Min(first, end);
+            return (first, end);
+        }
+
+        /// <summary>Writes <c>y[r, p] = Σ_k w[r,k]·columns[k,p]</c>; y [rows, P] is overwritten.</summary>
+        private static void MultiplyWeightsByColumns(ReadOnlySpan<float> w, ReadOnlySpan<float> columns, Span<float> y, int rows, int reduction, int positions)
+        {
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float columnsStart = ref MemoryMarshal.GetReference(columns);
+            ref float yStart = ref MemoryMarshal.GetReference(y);
+            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            {
+                DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+            }
+            else if (Vector128Simd.IsSupported && positions >= Vector128<float>.Count)
+            {
+                DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+            }
+            else
+            {
+                DenseKernels.BackwardInputCore<ScalarSimd, float>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+            }
+        }
+
+        /// <summary>Adds <c>Σ_r w[r,k]·dy[r,p]</c> to <c>columns[k,p]</c>.</summary>
+        private static void AccumulateTransposedProduct(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> columns, int rows, int reduction, int positions)
+        {
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float columnsStart = ref MemoryMarshal.GetReference(columns);
+            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            {
+                DenseKernels.AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
+            }
+            else if (Vector128Simd.IsSupported && positions >= Vector128<float>.Count)
+            {
+                DenseKernels.AccumulateWeightGradientCore<Vector128Simd, Vector128<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
+            }
+            else
+            {
+                DenseKernels.AccumulateWeightGradientCore<ScalarSimd, float>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
+            }
+        }
+
+        /// <summary>Writes <c>product[r,k] = Σ_p dy[r,p]·columns[k,p]</c>; <paramref name="zeros"/> contains K zeros that take the place of the bias.</summary>
+        private static void MultiplyByColumnsTransposed(ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, ReadOnlySpan<float> zeros, Span<float> product, int rows, int reduction, int positions)
+        {
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float columnsStart = ref MemoryMarshal.GetReference(columns);
+            ref float zerosStart = ref MemoryMarshal.GetReference(zeros);
+            ref float productStart = ref MemoryMarshal.GetReference(product);
+            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            {
+                DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
+            }
+            else if (Vector128Simd.IsSupported && positions >= Vector128<float>.Count)
+            {
+                DenseKernels.ForwardCore<Vector128Simd, Vector128<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
+            }
+            else
+            {
+                DenseKernels.ForwardCore<ScalarSimd, float>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
+            }
+        }
+    }
+}

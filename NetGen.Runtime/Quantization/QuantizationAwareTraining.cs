@@ -1,0 +1,90 @@
+using System;
+
+namespace NetGen.Quantization
+{
+    /// <summary>
+    /// Fine-tunes a trained network with fake-quantized weights (quantization-aware training), so
+    /// that its int8 form loses less accuracy. Each step runs the network on weights rounded to
+    /// their int8 values and applies the gradient, by the straight-through estimator, to fp32
+    /// master weights that this object keeps.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Weights are quantized per row with the row's largest magnitude as the end of the range, so
+    /// no weight saturates and the straight-through gradient passes every weight unchanged
+    /// (<see cref="FakeQuantization.Backward"/> would return dy everywhere). Biases stay fp32, as
+    /// the int32 bias of the converted layer represents them to within half a step of
+    /// inputScale · weightScale.
+    /// </para>
+    /// <para>
+    /// NOTE: only the weights are fake-quantized. The generated training step has no hook between
+    /// layers, so hidden activations meet their uint8 rounding only when the network is converted;
+    /// inputs can be fake-quantized by the caller before each step.
+    /// </para>
+    /// </remarks>
+    /// <typeparam name="TNetwork">A generated network type.</typeparam>
+    public sealed class QuantizationAwareTraining<TNetwork>
+        where TNetwork : ITrainableNetwork
+    {
+        private readonly TNetwork _network;
+        private readonly IOptimizer _optimizer;
+        private readonly FakeQuantizeParameters _fakeQuantize;
+        private readonly float[] _master;
+        private readonly float[] _outputs;
+
+        /// <summary>Rounds the weights inside a parameter buffer of the network to their int8 values, in place.</summary>
+        /// <param name="parameters">The network's parameter buffer layout, [ParameterCount].</param>
+        public delegate void FakeQuantizeParameters(Span<float> parameters);
+
+        /// <summary>Starts fine-tuning from the network's current parameters.</summary>
+        /// <param name="network">The trained network; its parameters change on every step.</param>
+        /// <param name="optimizer">Updates the fp32 master weights.</param>
+        /// <param name="fakeQuantize">Rounds the weights of every int8 layer, such as the generated <c>Quantized.FakeQuantizeWeights</c>.</param>
+        /// <param name="maxBatchSize">Largest batch that <see cref="TrainStep"/> takes.</param>
+        public QuantizationAwareTraining(TNetwork network, IOptimizer optimizer, FakeQuantizeParameters fakeQuantize, int maxBatchSize)
+        {
+            ArgumentNullException.ThrowIfNull(network);
+            ArgumentNullException.ThrowIfNull(optimizer);
+            ArgumentNullException.ThrowIfNull(fakeQuantize);
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+            _network = network;
+            _optimizer = optimizer;
+            _fakeQuantize = fakeQuantize;
+            _master = network.Parameters.ToArray();
+            _outputs = new float[maxBatchSize * network.OutputSize];
+            Workspace = network.CreateWorkspace(maxBatchSize);
+        }
+
+        /// <summary>The buffers the training steps use.</summary>
+        public Workspace Workspace { get; }
+
+        /// <summary>The fp32 master parameters that the optimizer updates.</summary>
+        public ReadOnlySpan<float> MasterParameters => _master;
+
+        /// <summary>
+        /// Runs one step: loads the fake-quantized master weights into the network, runs forward and
+        /// backward over the batch, and updates the master weights. Returns the batch's mean loss.
+        /// </summary>
+        /// <exception cref="ArgumentException">The inputs or targets are not one batch that fits the workspace.</exception>
+        /// <exception cref="ArithmeticException">The loss is NaN or infinite; the master weights are unchanged.</exception>
+        public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
+        {
+            Span<float> parameters = _network.Parameters;
+            _master.CopyTo(parameters);
+            _fakeQuantize(parameters);
+
+            int batch = inputs.Length / _network.InputSize;
+            Workspace.ZeroGradients();
+            _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
+            float loss = _network.Backward(inputs, targets, Workspace);
+            GeneratedCode.CheckLoss(loss);
+
+            // Straight-through estimator: d loss / d master = d loss / d (fake-quantized weight).
+            _optimizer.Step(_master, Workspace.Gradients);
+            return loss;
+        }
+
+        /// <summary>Copies the fp32 master parameters into the network, ready for conversion to int8.</summary>
+        public void CopyMasterToNetwork() => _master.CopyTo(_network.Parameters);
+    }
+}
