@@ -199,7 +199,7 @@ namespace NetGen.Generator.Emit
 
             w.Line();
             w.Line("// The outputs leave in batch-major layout, sample after sample.");
-            if (writable)
+            if (writable && !hasFloatLayers)
             {
                 w.Line(SparseLayerType + ".ToBatchMajor(" + WritableName(layout, current) + ", batch, " + currentWidth + ", ref featureMajor, transposeScratch);");
             }
