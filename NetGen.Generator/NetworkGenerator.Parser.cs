@@ -20,6 +20,8 @@ namespace NetGen.Generator
         {
             public const string NetworkAttributeName = "NetGen.NetworkAttribute";
             private const string InputAttributeName = "NetGen.InputAttribute";
+            private const string SparseInferenceAttributeName = "NetGen.SparseInferenceAttribute";
+            private const string SparseModelName = "SparseModel";
 
             public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
@@ -154,6 +156,8 @@ namespace NetGen.Generator
                 {
                     ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
                 }
+
+                spec = ReadSparseInference(symbol, spec, tree, nameSpan, diagnostics);
 
                 // Shape rules speak in layer indices; map each problem back to its attribute.
                 foreach (ShapeProblem problem in ShapeRules.Check(spec))
@@ -369,6 +373,32 @@ namespace NetGen.Generator
 
                 ordered.Sort((a, b) => a.Position.CompareTo(b.Position));
                 return ordered.ConvertAll(item => item.Data);
+            }
+
+            /// <summary>
+            /// Sets <see cref="NetworkSpec.SparseInference"/> when the class carries [SparseInference],
+            /// after checking that no user member takes the name of the nested SparseModel class.
+            /// </summary>
+            private static NetworkSpec ReadSparseInference(
+                INamedTypeSymbol symbol, NetworkSpec spec, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                bool marked = false;
+                foreach (AttributeData attribute in symbol.GetAttributes())
+                {
+                    marked |= attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName;
+                }
+
+                if (!marked)
+                {
+                    return spec;
+                }
+
+                if (symbol.Name == SparseModelName || !symbol.GetMembers(SparseModelName).IsEmpty)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, "'" + SparseModelName + "'"));
+                }
+
+                return spec with { SparseInference = true };
             }
 
             private static LossSpec? ReadLoss(AttributeData attribute)

@@ -9,4 +9,5 @@ root.Subcommands.Add(LeNet5Sample.CreateCommand());
 root.Subcommands.Add(FashionInt8Sample.CreateInt8Command());
 root.Subcommands.Add(FashionInt8Sample.CreateQatCommand());
 root.Subcommands.Add(QuadraticSample.CreateCommand());
+root.Subcommands.Add(FashionSparseSample.CreateCommand());
 return root.Parse(args).Invoke();
