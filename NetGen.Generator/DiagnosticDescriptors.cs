@@ -201,7 +201,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor LayerRunsInFloat = Create(
             "NETGEN0301",
             "Layer runs in float in the int8 path",
-            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float: it dequantizes the layer's input, runs the float layer and quantizes its output again",
+            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
             QuantizationCategory,
             DiagnosticSeverity.Info);
 
