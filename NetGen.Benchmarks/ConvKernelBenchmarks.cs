@@ -1,15 +1,20 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using NetGen.Kernels;
 
 namespace NetGen.Benchmarks
 {
     // Convolution kernels with each algorithm on the layers of the two reference CNNs and a
-    // depthwise layer, batch 32 as one training thread sees it. Run with:
+    // depthwise layer, at batch 32, the batch of one training thread. Run with:
     //   dotnet run -c Release --project NetGen.Benchmarks -- --filter '*ConvKernel*' --job short
-    // The Default column runs the public kernels, which pick the algorithm that ConvKernels.ChooseAlgorithm
-    // documents, and the other two force one algorithm; the direct one needs stride 1.
+    // With Algorithm = Default the public kernels pick each algorithm by the rules next to
+    // ConvKernels.ChooseForwardAlgorithm. The other two values force one algorithm.
+    // BenchmarkDotNet measures wall time, which other jobs on a shared machine distort, so the
+    // rules come from ConvAlgorithmCpuTimes.Run below, which measures the CPU time of the thread.
 
     /// <summary>A convolution layer as a benchmark parameter.</summary>
     public sealed record ConvShape(string Name, ConvGeometry Geometry)
@@ -75,7 +80,7 @@ namespace NetGen.Benchmarks
             _dx = new float[_x.Length];
             _dw = new float[_w.Length];
             _dbias = new float[_bias.Length];
-            _scratch = new float[Math.Max(ConvKernels.Im2ColScratchLength(_geometry), ConvKernels.DirectScratchLength(_geometry))];
+            _scratch = new float[(int)Math.Max(ConvKernels.Im2ColScratchLength(_geometry), ConvKernels.DirectScratchLength(_geometry))];
         }
 
         /// <summary>y = conv(x, w) + bias.</summary>
@@ -121,5 +126,112 @@ namespace NetGen.Benchmarks
         }
 
         private ConvAlgorithm Forced => Algorithm == "Direct" ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+    }
+
+    /// <summary>
+    /// Compares both algorithms on <see cref="ConvKernelBenchmarks.Shapes"/> by the CPU time of the
+    /// calling thread, which stays meaningful on a machine that other jobs load. The rules next to
+    /// <c>ConvKernels.ChooseForwardAlgorithm</c> come from this table.
+    /// </summary>
+    /// <remarks>
+    /// Each cell is the best of 4 rounds × 5 runs of 25 ms of CPU time, with the two algorithms
+    /// interleaved round by round. Linux only: elsewhere it falls back to the process's CPU time.
+    /// </remarks>
+    public static class ConvAlgorithmCpuTimes
+    {
+        private const int Batch = 32;
+
+        /// <summary>Prints one line per layer and algorithm: microseconds per call of each kernel at batch 32.</summary>
+        public static void Run()
+        {
+            foreach (ConvShape shape in ConvKernelBenchmarks.Shapes())
+            {
+                ConvGeometry g = shape.Geometry;
+                var random = new Random(1);
+                float[] Fill(int length)
+                {
+                    var values = new float[length];
+                    for (int k = 0; k < length; k++)
+                    {
+                        values[k] = (float)(random.NextDouble() * 2 - 1);
+                    }
+
+                    return values;
+                }
+
+                float[] x = Fill(Batch * g.InputLength), w = Fill(g.WeightLength), bias = Fill(g.OutChannels), y = Fill(Batch * g.OutputLength);
+                var dx = new float[x.Length];
+                var dw = new float[w.Length];
+                var dbias = new float[bias.Length];
+                var scratch = new float[(int)Math.Max(ConvKernels.Im2ColScratchLength(g), ConvKernels.DirectScratchLength(g))];
+                ConvAlgorithm[] algorithms = [ConvAlgorithm.Im2Col, ConvAlgorithm.Direct];
+                var best = new double[algorithms.Length, 3];
+                for (int round = 0; round < 4; round++)
+                {
+                    for (int a = 0; a < algorithms.Length; a++)
+                    {
+                        ConvAlgorithm algorithm = algorithms[a];
+                        double forward = Measure(() => ConvKernels.ForwardWith(algorithm, x, w, bias, y, scratch, Batch, g));
+                        double backwardInput = Measure(() => ConvKernels.BackwardInputWith(algorithm, y, w, dx, scratch, Batch, g));
+                        double weightGradient = Measure(() => ConvKernels.AccumulateGradientsWith(algorithm, y, x, dw, dbias, scratch, Batch, g));
+                        best[a, 0] = round == 0 ? forward : Math.Min(best[a, 0], forward);
+                        best[a, 1] = round == 0 ? backwardInput : Math.Min(best[a, 1], backwardInput);
+                        best[a, 2] = round == 0 ? weightGradient : Math.Min(best[a, 2], weightGradient);
+                    }
+                }
+
+                for (int a = 0; a < algorithms.Length; a++)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{shape.Name,-32} {algorithms[a],-7} forward {best[a, 0],8:F1} us  backward input {best[a, 1],8:F1} us  weight gradient {best[a, 2],8:F1} us"));
+                }
+            }
+        }
+
+        /// <summary>Returns the best microseconds of CPU time per call over 5 runs of 25 ms, after one call to warm up.</summary>
+        private static double Measure(Action call)
+        {
+            call();
+            double best = double.MaxValue;
+            for (int run = 0; run < 5; run++)
+            {
+                double start = CpuMicroseconds();
+                double now;
+                int calls = 0;
+                while ((now = CpuMicroseconds()) - start < 25_000)
+                {
+                    call();
+                    calls++;
+                }
+
+                best = Math.Min(best, (now - start) / calls);
+            }
+
+            return best;
+        }
+
+        private static double CpuMicroseconds()
+        {
+            if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuTimeClock, out TimeSpec time) == 0)
+            {
+                return (time.Seconds * 1e6) + (time.Nanoseconds / 1e3);
+            }
+
+            return Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds;
+        }
+
+        /// <summary>CLOCK_THREAD_CPUTIME_ID of Linux.</summary>
+        private const int ThreadCpuTimeClock = 3;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
     }
 }

@@ -3,7 +3,14 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using NetGen.Benchmarks;
 
-// "latency" runs the single-sample latency distribution; anything else goes to BenchmarkDotNet.
+// "latency" runs the single-sample latency distribution, "conv-cpu" the thread-CPU-time table
+// behind the convolution algorithm rule; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "conv-cpu")
+{
+    ConvAlgorithmCpuTimes.Run();
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "latency")
 {
     if (args.Length > 1)

@@ -69,6 +69,13 @@ namespace NetGen.Generator
             "Network '{0}' derives from '{1}'; a NetGen network must derive from object, because its generated constructor and members would depend on or hide the base class's",
             DeclarationCategory);
 
+        public static readonly DiagnosticDescriptor LayersWithoutNetwork = Create(
+            "NETGEN0010",
+            "Layer attributes without [Network]",
+            "Class '{0}' has NetGen layer attributes but no [Network] attribute, so NetGen generates nothing for it; add [Network] or remove the layer attributes",
+            DeclarationCategory,
+            DiagnosticSeverity.Warning);
+
         public static readonly DiagnosticDescriptor NonPositiveSize = Create(
             "NETGEN0101",
             "Size is not positive",
@@ -194,7 +201,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor LayerRunsInFloat = Create(
             "NETGEN0301",
             "Layer runs in float in the int8 path",
-            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float: it dequantizes the layer's input, runs the float layer and quantizes its output again",
+            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
             QuantizationCategory,
             DiagnosticSeverity.Info);
 

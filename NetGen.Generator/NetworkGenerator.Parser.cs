@@ -20,6 +20,8 @@ namespace NetGen.Generator
         {
             public const string NetworkAttributeName = "NetGen.NetworkAttribute";
             private const string InputAttributeName = "NetGen.InputAttribute";
+            private const string SparseInferenceAttributeName = "NetGen.SparseInferenceAttribute";
+            private const string SparseModelName = "SparseModel";
 
             public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
@@ -131,7 +133,8 @@ namespace NetGen.Generator
                     return Result(null, diagnostics);
                 }
 
-                if (!CheckGeneratedMembers(symbol, layers, tree, nameSpan, diagnostics))
+                bool int8 = ReadInt8(networkAttribute);
+                if (!CheckGeneratedMembers(symbol, layers, int8, tree, nameSpan, diagnostics))
                 {
                     return Result(null, diagnostics);
                 }
@@ -146,8 +149,15 @@ namespace NetGen.Generator
                     EquatableArray<LayerSpec>.From(layers))
                 {
                     InputShape = inputShape.Value,
-                    Int8 = ReadInt8(networkAttribute, layers, layerAttributes, tree, nameSpan, diagnostics),
+                    Int8 = int8,
                 };
+
+                if (int8)
+                {
+                    ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
+                }
+
+                spec = ReadSparseInference(symbol, spec, tree, nameSpan, diagnostics);
 
                 // Shape rules speak in layer indices; map each problem back to its attribute.
                 foreach (ShapeProblem problem in ShapeRules.Check(spec))
@@ -233,7 +243,7 @@ namespace NetGen.Generator
             /// members, a constructor taking one int, a primary constructor, or a class named like a member.
             /// </summary>
             private static bool CheckGeneratedMembers(
-                INamedTypeSymbol symbol, List<LayerSpec> layers, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+                INamedTypeSymbol symbol, List<LayerSpec> layers, bool int8, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
             {
                 var generated = new HashSet<string>
                 {
@@ -241,6 +251,12 @@ namespace NetGen.Generator
                     "CreateWorkspace", "InitializeParameters", "Forward", "Predict", "Backward", "ComputeLoss", "TrainStep",
                 };
                 generated.Add("Buffers");
+                if (int8)
+                {
+                    // The nested int8 inference class.
+                    generated.Add("Quantized");
+                }
+
                 foreach (LayerSpec layer in layers)
                 {
                     generated.Add(layer.Name + "Inputs");
@@ -359,6 +375,32 @@ namespace NetGen.Generator
                 return ordered.ConvertAll(item => item.Data);
             }
 
+            /// <summary>
+            /// Sets <see cref="NetworkSpec.SparseInference"/> when the class carries [SparseInference],
+            /// after checking that no user member takes the name of the nested SparseModel class.
+            /// </summary>
+            private static NetworkSpec ReadSparseInference(
+                INamedTypeSymbol symbol, NetworkSpec spec, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                bool marked = false;
+                foreach (AttributeData attribute in symbol.GetAttributes())
+                {
+                    marked |= attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName;
+                }
+
+                if (!marked)
+                {
+                    return spec;
+                }
+
+                if (symbol.Name == SparseModelName || !symbol.GetMembers(SparseModelName).IsEmpty)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, "'" + SparseModelName + "'"));
+                }
+
+                return spec with { SparseInference = true };
+            }
+
             private static LossSpec? ReadLoss(AttributeData attribute)
             {
                 LossSpec loss = LossSpec.Of(Loss.SquaredError);
@@ -394,17 +436,8 @@ namespace NetGen.Generator
                 return loss;
             }
 
-            /// <summary>
-            /// Reads [Network(Int8 = true)] and reports, as Info, each layer that the quantized path
-            /// runs in float because its kind has no int8 kernel.
-            /// </summary>
-            private static bool ReadInt8(
-                AttributeData networkAttribute,
-                List<LayerSpec> layers,
-                List<AttributeData> layerAttributes,
-                SyntaxTree tree,
-                TextSpan nameSpan,
-                List<DiagnosticInfo> diagnostics)
+            /// <summary>Returns whether [Network(Int8 = true)] requests the nested quantized inference class.</summary>
+            private static bool ReadInt8(AttributeData networkAttribute)
             {
                 bool int8 = false;
                 foreach (KeyValuePair<string, TypedConstant> argument in networkAttribute.NamedArguments)
@@ -415,15 +448,20 @@ namespace NetGen.Generator
                     }
                 }
 
-                for (int i = 0; int8 && i < layers.Count; i++)
+                return int8;
+            }
+
+            /// <summary>Reports, as Info, each layer that the quantized path runs in float because its kind has no int8 kernel.</summary>
+            private static void ReportFloatLayers(
+                List<LayerSpec> layers, List<AttributeData> layerAttributes, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
+            {
+                for (int i = 0; i < layers.Count; i++)
                 {
-                    if (!Emit.NetworkEmitter.HasInt8Kernel(layers[i].Kind))
+                    if (Emit.NetworkEmitter.RunsInFloat(layers[i].Kind))
                     {
                         diagnostics.Add(Located(DiagnosticDescriptors.LayerRunsInFloat, layerAttributes[i], tree, nameSpan, layers[i].Name, layers[i].Kind.ToString()));
                     }
                 }
-
-                return int8;
             }
 
             private static LayerSpec? ReadDense(AttributeData attribute, string layerName)

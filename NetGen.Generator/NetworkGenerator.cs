@@ -37,6 +37,7 @@ namespace NetGen.Generator
         /// <inheritdoc/>
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
+            RegisterOrphanCheck(context);
             IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     Parser.NetworkAttributeName,

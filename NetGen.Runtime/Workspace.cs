@@ -75,10 +75,17 @@ namespace NetGen
         /// <summary>
         /// Whether forward passes on this workspace run in training mode, where dropout layers
         /// zero values and keep their masks for the backward pass. Off by default; a training
-        /// step always runs in training mode. Do not change it between a forward pass and its
-        /// backward pass.
+        /// step always runs in training mode. A backward pass follows the mode of its forward pass
+        /// (<see cref="ForwardWasTraining"/>), whatever this property says by then.
         /// </summary>
         public bool IsTraining { get; set; }
+
+        /// <summary>
+        /// Whether the last batch forward pass on this workspace ran in training mode. Generated code
+        /// sets it, and <c>Backward</c> differentiates that mode, so changing <see cref="IsTraining"/>
+        /// between the two passes cannot mismatch them.
+        /// </summary>
+        public bool ForwardWasTraining { get; set; }
 
         /// <summary>Floats of activation storage per sample.</summary>
         public int ActivationsPerSample { get; }

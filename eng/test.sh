@@ -29,6 +29,9 @@ dotnet run -c Release --project NetGen.Samples --no-build -- quadratic --max-err
 echo "== Main job: Fashion-MNIST MLP"
 dotnet run -c Release --project NetGen.Samples --no-build -- fashion --epochs 10 --min-accuracy 0.88 --weights "$work/fashion-mlp.ngw" --plot "$work/fashion-training.png"
 
+echo "== Convolutional network: LeNet-5, one epoch"
+dotnet run -c Release --project NetGen.Samples --no-build -- lenet5 --epochs 1 --min-accuracy 0.80 --weights "$work/lenet5.ngw" --plot "$work/lenet5-training.png"
+
 echo "== Benchmarks, dry run"
 # In process, so the dry run needs no per-benchmark build; it checks that every benchmark runs.
 dotnet run -c Release --project NetGen.Benchmarks --no-build -- --filter '*' --job Dry --inProcess --artifacts "$work/benchmarks" > "$work/benchmarks.log" 2>&1 \

@@ -10,7 +10,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>");
             w.Line("/// Differentiates the mean loss of the batch that the last batch Forward on <paramref name=\"workspace\"/>");
             w.Line("/// computed and adds the gradient to <see cref=\"global::NetGen.Workspace.Gradients\"/>. Returns the loss,");
-            w.Line("/// including any L1 or L2 penalty. Dropout follows the workspace's IsTraining, which must not change in between.");
+            w.Line("/// including any L1 or L2 penalty. Dropout and batch norm differentiate the mode that forward pass ran in.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">The inputs that the forward pass was given.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets" +
@@ -21,7 +21,7 @@ namespace NetGen.Generator.Emit
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
             w.Line(Support + ".CheckLength(inputs.Length, batch * InputSize, nameof(inputs));");
             w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
-            w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.IsTraining);");
+            w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.ForwardWasTraining);");
             w.Close();
             w.Line();
 

@@ -76,6 +76,7 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
             w.Line("workspace.BatchSize = batch;");
+            w.Line("workspace.ForwardWasTraining = training;");
             if (!layout.HasTrainingMode)
             {
                 w.Line("_ = training;");

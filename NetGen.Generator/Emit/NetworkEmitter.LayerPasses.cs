@@ -15,12 +15,14 @@ namespace NetGen.Generator.Emit
         private static void EmitLayerForward(SourceWriter w, NetworkLayout layout, LayerLayout layer, string input, string output)
         {
             string n = layer.Name;
-            w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + OperationText(layer) + "; " + input + ShapeText(layer.InputShape) + " → " + output + ShapeText(layer.OutputShape));
             if (layer.IsAlias)
             {
-                w.Line("// " + output + " is " + input + ": nothing moves.");
+                w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + OperationText(layer) + "; " + ShapeText(layer.InputShape) + " → " + ShapeText(layer.OutputShape));
+                w.Line("// Nothing moves: the next layers read " + input + " as it is.");
                 return;
             }
+
+            w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + OperationText(layer) + "; " + input + ShapeText(layer.InputShape) + " → " + output + ShapeText(layer.OutputShape));
 
             w.Line(SpanType + " " + output + " = arena.Slice(" + n + "ActivationOffset * rows, batch * " + n + "Outputs);");
             string c = Int(layer.InputShape.Channels);

@@ -8,8 +8,18 @@ namespace NetGen.Generator.Emit
     // Quantized with every size a constant. Static quantization keeps activations as uint8
     // between int8 layers. It requantizes each layer's int32 accumulators straight into the next
     // layer's input, with ReLU fused as a clamp. Dynamic quantization keeps fp32 activations and
-    // quantizes each layer's input with the range of that call. A layer kind without an int8
-    // kernel runs in float on the trained fp32 parameters, with an Info diagnostic (NETGEN0301).
+    // quantizes each layer's input with the range of that call.
+    //
+    // A layer kind without an int8 kernel runs in float, with an Info diagnostic (NETGEN0301).
+    // The design: the quantized model keeps a copy of the float network's parameters and batch-norm
+    // running statistics. Its workspace contains an fp32 arena laid out as the float network's
+    // (same offsets) and the convolution scratch. A float layer then makes the kernel call that the
+    // float forward pass makes in inference mode, on those copies. An int8 dense layer quantizes
+    // fp32 input and writes fp32 output. It requantizes straight into uint8 only when the next
+    // layer that computes anything is also an int8 dense layer, with at most dropout and flatten
+    // between, and its own activation is ReLU or the identity. A residual start needs no copy,
+    // because every layer writes its own arena block, so the fp32 tensor at the start is still
+    // there when the residual end adds it.
     internal static partial class NetworkEmitter
     {
         private const string QuantizationNamespace = "global::NetGen.Quantization.";
@@ -21,16 +31,21 @@ namespace NetGen.Generator.Emit
         private const int CalibrationBatchSize = 256;
 
         /// <summary>
-        /// Returns whether the quantized path runs a layer of <paramref name="kind"/> without leaving
-        /// int8: Dense has int8 kernels, and Dropout is the identity at inference. Every other kind
-        /// runs in float and is reported with NETGEN0301.
+        /// Returns whether the quantized path runs a layer of <paramref name="kind"/> in float because
+        /// the kind has no int8 kernel; the generator reports each such layer with NETGEN0301. Dense
+        /// runs in int8, and dropout, flatten and residual start compute nothing at inference.
         /// </summary>
-        public static bool HasInt8Kernel(LayerKind kind) => kind switch
+        public static bool RunsInFloat(LayerKind kind) => kind switch
         {
-            LayerKind.Dense => true,
-            LayerKind.Dropout => true,
-            _ => false,
+            LayerKind.Dense => false,
+            LayerKind.Dropout => false,
+            LayerKind.Flatten => false,
+            LayerKind.ResidualStart => false,
+            _ => true,
         };
+
+        /// <summary>Returns whether a layer of <paramref name="kind"/> passes any value on unchanged at inference, uint8 included.</summary>
+        private static bool PassesThrough(LayerKind kind) => kind is LayerKind.Dropout or LayerKind.Flatten;
 
         private static void EmitQuantized(SourceWriter w, NetworkLayout layout)
         {
@@ -65,11 +80,15 @@ namespace NetGen.Generator.Emit
             w.Line("/// <listheader><term>Layer</term><description>How the quantized path runs it</description></listheader>");
             foreach (LayerLayout layer in plan.Layout.Layers)
             {
-                string how = !HasInt8Kernel(layer.Kind)
-                    ? "fp32 on the trained parameters: no int8 kernel (NETGEN0301)"
-                    : layer.IsDense
-                        ? "int8 " + Int(layer.Inputs) + " → " + Int(layer.Outputs) + ", " + ActivationText(layer)
-                        : "identity, as at inference";
+                string how = layer.Kind switch
+                {
+                    LayerKind.Dense => "int8 " + Int(layer.Inputs) + " → " + Int(layer.Outputs) + ", " + ActivationText(layer),
+                    LayerKind.Dropout => "identity, as at inference",
+                    LayerKind.Flatten => "reshape only: nothing moves",
+                    LayerKind.ResidualStart => "marks the fp32 tensor that the residual end adds",
+                    LayerKind.BatchNorm => "fp32 with the running statistics, as the float network at inference: no int8 kernel (NETGEN0301)",
+                    _ => "fp32, as the float network at inference: no int8 kernel (NETGEN0301)",
+                };
                 w.Line("/// <item><term>" + layer.Name + "</term><description>" + how + "</description></item>");
             }
 
@@ -104,6 +123,12 @@ namespace NetGen.Generator.Emit
             w.Line("private const int AccumulatorsPerSample = " + Int(widest) + ";");
             w.Line("private const int CalibrationBatchSize = " + Int(CalibrationBatchSize) + ";");
             w.Line();
+            if (plan.HasFloatLayers)
+            {
+                w.Line("// The float layers' state: every fp32 parameter, then every batch norm's running mean and variance.");
+                w.Line("private const int FloatStateLength = ParameterCount + " + Int(layout.BufferCount) + ";");
+                w.Line();
+            }
 
             var numbers = new List<string>();
             foreach (LayerLayout layer in plan.Int8Layers)
@@ -125,8 +150,9 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line();
-            w.Line("// The fp32 parameters of the float network, kept only when a layer runs in float.");
-            w.Line("private float[] _floatParameters = global::System.Array.Empty<float>();");
+            w.Line("// A copy of the float network's parameters and then its buffers (batch-norm running statistics),");
+            w.Line("// kept only when a layer runs in float; the float layers read it at the float network's offsets.");
+            w.Line("private float[] _floatState = global::System.Array.Empty<float>();");
             w.Line();
             w.Line("// Buffers for single-sample Forward and Predict, so those calls allocate nothing.");
             w.Line("private readonly " + QuantizedWorkspaceType + " _sampleWorkspace;");
@@ -149,7 +175,8 @@ namespace NetGen.Generator.Emit
 
             w.Line("/// <summary>Allocates buffers for batches of up to <paramref name=\"maxBatchSize\"/> samples; create one per thread, once.</summary>");
             w.Line("public " + QuantizedWorkspaceType + " CreateWorkspace(int maxBatchSize) =>");
-            w.Line("    new " + QuantizedWorkspaceType + "(ArchitectureText, maxBatchSize, BytesPerSample, AccumulatorsPerSample, ActivationsPerSample);");
+            w.Line("    new " + QuantizedWorkspaceType + "(ArchitectureText, maxBatchSize, BytesPerSample, AccumulatorsPerSample, ActivationsPerSample, " +
+                   (plan.Layout.HasConvolution ? "ScratchLength" : "0") + ");");
             w.Line();
 
             w.Line("// Checks every layer's place and shape, then replaces all parameters at once, so a");
@@ -165,9 +192,10 @@ namespace NetGen.Generator.Emit
                 w.Line("data.RequireLayer(" + Int(index++) + ", " + Int(layer.Number) + ", " + layer.Name + "Outputs, " + layer.Name + "Inputs, \"" + layer.Name + "\", source);");
             }
 
-            string floatCount = plan.HasFloatLayers ? "ParameterCount" : "0";
+            string floatCount = plan.HasFloatLayers ? "FloatStateLength" : "0";
             w.Open("if (data.FloatParameters.Length != " + floatCount + ")");
-            w.Line("throw new global::System.IO.InvalidDataException(source + \" holds \" + data.FloatParameters.Length + \" fp32 parameters, but this network needs " + (plan.HasFloatLayers ? "\" + ParameterCount + \"" : "0") + ". The file was saved from a different quantized network.\");");
+            w.Line("throw new global::System.IO.InvalidDataException(source + \" contains \" + data.FloatParameters.Length + \" fp32 values for the float layers, but this network needs " +
+                   (plan.HasFloatLayers ? "\" + FloatStateLength + \"" : "0") + ". The file was saved from a different quantized network.\");");
             w.Close();
             w.Line();
             w.Line("_mode = data.Mode;");
@@ -177,7 +205,7 @@ namespace NetGen.Generator.Emit
                 w.Line(Field(layer) + " = data.Layers[" + Int(index++) + "];");
             }
 
-            w.Line("_floatParameters = data.FloatParameters;");
+            w.Line("_floatState = data.FloatParameters;");
             w.Close();
             w.Line();
         }
@@ -240,7 +268,7 @@ namespace NetGen.Generator.Emit
                 w.Line("layers[" + Int(i) + "] = " + QuantizedDenseType + ".Quantize(" + WeightSlice("p", n) + ", " + BiasSlice("p", n) + ", " + n + "Outputs, " + n + "Inputs, observers[" + Int(i) + "].ComputeParameters(activationRange));");
             }
 
-            w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Static, Int8LayerNumbers, layers, " + FloatParameterCopy(plan) + "), \"Calibrate\");");
+            w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Static, Int8LayerNumbers, layers, " + FloatStateCopy(plan) + "), \"Calibrate\");");
             w.Close();
             w.Line();
 
@@ -263,7 +291,7 @@ namespace NetGen.Generator.Emit
                 w.Line("layers[" + Int(i) + "] = " + QuantizedDenseType + ".Quantize(" + WeightSlice("p", n) + ", " + BiasSlice("p", n) + ", " + n + "Outputs, " + n + "Inputs, unused);");
             }
 
-            w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Dynamic, Int8LayerNumbers, layers, " + FloatParameterCopy(plan) + "), \"CreateDynamic\");");
+            w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Dynamic, Int8LayerNumbers, layers, " + FloatStateCopy(plan) + "), \"CreateDynamic\");");
             w.Close();
             w.Line();
 
@@ -280,6 +308,23 @@ namespace NetGen.Generator.Emit
                 w.Line(QuantizationNamespace + "FakeQuantization.QuantizeWeightRows(parameters.Slice(" + n + "WeightOffset, " + n + "Outputs * " + n + "Inputs), " + n + "Outputs, " + n + "Inputs);");
             }
 
+            w.Close();
+            w.Line();
+            if (!plan.HasFloatLayers)
+            {
+                return;
+            }
+
+            w.Line("// Copies what the float layers read, so later training of the float network leaves this model alone.");
+            w.Open("private static float[] CopyFloatState(" + network + " network)");
+            w.Line("var state = new float[FloatStateLength];");
+            w.Line("network.Parameters.CopyTo(state);");
+            if (plan.Layout.BufferCount > 0)
+            {
+                w.Line("network.Buffers.CopyTo(global::System.MemoryExtensions.AsSpan(state, ParameterCount));");
+            }
+
+            w.Line("return state;");
             w.Close();
             w.Line();
         }
@@ -327,6 +372,7 @@ namespace NetGen.Generator.Emit
 
         private static void EmitQuantizedRun(SourceWriter w, QuantizedPlan plan, bool dynamic)
         {
+            NetworkLayout layout = plan.Layout;
             w.Line(dynamic
                 ? "// Dynamic quantization: fp32 between layers; each int8 layer quantizes its input with this call's range."
                 : "// Static quantization: uint8 between int8 layers, requantized with the calibrated scales.");
@@ -336,27 +382,48 @@ namespace NetGen.Generator.Emit
             w.Line("int rows = workspace.MaxBatchSize;");
             if (plan.HasFloatLayers)
             {
-                w.Line(ReadOnlySpanType + " p = _floatParameters;");
+                w.Line(ReadOnlySpanType + " p = new " + ReadOnlySpanType + "(_floatState, 0, ParameterCount);");
+            }
+
+            if (layout.BufferCount > 0)
+            {
+                w.Line(ReadOnlySpanType + " buffers = new " + ReadOnlySpanType + "(_floatState, ParameterCount, " + Int(layout.BufferCount) + ");");
+            }
+
+            if (layout.HasConvolution)
+            {
+                w.Line(SpanType + " scratch = workspace.Scratch;");
             }
 
             // The value flowing between layers: an fp32 span, or the uint8 input of the next int8 layer.
             string current = "x";
             bool currentIsBytes = false;
-            foreach (LayerLayout layer in plan.Layout.Layers)
+
+            // The fp32 tensor each residual start marks, by the start's index, for its residual end.
+            var skips = new Dictionary<int, string>();
+            for (int index = 0; index < layout.Layers.Count; index++)
             {
+                LayerLayout layer = layout.Layers[index];
                 w.Line();
                 string output = "a" + Int(layer.Number);
-                if (!HasInt8Kernel(layer.Kind))
+                if (PassesThrough(layer.Kind))
                 {
-                    w.Line("// " + layer.Name + " has no int8 kernel, so it runs in float (NETGEN0301).");
-                    EmitFloatFallback(w, layer, current, output);
-                    current = output;
+                    w.Line("// Layer " + Int(layer.Number) + ": " + layer.Name + (layer.Kind == LayerKind.Dropout ? " is the identity at inference." : " only reshapes: nothing moves."));
                     continue;
                 }
 
-                if (!layer.IsDense)
+                if (layer.Kind == LayerKind.ResidualStart)
                 {
-                    w.Line("// Layer " + Int(layer.Number) + ": " + layer.Name + " is the identity at inference.");
+                    w.Line("// Layer " + Int(layer.Number) + ": " + layer.Name + " keeps " + current + " for " + layout.ResidualEndOf(layer).Name + "; nothing moves.");
+                    skips[index] = current;
+                    continue;
+                }
+
+                if (RunsInFloat(layer.Kind))
+                {
+                    w.Line("// " + layer.Name + " has no int8 kernel, so it runs in float (NETGEN0301).");
+                    EmitFloatLayer(w, layout, layer, current, output, skips);
+                    current = output;
                     continue;
                 }
 
@@ -421,21 +488,52 @@ namespace NetGen.Generator.Emit
         }
 
         /// <summary>
-        /// Emits a layer that has no int8 kernel as its float forward step, reading the trained fp32
-        /// parameters from <c>p</c> and writing into the fp32 arena at the float network's offsets.
+        /// Emits a layer that has no int8 kernel as the float network's forward step in inference
+        /// mode. It reads fp32 parameters from <c>p</c> and running statistics from <c>buffers</c>, both
+        /// copies of the float network's, and writes into the fp32 arena at the float network's
+        /// offsets. The caller guarantees that <paramref name="input"/> is an fp32 span: an int8 layer
+        /// before a float layer always dequantizes its output.
         /// </summary>
-        private static void EmitFloatFallback(SourceWriter w, LayerLayout layer, string input, string output)
+        private static void EmitFloatLayer(SourceWriter w, NetworkLayout layout, LayerLayout layer, string input, string output, Dictionary<int, string> skips)
         {
+            string n = layer.Name;
             switch (layer.Kind)
             {
-                case LayerKind.Dense:
-                    EmitDenseForward(w, layer, input, output);
+                case LayerKind.BatchNorm:
+                    // The float pass branches on training mode and may update the running
+                    // statistics; the quantized path only ever runs the inference branch.
+                    string c = Int(layer.InputShape.Channels);
+                    w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + OperationText(layer) + ", with the running statistics; " +
+                           input + ShapeText(layer.InputShape) + " → " + output + ShapeText(layer.OutputShape));
+                    w.Line(SpanType + " " + output + " = arena.Slice(" + n + "ActivationOffset * rows, batch * " + n + "Outputs);");
+                    w.Line(Kernels + "NormKernels.BatchNormEvalForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", buffers.Slice(" + Int(layer.BufferOffset) + ", " + c +
+                           "), buffers.Slice(" + Int(layer.BufferOffset + layer.InputShape.Channels) + ", " + c + "), " + output + ", batch, " + c + ", " + Int(layer.InputShape.Spatial) + ", " +
+                           Float(layer.Spec.Epsilon) + ");");
+                    EmitInPlaceActivation(w, layer, output);
+                    break;
+                case LayerKind.ResidualEnd:
+                    // The skip is the tensor current at the residual start, which may differ from
+                    // the float pass's name for it: a dropout there owns a block only in the float pass.
+                    string skip = skips[layer.SkipIndex];
+                    w.Line("// Layer " + Int(layer.Number) + ": " + n + ", " + OperationText(layer) + "; " + input + " + " + skip + ShapeText(layer.InputShape) + " → " + output + ShapeText(layer.OutputShape));
+                    w.Line(SpanType + " " + output + " = arena.Slice(" + n + "ActivationOffset * rows, batch * " + n + "Outputs);");
+                    w.Line(TensorPrimitives + ".Add(" + input + ", " + skip + ", " + output + ");");
+                    EmitInPlaceActivation(w, layer, output);
                     break;
                 default:
-                    // NOTE: a layer kind reaches this when it has no int8 kernel and no float step
-                    // in this switch. Add the kind's float forward here when the kind is added.
-                    w.Line("throw new global::System.NotSupportedException(\"NetGen cannot run layer " + layer.Name + " (" + layer.Kind + ") in the quantized path yet.\");");
+                    // Convolution, pooling and layer norm: the float pass's own block, which in
+                    // inference reads only p, the arena and the convolution scratch.
+                    EmitLayerForward(w, layout, layer, input, output);
                     break;
+            }
+        }
+
+        private static void EmitInPlaceActivation(SourceWriter w, LayerLayout layer, string output)
+        {
+            string? call = ActivationCall(layer, output, output);
+            if (call is not null)
+            {
+                w.Line(call);
             }
         }
 
@@ -450,7 +548,7 @@ namespace NetGen.Generator.Emit
             string file = QuantizationNamespace + "QuantizedNetworkFile";
             w.Line("// The parameters as the file format stores them.");
             w.Line("private " + QuantizedDataType + " ToData() =>");
-            w.Line("    new " + QuantizedDataType + "(ArchitectureText, _mode, Int8LayerNumbers, new[] { " + string.Join(", ", fields) + " }, _floatParameters);");
+            w.Line("    new " + QuantizedDataType + "(ArchitectureText, _mode, Int8LayerNumbers, new[] { " + string.Join(", ", fields) + " }, _floatState);");
             w.Line();
             w.Line("/// <summary>Saves the quantized parameters (int8 weights, scales, zero points, int32 biases) to <paramref name=\"path\"/>; see QuantizedNetworkFile for the format.</summary>");
             w.Line("public void Save(string path) => " + file + ".Save(ToData(), path);");
@@ -473,8 +571,8 @@ namespace NetGen.Generator.Emit
             w.Line("public static Quantized FromFile(string path) => new Quantized(" + file + ".Load(path, ArchitectureText), \"Quantized network file '\" + path + \"'\");");
         }
 
-        private static string FloatParameterCopy(QuantizedPlan plan) =>
-            plan.HasFloatLayers ? "p.ToArray()" : "global::System.Array.Empty<float>()";
+        private static string FloatStateCopy(QuantizedPlan plan) =>
+            plan.HasFloatLayers ? "CopyFloatState(network)" : "global::System.Array.Empty<float>()";
 
         private static string Field(LayerLayout layer) => "_" + char.ToLowerInvariant(layer.Name[0]) + layer.Name.Substring(1);
 
@@ -489,7 +587,7 @@ namespace NetGen.Generator.Emit
                 var int8 = new List<LayerLayout>();
                 foreach (LayerLayout layer in layout.Layers)
                 {
-                    if (!HasInt8Kernel(layer.Kind))
+                    if (RunsInFloat(layer.Kind))
                     {
                         HasFloatLayers = true;
                     }
@@ -507,7 +605,7 @@ namespace NetGen.Generator.Emit
             /// <summary>Dense layers, each with its own int8 weights, in order.</summary>
             public List<LayerLayout> Int8Layers { get; }
 
-            /// <summary>True when some layer has no int8 kernel, so the fp32 parameters are kept.</summary>
+            /// <summary>True when some layer runs in float, so the fp32 parameters and buffers are kept.</summary>
             public bool HasFloatLayers { get; }
 
             /// <summary>The nearest layer before <paramref name="layer"/> that is not the identity, whose fp32 output feeds it; null for the network's input.</summary>
@@ -525,7 +623,7 @@ namespace NetGen.Generator.Emit
                 return null;
             }
 
-            /// <summary>The int8 layer that takes <paramref name="layer"/>'s output with only identity layers between, or null.</summary>
+            /// <summary>The int8 layer that takes <paramref name="layer"/>'s output with only dropout or flatten between, or null.</summary>
             public LayerLayout? NextInt8Input(LayerLayout layer)
             {
                 for (int i = layer.Number; i < Layout.Layers.Count; i++)
@@ -536,7 +634,7 @@ namespace NetGen.Generator.Emit
                         return candidate;
                     }
 
-                    if (candidate.Kind != LayerKind.Dropout)
+                    if (!PassesThrough(candidate.Kind))
                     {
                         return null;
                     }

@@ -48,6 +48,7 @@ namespace NetGen.Generator.Emit
             EmitComputeLoss(w, layout);
             EmitTraining(w, layout);
             EmitQuantized(w, layout);
+            EmitSparseModel(w, layout);
             w.Close();
 
             for (int i = 0; i < spec.ContainingTypes.Count; i++)

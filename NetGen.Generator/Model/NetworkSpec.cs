@@ -22,6 +22,9 @@ namespace NetGen.Generator.Model
         /// <summary>Whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
         public bool Int8 { get; init; }
 
+        /// <summary>True when the class carries [SparseInference], which adds a nested SparseModel class.</summary>
+        public bool SparseInference { get; init; }
+
         /// <summary>Name of the generated file, unique per network.</summary>
         public string HintName => FullName.Replace('<', '{').Replace('>', '}') + ".g.cs";
     }

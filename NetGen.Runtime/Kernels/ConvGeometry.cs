@@ -9,10 +9,16 @@ namespace NetGen.Kernels
     /// <remarks>
     /// The constructor validates every value, derives the output size with
     /// <see cref="ConvArithmetic.OutputSize"/> (the torch.nn.Conv2d formula) and picks the
-    /// algorithm the kernels run for this geometry, so each kernel call only checks span lengths.
+    /// algorithm of each kernel for this geometry, so each kernel call only checks span lengths.
     /// </remarks>
     public readonly struct ConvGeometry
     {
+        /// <summary>
+        /// Largest tensor or scratch length, in floats, that a geometry may need. A quarter of
+        /// <see cref="int.MaxValue"/> leaves room for the int index arithmetic inside the kernels.
+        /// </summary>
+        private const int MaxLength = int.MaxValue / 4;
+
         /// <summary>Creates the geometry and checks every value.</summary>
         /// <exception cref="ArgumentException">A value is out of range, the groups do not divide both channel counts, or the output would be empty.</exception>
         public ConvGeometry(int inChannels, int inHeight, int inWidth, int outChannels,
@@ -53,11 +59,11 @@ namespace NetGen.Kernels
             long weightLength = (long)outChannels * (inChannels / groups) * kernelHeight * kernelWidth;
             long paddedLength = (long)inChannels * (inHeight + padTop + padBottom) * (inWidth + padLeft + padRight);
             long columnsLength = (long)(inChannels / groups) * kernelHeight * kernelWidth * outHeight * outWidth;
-            if (Math.Max(Math.Max(inputLength, outputLength), Math.Max(weightLength, Math.Max(paddedLength, columnsLength))) > int.MaxValue / 4)
+            if (Math.Max(Math.Max(inputLength, outputLength), Math.Max(weightLength, Math.Max(paddedLength, columnsLength))) > MaxLength)
             {
                 throw new ArgumentException(
                     $"The convolution {inChannels}×{inHeight}×{inWidth} → {outChannels}×{outHeight}×{outWidth} with a {kernelHeight}×{kernelWidth} kernel " +
-                    $"needs tensors or scratch of more than {int.MaxValue / 4} floats, which the kernels do not support. Split the layer or shrink the input.",
+                    $"needs tensors or scratch of more than {MaxLength} floats, which the kernels do not support. Split the layer or shrink the input.",
                     nameof(inChannels));
             }
 
@@ -81,8 +87,18 @@ namespace NetGen.Kernels
             InputLength = (int)inputLength;
             OutputLength = (int)outputLength;
             WeightLength = (int)weightLength;
-            Algorithm = ConvKernels.ChooseAlgorithm(this);
-            ScratchLength = ConvKernels.ScratchLengthOf(this, Algorithm);
+            ForwardAlgorithm = ConvKernels.ChooseForwardAlgorithm(this);
+            BackwardInputAlgorithm = ConvKernels.ChooseBackwardInputAlgorithm(this);
+            WeightGradientAlgorithm = ConvKernels.ChooseWeightGradientAlgorithm(this);
+            long scratchLength = ConvKernels.ScratchLengthOf(this, ForwardAlgorithm, BackwardInputAlgorithm, WeightGradientAlgorithm);
+            if (scratchLength > MaxLength)
+            {
+                throw new ArgumentException(
+                    $"The convolution {this} needs {scratchLength} floats of scratch, more than the {MaxLength} that the kernels support. Split the layer or shrink the input.",
+                    nameof(inChannels));
+            }
+
+            ScratchLength = (int)scratchLength;
         }
 
         /// <summary>Input channels C_in.</summary>
@@ -127,7 +143,7 @@ namespace NetGen.Kernels
         /// <summary>Horizontal spacing between kernel taps.</summary>
         public int DilationWidth { get; }
 
-        /// <summary>Number of groups: each output channel sees <c>InChannels / Groups</c> input channels.</summary>
+        /// <summary>Number of groups: each output channel reads <c>InChannels / Groups</c> input channels.</summary>
         public int Groups { get; }
 
         /// <summary>Output height, from <see cref="ConvArithmetic.OutputSize"/>.</summary>
@@ -148,8 +164,14 @@ namespace NetGen.Kernels
         /// <summary>Floats of scratch that one call of any <see cref="ConvKernels"/> method needs, whatever the batch.</summary>
         public int ScratchLength { get; }
 
-        /// <summary>Algorithm that the kernels run for this geometry.</summary>
-        internal ConvAlgorithm Algorithm { get; }
+        /// <summary>Algorithm of <see cref="ConvKernels.Forward"/> for this geometry.</summary>
+        internal ConvAlgorithm ForwardAlgorithm { get; }
+
+        /// <summary>Algorithm of <see cref="ConvKernels.BackwardInput"/> for this geometry.</summary>
+        internal ConvAlgorithm BackwardInputAlgorithm { get; }
+
+        /// <summary>Algorithm of the weight gradient in <see cref="ConvKernels.AccumulateGradients"/> for this geometry.</summary>
+        internal ConvAlgorithm WeightGradientAlgorithm { get; }
 
         /// <summary>Input channels per group.</summary>
         internal int InChannelsPerGroup => InChannels / Groups;

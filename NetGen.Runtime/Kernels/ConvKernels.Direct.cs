@@ -23,15 +23,16 @@ namespace NetGen.Kernels
         private const int DirectTileRows = 4;
 
         /// <summary>Returns the scratch floats of the direct kernels, the largest of the three passes.</summary>
-        internal static int DirectScratchLength(in ConvGeometry g)
+        internal static long DirectScratchLength(in ConvGeometry g)
         {
-            int paddedPlane = g.PaddedHeight * g.PaddedWidth;
-            int padded = g.InChannels * paddedPlane;
-            int wideOutput = WideOutputLength(g);
-            int wideInput = ((g.InHeight - 1) * g.PaddedWidth) + g.InWidth;
-            int forward = padded + (DirectTileRows * wideOutput);
-            int backwardInput = (g.OutChannels * (KernelReach(g) + paddedPlane)) + g.WeightLength + (DirectTileRows * wideInput);
-            int weightGradient = padded + (g.OutChannels * wideOutput);
+            long paddedPlane = (long)g.PaddedHeight * g.PaddedWidth;
+            long padded = g.InChannels * paddedPlane;
+            long wideOutput = ((long)(g.OutHeight - 1) * g.PaddedWidth) + g.OutWidth;
+            long wideInput = ((long)(g.InHeight - 1) * g.PaddedWidth) + g.InWidth;
+            long reach = ((long)(g.KernelHeight - 1) * g.DilationHeight * g.PaddedWidth) + ((long)(g.KernelWidth - 1) * g.DilationWidth);
+            long forward = padded + (DirectTileRows * wideOutput);
+            long backwardInput = (g.OutChannels * (reach + paddedPlane)) + g.WeightLength + (DirectTileRows * wideInput);
+            long weightGradient = padded + (g.OutChannels * wideOutput);
             return Math.Max(forward, Math.Max(backwardInput, weightGradient));
         }
 
@@ -87,8 +88,8 @@ namespace NetGen.Kernels
             Span<float> flipped = scratch.Slice(gradients.Length, g.WeightLength);
             Span<float> wide = scratch.Slice(gradients.Length + flipped.Length, DirectTileRows * wideLength);
 
-            // Plane co holds dy[co] on the padded grid, shifted by the reach so that the flipped
-            // kernel's first tap reads below the first output without leaving the plane.
+            // Plane co contains dy[co] on the padded grid, shifted right by the reach, so every tap of
+            // the flipped kernel reads inside the plane, and zeros stand where no output exists.
             gradients.Clear();
             for (int co = 0; co < g.OutChannels; co++)
             {
@@ -271,9 +272,9 @@ namespace NetGen.Kernels
             int p = 0;
             if (rows == DirectTileRows)
             {
-                for (; p <= length - (2 * count); p += 2 * count)
+                for (; p <= length - (3 * count); p += 3 * count)
                 {
-                    Correlate4x2<TSimd, TVector>(ref Unsafe.Add(ref planes, p), taps, ref w, weightStride, ref Unsafe.Add(ref wide, p), length);
+                    Correlate4x3<TSimd, TVector>(ref Unsafe.Add(ref planes, p), taps, ref w, weightStride, ref Unsafe.Add(ref wide, p), length);
                 }
 
                 for (int r = 0; r < rows; r++)
@@ -289,9 +290,9 @@ namespace NetGen.Kernels
                 ref float rowWeights = ref Unsafe.Add(ref w, (nint)r * weightStride);
                 ref float rowWide = ref Unsafe.Add(ref wide, (nint)r * length);
                 int q = 0;
-                for (; q <= length - (4 * count); q += 4 * count)
+                for (; q <= length - (8 * count); q += 8 * count)
                 {
-                    Correlate1x4<TSimd, TVector>(ref Unsafe.Add(ref planes, q), taps, ref rowWeights, ref Unsafe.Add(ref rowWide, q));
+                    Correlate1x8<TSimd, TVector>(ref Unsafe.Add(ref planes, q), taps, ref rowWeights, ref Unsafe.Add(ref rowWide, q));
                 }
 
                 CorrelateTail<TSimd, TVector>(ref planes, taps, ref rowWeights, ref rowWide, q, length);
@@ -318,14 +319,15 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Writes two vectors of wide outputs for four weight rows; the output rows are <paramref name="wideStride"/> apart.</summary>
+        /// <summary>Writes three vectors of wide outputs for four weight rows; the output rows are <paramref name="wideStride"/> apart.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Correlate4x2<TSimd, TVector>(ref float planes, in DirectTaps taps, ref float w, int weightStride, ref float wide, int wideStride)
+        private static void Correlate4x3<TSimd, TVector>(ref float planes, in DirectTaps taps, ref float w, int weightStride, ref float wide, int wideStride)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero;
-            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero;
+            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a02 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero, a12 = TSimd.Zero;
+            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a22 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero, a32 = TSimd.Zero;
+            nint count = TSimd.Count;
             nint stride = weightStride;
             ref float w0 = ref w;
             ref float w1 = ref Unsafe.Add(ref w, stride);
@@ -342,41 +344,53 @@ namespace NetGen.Kernels
                     {
                         ref float source = ref Unsafe.Add(ref row, (nint)kw * taps.ColumnStep);
                         TVector x0 = TSimd.Load(ref source);
-                        TVector x1 = TSimd.Load(ref Unsafe.Add(ref source, TSimd.Count));
+                        TVector x1 = TSimd.Load(ref Unsafe.Add(ref source, count));
+                        TVector x2 = TSimd.Load(ref Unsafe.Add(ref source, 2 * count));
                         TVector k = TSimd.Broadcast(Unsafe.Add(ref w0, tap));
                         a00 = TSimd.MultiplyAdd(k, x0, a00);
                         a01 = TSimd.MultiplyAdd(k, x1, a01);
+                        a02 = TSimd.MultiplyAdd(k, x2, a02);
                         k = TSimd.Broadcast(Unsafe.Add(ref w1, tap));
                         a10 = TSimd.MultiplyAdd(k, x0, a10);
                         a11 = TSimd.MultiplyAdd(k, x1, a11);
+                        a12 = TSimd.MultiplyAdd(k, x2, a12);
                         k = TSimd.Broadcast(Unsafe.Add(ref w2, tap));
                         a20 = TSimd.MultiplyAdd(k, x0, a20);
                         a21 = TSimd.MultiplyAdd(k, x1, a21);
+                        a22 = TSimd.MultiplyAdd(k, x2, a22);
                         k = TSimd.Broadcast(Unsafe.Add(ref w3, tap));
                         a30 = TSimd.MultiplyAdd(k, x0, a30);
                         a31 = TSimd.MultiplyAdd(k, x1, a31);
+                        a32 = TSimd.MultiplyAdd(k, x2, a32);
                     }
                 }
             }
 
             nint rowStride = wideStride;
-            TSimd.Store(ref wide, a00);
-            TSimd.Store(ref Unsafe.Add(ref wide, TSimd.Count), a01);
-            TSimd.Store(ref Unsafe.Add(ref wide, rowStride), a10);
-            TSimd.Store(ref Unsafe.Add(ref wide, rowStride + TSimd.Count), a11);
-            TSimd.Store(ref Unsafe.Add(ref wide, 2 * rowStride), a20);
-            TSimd.Store(ref Unsafe.Add(ref wide, (2 * rowStride) + TSimd.Count), a21);
-            TSimd.Store(ref Unsafe.Add(ref wide, 3 * rowStride), a30);
-            TSimd.Store(ref Unsafe.Add(ref wide, (3 * rowStride) + TSimd.Count), a31);
+            StoreThree<TSimd, TVector>(ref wide, a00, a01, a02);
+            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref wide, rowStride), a10, a11, a12);
+            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref wide, 2 * rowStride), a20, a21, a22);
+            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref wide, 3 * rowStride), a30, a31, a32);
         }
 
-        /// <summary>Writes four vectors of wide outputs for one weight row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreThree<TSimd, TVector>(ref float destination, TVector first, TVector second, TVector third)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            TSimd.Store(ref destination, first);
+            TSimd.Store(ref Unsafe.Add(ref destination, TSimd.Count), second);
+            TSimd.Store(ref Unsafe.Add(ref destination, 2 * TSimd.Count), third);
+        }
+
+        /// <summary>Writes eight vectors of wide outputs for one weight row.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Correlate1x4<TSimd, TVector>(ref float planes, in DirectTaps taps, ref float w, ref float wide)
+        private static void Correlate1x8<TSimd, TVector>(ref float planes, in DirectTaps taps, ref float w, ref float wide)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
             TVector a0 = TSimd.Zero, a1 = TSimd.Zero, a2 = TSimd.Zero, a3 = TSimd.Zero;
+            TVector a4 = TSimd.Zero, a5 = TSimd.Zero, a6 = TSimd.Zero, a7 = TSimd.Zero;
             nint count = TSimd.Count;
             nint tap = 0;
             for (int ci = 0; ci < taps.Channels; ci++)
@@ -393,14 +407,18 @@ namespace NetGen.Kernels
                         a1 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, count)), a1);
                         a2 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 2 * count)), a2);
                         a3 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 3 * count)), a3);
+                        a4 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 4 * count)), a4);
+                        a5 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 5 * count)), a5);
+                        a6 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 6 * count)), a6);
+                        a7 = TSimd.MultiplyAdd(k, TSimd.Load(ref Unsafe.Add(ref source, 7 * count)), a7);
                     }
                 }
             }
 
-            TSimd.Store(ref wide, a0);
-            TSimd.Store(ref Unsafe.Add(ref wide, count), a1);
-            TSimd.Store(ref Unsafe.Add(ref wide, 2 * count), a2);
-            TSimd.Store(ref Unsafe.Add(ref wide, 3 * count), a3);
+            StoreThree<TSimd, TVector>(ref wide, a0, a1, a2);
+            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref wide, 3 * count), a3, a4, a5);
+            TSimd.Store(ref Unsafe.Add(ref wide, 6 * count), a6);
+            TSimd.Store(ref Unsafe.Add(ref wide, 7 * count), a7);
         }
 
         /// <summary>Writes one vector of wide outputs for one weight row.</summary>
@@ -429,7 +447,7 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Adds <c>Σ_p gradients[co, p]·padded[ci, p + off(kh,kw)]</c> to <c>dw[co, ci, kh, kw]</c> for every
-        /// weight, four output channels and two taps at a time.
+        /// weight, four output channels and three taps at a time.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void WeightGradientCore<TSimd, TVector>(ref float padded, ref float gradients, ref float dw, in DirectTaps taps, in ConvGeometry g, int length)
@@ -449,21 +467,23 @@ namespace NetGen.Kernels
                     int rows = Math.Min(DirectTileRows, end - co);
                     ref float gradientRows = ref Unsafe.Add(ref gradients, (nint)co * length);
                     ref float dwRows = ref Unsafe.Add(ref dw, (nint)co * reduction);
-                    for (int tap = 0; tap < reduction; tap += 2)
+                    for (int tap = 0; tap < reduction; tap += 3)
                     {
-                        int secondTap = Math.Min(tap + 1, reduction - 1);
+                        // Fewer than three taps may remain; the missing ones repeat the last tap and are not stored.
+                        int tapCount = Math.Min(3, reduction - tap);
                         ref float first = ref Unsafe.Add(ref planes, TapOffset(taps, tap, kernelArea));
-                        ref float second = ref Unsafe.Add(ref planes, TapOffset(taps, secondTap, kernelArea));
+                        ref float second = ref Unsafe.Add(ref planes, TapOffset(taps, tap + Math.Min(1, tapCount - 1), kernelArea));
+                        ref float third = ref Unsafe.Add(ref planes, TapOffset(taps, tap + tapCount - 1, kernelArea));
                         if (rows == DirectTileRows)
                         {
-                            DotProducts4x2<TSimd, TVector>(ref gradientRows, length, ref first, ref second, tailMask, ref Unsafe.Add(ref dwRows, tap), reduction, secondTap != tap);
+                            DotProducts4x3<TSimd, TVector>(ref gradientRows, length, ref first, ref second, ref third, tailMask, ref Unsafe.Add(ref dwRows, tap), reduction, tapCount);
                             continue;
                         }
 
                         for (int r = 0; r < rows; r++)
                         {
-                            DotProducts1x2<TSimd, TVector>(ref Unsafe.Add(ref gradientRows, (nint)r * length), length, ref first, ref second, tailMask,
-                                ref Unsafe.Add(ref dwRows, ((nint)r * reduction) + tap), secondTap != tap);
+                            DotProducts1x3<TSimd, TVector>(ref Unsafe.Add(ref gradientRows, (nint)r * length), length, ref first, ref second, ref third, tailMask,
+                                ref Unsafe.Add(ref dwRows, ((nint)r * reduction) + tap), tapCount);
                         }
                     }
                 }
@@ -481,11 +501,11 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Adds <c>gradients[r,:]·first</c> to <c>dw[r, 0]</c> and, when <paramref name="addSecond"/>,
-        /// <c>gradients[r,:]·second</c> to <c>dw[r, 1]</c>, for rows r &lt; 4 that are <paramref name="length"/> and <paramref name="dwStride"/> apart.
+        /// Adds <c>gradients[r,:]·first</c>, <c>·second</c> and <c>·third</c> to <c>dw[r, 0..tapCount)</c>
+        /// for rows r &lt; 4, which are <paramref name="length"/> apart in gradients and <paramref name="dwStride"/> apart in dw.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void DotProducts4x2<TSimd, TVector>(ref float gradients, int length, ref float first, ref float second, TVector tailMask, ref float dw, int dwStride, bool addSecond)
+        private static void DotProducts4x3<TSimd, TVector>(ref float gradients, int length, ref float first, ref float second, ref float third, TVector tailMask, ref float dw, int dwStride, int tapCount)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -494,71 +514,63 @@ namespace NetGen.Kernels
             ref float d1 = ref Unsafe.Add(ref gradients, stride);
             ref float d2 = ref Unsafe.Add(ref gradients, 2 * stride);
             ref float d3 = ref Unsafe.Add(ref gradients, 3 * stride);
-            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero;
-            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero;
+            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a02 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero, a12 = TSimd.Zero;
+            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a22 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero, a32 = TSimd.Zero;
 
             nint i = 0;
             nint lastFull = stride - TSimd.Count;
-            for (; i <= lastFull; i += TSimd.Count)
+            TVector mask = TSimd.UpperLanesMask(TSimd.Count);
+            while (true)
             {
-                TVector x0 = TSimd.Load(ref Unsafe.Add(ref first, i));
-                TVector x1 = TSimd.Load(ref Unsafe.Add(ref second, i));
+                if (i > lastFull)
+                {
+                    if (i >= stride)
+                    {
+                        break;
+                    }
+
+                    // The last vector ends at the end of the rows and overlaps the previous one. Both
+                    // operands are masked so the overlapped lanes add 0·0.
+                    i = lastFull;
+                    mask = tailMask;
+                }
+
+                TVector x0 = TSimd.And(TSimd.Load(ref Unsafe.Add(ref first, i)), mask);
+                TVector x1 = TSimd.And(TSimd.Load(ref Unsafe.Add(ref second, i)), mask);
+                TVector x2 = TSimd.And(TSimd.Load(ref Unsafe.Add(ref third, i)), mask);
                 TVector d = TSimd.Load(ref Unsafe.Add(ref d0, i));
                 a00 = TSimd.MultiplyAdd(d, x0, a00);
                 a01 = TSimd.MultiplyAdd(d, x1, a01);
+                a02 = TSimd.MultiplyAdd(d, x2, a02);
                 d = TSimd.Load(ref Unsafe.Add(ref d1, i));
                 a10 = TSimd.MultiplyAdd(d, x0, a10);
                 a11 = TSimd.MultiplyAdd(d, x1, a11);
+                a12 = TSimd.MultiplyAdd(d, x2, a12);
                 d = TSimd.Load(ref Unsafe.Add(ref d2, i));
                 a20 = TSimd.MultiplyAdd(d, x0, a20);
                 a21 = TSimd.MultiplyAdd(d, x1, a21);
+                a22 = TSimd.MultiplyAdd(d, x2, a22);
                 d = TSimd.Load(ref Unsafe.Add(ref d3, i));
                 a30 = TSimd.MultiplyAdd(d, x0, a30);
                 a31 = TSimd.MultiplyAdd(d, x1, a31);
+                a32 = TSimd.MultiplyAdd(d, x2, a32);
+                i += TSimd.Count;
             }
 
-            if (i < stride)
-            {
-                // The last vector ends at the end of the rows and overlaps the previous one. Both
-                // operands are masked so the overlapped lanes add 0·0.
-                i = lastFull;
-                TVector x0 = TSimd.And(TSimd.Load(ref Unsafe.Add(ref first, i)), tailMask);
-                TVector x1 = TSimd.And(TSimd.Load(ref Unsafe.Add(ref second, i)), tailMask);
-                TVector d = TSimd.And(TSimd.Load(ref Unsafe.Add(ref d0, i)), tailMask);
-                a00 = TSimd.MultiplyAdd(d, x0, a00);
-                a01 = TSimd.MultiplyAdd(d, x1, a01);
-                d = TSimd.And(TSimd.Load(ref Unsafe.Add(ref d1, i)), tailMask);
-                a10 = TSimd.MultiplyAdd(d, x0, a10);
-                a11 = TSimd.MultiplyAdd(d, x1, a11);
-                d = TSimd.And(TSimd.Load(ref Unsafe.Add(ref d2, i)), tailMask);
-                a20 = TSimd.MultiplyAdd(d, x0, a20);
-                a21 = TSimd.MultiplyAdd(d, x1, a21);
-                d = TSimd.And(TSimd.Load(ref Unsafe.Add(ref d3, i)), tailMask);
-                a30 = TSimd.MultiplyAdd(d, x0, a30);
-                a31 = TSimd.MultiplyAdd(d, x1, a31);
-            }
-
-            nint dwRow = dwStride;
-            dw += TSimd.Sum(a00);
-            Unsafe.Add(ref dw, dwRow) += TSimd.Sum(a10);
-            Unsafe.Add(ref dw, 2 * dwRow) += TSimd.Sum(a20);
-            Unsafe.Add(ref dw, 3 * dwRow) += TSimd.Sum(a30);
-            if (addSecond)
-            {
-                Unsafe.Add(ref dw, 1) += TSimd.Sum(a01);
-                Unsafe.Add(ref dw, dwRow + 1) += TSimd.Sum(a11);
-                Unsafe.Add(ref dw, (2 * dwRow) + 1) += TSimd.Sum(a21);
-                Unsafe.Add(ref dw, (3 * dwRow) + 1) += TSimd.Sum(a31);
-            }
+            nint row = dwStride;
+            AddSums<TSimd, TVector>(ref dw, a00, a01, a02, tapCount);
+            AddSums<TSimd, TVector>(ref Unsafe.Add(ref dw, row), a10, a11, a12, tapCount);
+            AddSums<TSimd, TVector>(ref Unsafe.Add(ref dw, 2 * row), a20, a21, a22, tapCount);
+            AddSums<TSimd, TVector>(ref Unsafe.Add(ref dw, 3 * row), a30, a31, a32, tapCount);
         }
 
-        /// <summary>Adds <c>gradients·first</c> to <c>dw[0]</c> and, when <paramref name="addSecond"/>, <c>gradients·second</c> to <c>dw[1]</c>.</summary>
+        /// <summary>Adds <c>gradients·first</c>, <c>·second</c> and <c>·third</c> to <c>dw[0..tapCount)</c>.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void DotProducts1x2<TSimd, TVector>(ref float gradients, int length, ref float first, ref float second, TVector tailMask, ref float dw, bool addSecond)
+        private static void DotProducts1x3<TSimd, TVector>(ref float gradients, int length, ref float first, ref float second, ref float third, TVector tailMask, ref float dw, int tapCount)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            TVector a0 = TSimd.Zero, a1 = TSimd.Zero;
+            TVector a0 = TSimd.Zero, a1 = TSimd.Zero, a2 = TSimd.Zero;
             nint i = 0;
             nint lastFull = length - TSimd.Count;
             for (; i <= lastFull; i += TSimd.Count)
@@ -566,6 +578,7 @@ namespace NetGen.Kernels
                 TVector d = TSimd.Load(ref Unsafe.Add(ref gradients, i));
                 a0 = TSimd.MultiplyAdd(d, TSimd.Load(ref Unsafe.Add(ref first, i)), a0);
                 a1 = TSimd.MultiplyAdd(d, TSimd.Load(ref Unsafe.Add(ref second, i)), a1);
+                a2 = TSimd.MultiplyAdd(d, TSimd.Load(ref Unsafe.Add(ref third, i)), a2);
             }
 
             if (i < length)
@@ -574,12 +587,27 @@ namespace NetGen.Kernels
                 TVector d = TSimd.And(TSimd.Load(ref Unsafe.Add(ref gradients, i)), tailMask);
                 a0 = TSimd.MultiplyAdd(d, TSimd.And(TSimd.Load(ref Unsafe.Add(ref first, i)), tailMask), a0);
                 a1 = TSimd.MultiplyAdd(d, TSimd.And(TSimd.Load(ref Unsafe.Add(ref second, i)), tailMask), a1);
+                a2 = TSimd.MultiplyAdd(d, TSimd.And(TSimd.Load(ref Unsafe.Add(ref third, i)), tailMask), a2);
             }
 
-            dw += TSimd.Sum(a0);
-            if (addSecond)
+            AddSums<TSimd, TVector>(ref dw, a0, a1, a2, tapCount);
+        }
+
+        /// <summary>Adds the lane sums of the first <paramref name="tapCount"/> accumulators to consecutive floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddSums<TSimd, TVector>(ref float destination, TVector first, TVector second, TVector third, int tapCount)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            destination += TSimd.Sum(first);
+            if (tapCount > 1)
             {
-                Unsafe.Add(ref dw, 1) += TSimd.Sum(a1);
+                Unsafe.Add(ref destination, 1) += TSimd.Sum(second);
+            }
+
+            if (tapCount > 2)
+            {
+                Unsafe.Add(ref destination, 2) += TSimd.Sum(third);
             }
         }
     }

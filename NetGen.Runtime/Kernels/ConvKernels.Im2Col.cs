@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels
 {
     // The im2col algorithm, one sample and one group at a time. K = Ci/G·KH·KW and P = OH·OW.
-    // Unfolding writes the input windows as columns [K, P]: row k = (ci, kh, kw) holds, for every
+    // Unfolding writes the input windows as columns [K, P]: row k = (ci, kh, kw) contains, for every
     // output position, the input value that tap reads (zero in the padding). Each pass is then
     // one product of row-major matrices, vectorised along the P positions, computed by the
     // DenseKernels cores with their operands renamed:
@@ -17,9 +17,9 @@ namespace NetGen.Kernels
     public static partial class ConvKernels
     {
         /// <summary>Returns the scratch floats of the im2col kernels: the columns [K, P], a product [Co/G, K] and K zeros.</summary>
-        internal static int Im2ColScratchLength(in ConvGeometry g)
+        internal static long Im2ColScratchLength(in ConvGeometry g)
         {
-            int reduction = g.ReductionLength;
+            long reduction = g.ReductionLength;
             return (reduction * g.OutPositions) + (g.OutChannelsPerGroup * reduction) + reduction;
         }
 
@@ -204,7 +204,11 @@ namespace NetGen.Kernels
             ref float wStart = ref MemoryMarshal.GetReference(w);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             ref float yStart = ref MemoryMarshal.GetReference(y);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
             }
@@ -224,7 +228,11 @@ namespace NetGen.Kernels
             ref float wStart = ref MemoryMarshal.GetReference(w);
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref wStart, ref dyStart, ref columnsStart, rows, positions, reduction);
             }
@@ -238,14 +246,18 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Writes <c>product[r,k] = Σ_p dy[r,p]·columns[k,p]</c>; <paramref name="zeros"/> holds K zeros that stand for the bias.</summary>
+        /// <summary>Writes <c>product[r,k] = Σ_p dy[r,p]·columns[k,p]</c>; <paramref name="zeros"/> contains K zeros that take the place of the bias.</summary>
         private static void MultiplyByColumnsTransposed(ReadOnlySpan<float> dy, ReadOnlySpan<float> columns, ReadOnlySpan<float> zeros, Span<float> product, int rows, int reduction, int positions)
         {
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             ref float zerosStart = ref MemoryMarshal.GetReference(zeros);
             ref float productStart = ref MemoryMarshal.GetReference(product);
-            if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
+            {
+                DenseKernels.ForwardCore<Vector512Fma, Vector512<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
+            }
+            else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
                 DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref dyStart, ref columnsStart, ref zerosStart, ref productStart, rows, positions, reduction);
             }

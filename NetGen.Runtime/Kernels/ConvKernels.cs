@@ -27,9 +27,9 @@ namespace NetGen.Kernels
     /// separate buffers.
     /// </para>
     /// <para>
-    /// The geometry picks one of two algorithms, by the rule in <see cref="ChooseAlgorithm"/>:
-    /// im2col followed by the GEMM kernels of <see cref="DenseKernels"/>, or a direct convolution
-    /// over a zero-padded copy of the input. Both accumulate in fp32 in an order that depends on
+    /// The geometry picks one of two algorithms for each kernel, by the rules next to
+    /// <see cref="ChooseForwardAlgorithm"/>: im2col followed by the GEMM kernels of
+    /// <see cref="DenseKernels"/>, or a direct convolution over a zero-padded copy of the input. Both accumulate in fp32 in an order that depends on
     /// the algorithm and the vector width, so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -58,9 +58,9 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(w.Length, g.WeightLength, nameof(w), "g.WeightLength");
             RequireBias(bias.Length, g.OutChannels, nameof(bias));
             KernelArguments.RequireLength(y.Length, batch, g.OutputLength, nameof(y), nameof(batch), "g.OutputLength");
-            RequireScratch(scratch.Length, g, g.Algorithm);
+            RequireScratch(scratch.Length, g);
 
-            ForwardWith(g.Algorithm, x, w, bias, y, scratch, batch, g);
+            ForwardWith(g.ForwardAlgorithm, x, w, bias, y, scratch, batch, g);
         }
 
         /// <summary>
@@ -84,9 +84,9 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(dy.Length, batch, g.OutputLength, nameof(dy), nameof(batch), "g.OutputLength");
             KernelArguments.RequireLength(w.Length, g.WeightLength, nameof(w), "g.WeightLength");
             KernelArguments.RequireLength(dx.Length, batch, g.InputLength, nameof(dx), nameof(batch), "g.InputLength");
-            RequireScratch(scratch.Length, g, g.Algorithm);
+            RequireScratch(scratch.Length, g);
 
-            BackwardInputWith(g.Algorithm, dy, w, dx, scratch, batch, g);
+            BackwardInputWith(g.BackwardInputAlgorithm, dy, w, dx, scratch, batch, g);
         }
 
         /// <summary>
@@ -113,9 +113,9 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(x.Length, batch, g.InputLength, nameof(x), nameof(batch), "g.InputLength");
             KernelArguments.RequireLength(dw.Length, g.WeightLength, nameof(dw), "g.WeightLength");
             RequireBias(dbias.Length, g.OutChannels, nameof(dbias));
-            RequireScratch(scratch.Length, g, g.Algorithm);
+            RequireScratch(scratch.Length, g);
 
-            AccumulateGradientsWith(g.Algorithm, dy, x, dw, dbias, scratch, batch, g);
+            AccumulateGradientsWith(g.WeightGradientAlgorithm, dy, x, dw, dbias, scratch, batch, g);
         }
 
         /// <summary>Runs <see cref="Forward"/> on checked arguments with the given algorithm; tests and benchmarks call it to compare both.</summary>
@@ -181,13 +181,56 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Picks the algorithm for a geometry.</summary>
-        internal static ConvAlgorithm ChooseAlgorithm(in ConvGeometry g) =>
-            g.StrideHeight == 1 && g.StrideWidth == 1 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+        // Choice of algorithm per kernel. The direct algorithm needs stride 1. Among stride-1
+        // layers it wins where the GEMMs get few rows: the rows of the forward product are Co/G
+        // and the reduction of both gradient products runs over Co/G. The table lists microseconds
+        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
+        // They were measured on an AMD EPYC with AVX-512 (2 cores, net10.0) while other jobs
+        // loaded the machine, which is why the CPU time of the thread is used and not wall time.
+        // ConvAlgorithmCpuTimes.Run in NetGen.Benchmarks prints this table; repeated runs moved
+        // each cell by up to 6 %.
+        //   layer                           Co/G  forward    backward input  weight gradient
+        //   Fashion 1×28×28 → 32, 3×3 same   32   197 / 191     202 / 337       211 / 275
+        //   Fashion 32×14×14 → 64, 3×3 same  64  2734 / 2543   2546 / 2804     2674 / 2892
+        //   LeNet 1×28×28 → 6, 5×5 valid      6   163 / 76      179 / 117       150 / 102
+        //   LeNet 6×12×12 → 16, 5×5 valid    16   273 / 285     242 / 278       281 / 235
+        //   depthwise 32×14×14, 3×3 same      1   799 / 137     682 / 145       804 / 183
+        // The forward kernel therefore runs direct at stride 1 (it loses about 5 %, on LeNet's
+        // second layer, whose wide rows waste 28 of 92 positions), the backward-input kernel at
+        // Co/G ≤ 8 and the weight gradient at Co/G ≤ 16.
+        // NOTE: the thresholds 8 and 16 are estimates between measured layers. No layer with Co/G
+        // between 6 and 32 other than LeNet's second was measured, so such layers may run the slower one.
 
-        /// <summary>Returns the floats of scratch that every kernel needs for <paramref name="g"/> with <paramref name="algorithm"/>.</summary>
-        internal static int ScratchLengthOf(in ConvGeometry g, ConvAlgorithm algorithm) =>
-            algorithm == ConvAlgorithm.Direct ? DirectScratchLength(g) : Im2ColScratchLength(g);
+        /// <summary>Picks the algorithm of <see cref="Forward"/> by the rule above.</summary>
+        internal static ConvAlgorithm ChooseForwardAlgorithm(in ConvGeometry g) =>
+            HasUnitStride(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+
+        /// <summary>Picks the algorithm of <see cref="BackwardInput"/> by the rule above.</summary>
+        internal static ConvAlgorithm ChooseBackwardInputAlgorithm(in ConvGeometry g) =>
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 8 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+
+        /// <summary>Picks the algorithm of the weight gradient in <see cref="AccumulateGradients"/> by the rule above.</summary>
+        internal static ConvAlgorithm ChooseWeightGradientAlgorithm(in ConvGeometry g) =>
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 16 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+
+        private static bool HasUnitStride(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
+
+        /// <summary>Returns the floats of scratch that the three kernels need with the given algorithms.</summary>
+        internal static long ScratchLengthOf(in ConvGeometry g, ConvAlgorithm forward, ConvAlgorithm backwardInput, ConvAlgorithm weightGradient)
+        {
+            long length = 0;
+            if (forward == ConvAlgorithm.Im2Col || backwardInput == ConvAlgorithm.Im2Col || weightGradient == ConvAlgorithm.Im2Col)
+            {
+                length = Im2ColScratchLength(g);
+            }
+
+            if (forward == ConvAlgorithm.Direct || backwardInput == ConvAlgorithm.Direct || weightGradient == ConvAlgorithm.Direct)
+            {
+                length = Math.Max(length, DirectScratchLength(g));
+            }
+
+            return length;
+        }
 
         private static void RequireGeometry(in ConvGeometry g)
         {
@@ -209,13 +252,11 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Throws unless the scratch span is long enough for <paramref name="algorithm"/>.</summary>
-        internal static void RequireScratch(int actual, in ConvGeometry g, ConvAlgorithm algorithm)
+        private static void RequireScratch(int actual, in ConvGeometry g)
         {
-            int expected = ScratchLengthOf(g, algorithm);
-            if (actual < expected)
+            if (actual < g.ScratchLength)
             {
-                ThrowScratchTooShort(actual, expected);
+                ThrowScratchTooShort(actual, g.ScratchLength);
             }
         }
 

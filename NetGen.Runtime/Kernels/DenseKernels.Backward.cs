@@ -7,6 +7,9 @@ namespace NetGen.Kernels
     // Both backward kernels vectorise along the inputs and keep a tile of their result in
     // registers for the whole reduction: dx[b, i..] over o, dw[o, i..] over b. A tile covers
     // four rows and two vectors (8 accumulators), and each step broadcasts one dy value per row.
+    // With 512-bit vectors a two-vector tile covers eight rows (16 accumulators): AVX-512 has 32
+    // vector registers, and 8 accumulators leave no slack for an FMA latency of 4 cycles at two
+    // FMAs per cycle, as on Zen 5.
     // The loops over column panels are outermost, so the panel of w or x that all tiles share
     // stays in L1 while every row passes over it.
     public static partial class DenseKernels
@@ -46,6 +49,16 @@ namespace NetGen.Kernels
         {
             ref float wPanel = ref Unsafe.Add(ref w, column);
             int b = 0;
+            if (UseEightRowTiles<TSimd, TVector>() && vectors == 2)
+            {
+                for (; b <= batch - 8; b += 8)
+                {
+                    ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
+                    ref float dxRows = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
+                    BackwardInput8x2<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                }
+            }
+
             for (; b <= batch - 4; b += 4)
             {
                 ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
@@ -112,6 +125,89 @@ namespace NetGen.Kernels
             TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride + TSimd.Count), a21);
             TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride), a30);
             TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride + TSimd.Count), a31);
+        }
+
+        /// <summary>
+        /// Returns whether two-vector tiles cover eight rows instead of four. That takes 16
+        /// accumulators plus the loaded vectors, which fit only in the 32 registers of AVX-512.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool UseEightRowTiles<TSimd, TVector>()
+            where TSimd : ISimd<TVector>
+            where TVector : struct =>
+            TSimd.Count >= 16;
+
+        /// <summary>Writes <c>dx[s, 0..2V] = Σ_o dy[s,o]·w[o, 0..2V]</c> for samples s &lt; 8.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput8x2<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            ref float dy0 = ref dy;
+            ref float dy1 = ref Unsafe.Add(ref dy, dyStride);
+            ref float dy2 = ref Unsafe.Add(ref dy, 2 * dyStride);
+            ref float dy3 = ref Unsafe.Add(ref dy, 3 * dyStride);
+            ref float dy4 = ref Unsafe.Add(ref dy, 4 * dyStride);
+            ref float dy5 = ref Unsafe.Add(ref dy, 5 * dyStride);
+            ref float dy6 = ref Unsafe.Add(ref dy, 6 * dyStride);
+            ref float dy7 = ref Unsafe.Add(ref dy, 7 * dyStride);
+            TVector a00 = TSimd.Zero, a01 = TSimd.Zero, a10 = TSimd.Zero, a11 = TSimd.Zero;
+            TVector a20 = TSimd.Zero, a21 = TSimd.Zero, a30 = TSimd.Zero, a31 = TSimd.Zero;
+            TVector a40 = TSimd.Zero, a41 = TSimd.Zero, a50 = TSimd.Zero, a51 = TSimd.Zero;
+            TVector a60 = TSimd.Zero, a61 = TSimd.Zero, a70 = TSimd.Zero, a71 = TSimd.Zero;
+
+            ref float wRow = ref w;
+            for (nint o = 0; o < dyStride; o++)
+            {
+                TVector w0 = TSimd.Load(ref wRow);
+                TVector w1 = TSimd.Load(ref Unsafe.Add(ref wRow, TSimd.Count));
+                wRow = ref Unsafe.Add(ref wRow, rowStride);
+
+                TVector d = TSimd.Broadcast(Unsafe.Add(ref dy0, o));
+                a00 = TSimd.MultiplyAdd(d, w0, a00);
+                a01 = TSimd.MultiplyAdd(d, w1, a01);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy1, o));
+                a10 = TSimd.MultiplyAdd(d, w0, a10);
+                a11 = TSimd.MultiplyAdd(d, w1, a11);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy2, o));
+                a20 = TSimd.MultiplyAdd(d, w0, a20);
+                a21 = TSimd.MultiplyAdd(d, w1, a21);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy3, o));
+                a30 = TSimd.MultiplyAdd(d, w0, a30);
+                a31 = TSimd.MultiplyAdd(d, w1, a31);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy4, o));
+                a40 = TSimd.MultiplyAdd(d, w0, a40);
+                a41 = TSimd.MultiplyAdd(d, w1, a41);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy5, o));
+                a50 = TSimd.MultiplyAdd(d, w0, a50);
+                a51 = TSimd.MultiplyAdd(d, w1, a51);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy6, o));
+                a60 = TSimd.MultiplyAdd(d, w0, a60);
+                a61 = TSimd.MultiplyAdd(d, w1, a61);
+                d = TSimd.Broadcast(Unsafe.Add(ref dy7, o));
+                a70 = TSimd.MultiplyAdd(d, w0, a70);
+                a71 = TSimd.MultiplyAdd(d, w1, a71);
+            }
+
+            StoreTwoVectors<TSimd, TVector>(ref dx, a00, a01);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, rowStride), a10, a11);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 2 * rowStride), a20, a21);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 3 * rowStride), a30, a31);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 4 * rowStride), a40, a41);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 5 * rowStride), a50, a51);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 6 * rowStride), a60, a61);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 7 * rowStride), a70, a71);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreTwoVectors<TSimd, TVector>(ref float destination, TVector first, TVector second)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            TSimd.Store(ref destination, first);
+            TSimd.Store(ref Unsafe.Add(ref destination, TSimd.Count), second);
         }
 
         /// <summary>Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 4.</summary>
@@ -226,6 +322,15 @@ namespace NetGen.Kernels
         {
             ref float xPanel = ref Unsafe.Add(ref x, column);
             int o = 0;
+            if (UseEightRowTiles<TSimd, TVector>() && vectors == 2)
+            {
+                for (; o <= outputs - 8; o += 8)
+                {
+                    ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
+                    WeightGradient8x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs);
+                }
+            }
+
             for (; o <= outputs - 4; o += 4)
             {
                 ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
@@ -295,6 +400,70 @@ namespace NetGen.Kernels
             TSimd.Store(ref Unsafe.Add(ref dw2, TSimd.Count), a21);
             TSimd.Store(ref dw3, a30);
             TSimd.Store(ref Unsafe.Add(ref dw3, TSimd.Count), a31);
+        }
+
+        /// <summary>Adds <c>Σ_b dy[b,r]·x[b, 0..2V]</c> to <c>dw[r, 0..2V]</c> for rows r &lt; 8.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void WeightGradient8x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            nint count = TSimd.Count;
+            TVector a00 = TSimd.Load(ref dw), a01 = TSimd.Load(ref Unsafe.Add(ref dw, count));
+            TVector a10 = TSimd.Load(ref Unsafe.Add(ref dw, rowStride)), a11 = TSimd.Load(ref Unsafe.Add(ref dw, rowStride + count));
+            TVector a20 = TSimd.Load(ref Unsafe.Add(ref dw, 2 * rowStride)), a21 = TSimd.Load(ref Unsafe.Add(ref dw, 2 * rowStride + count));
+            TVector a30 = TSimd.Load(ref Unsafe.Add(ref dw, 3 * rowStride)), a31 = TSimd.Load(ref Unsafe.Add(ref dw, 3 * rowStride + count));
+            TVector a40 = TSimd.Load(ref Unsafe.Add(ref dw, 4 * rowStride)), a41 = TSimd.Load(ref Unsafe.Add(ref dw, 4 * rowStride + count));
+            TVector a50 = TSimd.Load(ref Unsafe.Add(ref dw, 5 * rowStride)), a51 = TSimd.Load(ref Unsafe.Add(ref dw, 5 * rowStride + count));
+            TVector a60 = TSimd.Load(ref Unsafe.Add(ref dw, 6 * rowStride)), a61 = TSimd.Load(ref Unsafe.Add(ref dw, 6 * rowStride + count));
+            TVector a70 = TSimd.Load(ref Unsafe.Add(ref dw, 7 * rowStride)), a71 = TSimd.Load(ref Unsafe.Add(ref dw, 7 * rowStride + count));
+
+            ref float xRow = ref x;
+            ref float dyRow = ref dy;
+            for (int b = 0; b < batch; b++)
+            {
+                TVector x0 = TSimd.Load(ref xRow);
+                TVector x1 = TSimd.Load(ref Unsafe.Add(ref xRow, count));
+
+                TVector d = TSimd.Broadcast(dyRow);
+                a00 = TSimd.MultiplyAdd(d, x0, a00);
+                a01 = TSimd.MultiplyAdd(d, x1, a01);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 1));
+                a10 = TSimd.MultiplyAdd(d, x0, a10);
+                a11 = TSimd.MultiplyAdd(d, x1, a11);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 2));
+                a20 = TSimd.MultiplyAdd(d, x0, a20);
+                a21 = TSimd.MultiplyAdd(d, x1, a21);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 3));
+                a30 = TSimd.MultiplyAdd(d, x0, a30);
+                a31 = TSimd.MultiplyAdd(d, x1, a31);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 4));
+                a40 = TSimd.MultiplyAdd(d, x0, a40);
+                a41 = TSimd.MultiplyAdd(d, x1, a41);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 5));
+                a50 = TSimd.MultiplyAdd(d, x0, a50);
+                a51 = TSimd.MultiplyAdd(d, x1, a51);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 6));
+                a60 = TSimd.MultiplyAdd(d, x0, a60);
+                a61 = TSimd.MultiplyAdd(d, x1, a61);
+                d = TSimd.Broadcast(Unsafe.Add(ref dyRow, 7));
+                a70 = TSimd.MultiplyAdd(d, x0, a70);
+                a71 = TSimd.MultiplyAdd(d, x1, a71);
+
+                xRow = ref Unsafe.Add(ref xRow, rowStride);
+                dyRow = ref Unsafe.Add(ref dyRow, dyStride);
+            }
+
+            StoreTwoVectors<TSimd, TVector>(ref dw, a00, a01);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, rowStride), a10, a11);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 2 * rowStride), a20, a21);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 3 * rowStride), a30, a31);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 4 * rowStride), a40, a41);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 5 * rowStride), a50, a51);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 6 * rowStride), a60, a61);
+            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dw, 7 * rowStride), a70, a71);
         }
 
         /// <summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels
 {
@@ -20,10 +19,11 @@ namespace NetGen.Kernels
     /// allocate nothing and are safe to call from several threads on separate buffers.
     /// </para>
     /// <para>
-    /// Each kernel picks 256-bit vectors with FMA when the row it vectorises has at least 8
-    /// floats and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4,
-    /// else scalar code. <see cref="Forward"/> of a single sample uses 512-bit vectors where
-    /// AVX-512 is available and the rows have at least 16 floats. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// Each kernel picks 512-bit vectors when the row it vectorises has at least 16 floats and
+    /// the machine has AVX-512F, else 256-bit vectors with FMA when the row has at least 8 floats
+    /// and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4, else scalar
+    /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
+    /// tuned for batches. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -57,9 +57,15 @@ namespace NetGen.Kernels
             ref float yStart = ref MemoryMarshal.GetReference(y);
 
             // Each output is a dot product along the inputs, so the input count picks the vector width.
-            if (batch == 1 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated && inputs >= Vector512<float>.Count)
+            // A single sample reads each weight once, so it takes a loop of its own: the 512-bit
+            // tiles are tuned for batches, and one 784 → 128 sample was slower with them on Zen 5.
+            if (batch == 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
+            }
+            else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+            {
+                ForwardCore<Vector512Fma, Vector512<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
             else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
             {
@@ -101,7 +107,11 @@ namespace NetGen.Kernels
             ref float dxStart = ref MemoryMarshal.GetReference(dx);
 
             // Vectors run along the rows of w and dx, so the input count picks the vector width.
-            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+            {
+                BackwardInputCore<Vector512Fma, Vector512<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+            }
+            else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
             {
                 BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
             }
@@ -147,7 +157,11 @@ namespace NetGen.Kernels
             ref float dwStart = ref MemoryMarshal.GetReference(dw);
 
             // Vectors run along the rows of x and dw, so the input count picks the vector width.
-            if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+            {
+                AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+            }
+            else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
             {
                 AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
             }

@@ -8,7 +8,7 @@ namespace NetGen.Kernels
 {
     /// <summary>
     /// Vector operations that the dense drivers are written against, so that one generic driver
-    /// serves 256-bit, 128-bit and scalar code. Every implementation is a struct, so the JIT
+    /// serves 512-bit, 256-bit, 128-bit and scalar code. Every implementation is a struct, so the JIT
     /// compiles a separate copy of a driver for each one, with these members inlined.
     /// </summary>
     /// <typeparam name="TVector">The register type: a vector of floats, or <see cref="float"/>.</typeparam>
@@ -59,10 +59,76 @@ namespace NetGen.Kernels
         static abstract void StoreSumsPlusBias(TVector first, TVector second, TVector third, TVector fourth, ref float bias, ref float destination);
     }
 
+    /// <summary>
+    /// The widest vector, in bits, that kernels may pick: 512, 256, 128, or 0 for scalar code.
+    /// </summary>
+    /// <remarks>
+    /// Tests lower it so that a machine with wide vectors also runs the narrower paths, which
+    /// other machines take. Each <c>IsSupported</c> below reads it after the hardware checks, so
+    /// on hardware without a width the JIT still removes that path. It is one process-wide value:
+    /// code that lowers it must restore it and must not run beside kernels that expect the default.
+    /// </remarks>
+    internal static class SimdWidth
+    {
+        /// <summary>The default, which allows every width the hardware has.</summary>
+        internal const int Unlimited = 512;
+
+        internal static int MaximumBits { get; set; } = Unlimited;
+    }
+
+    /// <summary>512-bit vectors with fused multiply-add (x86 AVX-512F).</summary>
+    internal readonly struct Vector512Fma : ISimd<Vector512<float>>
+    {
+        public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated && SimdWidth.MaximumBits >= 512;
+
+        public static int Count => Vector512<float>.Count;
+
+        public static Vector512<float> Zero => Vector512<float>.Zero;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(ref float source) => Vector512.LoadUnsafe(ref source);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(ref float destination, Vector512<float> value) => value.StoreUnsafe(ref destination);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+            Avx512F.FusedMultiplyAdd(left, right, addend);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> And(Vector512<float> value, Vector512<float> mask) => value & mask;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Select(Vector512<float> mask, Vector512<float> ifSet, Vector512<float> ifClear) =>
+            Vector512.ConditionalSelect(mask, ifSet, ifClear);
+
+        public static Vector512<float> UpperLanesMask(int laneCount) =>
+            Vector512.GreaterThanOrEqual(
+                Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                Vector512.Create(Vector512<float>.Count - laneCount)).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void StoreSumsPlusBias(Vector512<float> first, Vector512<float> second, Vector512<float> third, Vector512<float> fourth, ref float bias, ref float destination) =>
+            // Adding the two 256-bit halves keeps every sum, and the 256-bit reduction does the rest.
+            Vector256Fma.StoreSumsPlusBias(
+                first.GetLower() + first.GetUpper(),
+                second.GetLower() + second.GetUpper(),
+                third.GetLower() + third.GetUpper(),
+                fourth.GetLower() + fourth.GetUpper(),
+                ref bias,
+                ref destination);
+    }
+
     /// <summary>256-bit vectors with fused multiply-add (x86 AVX2 and FMA).</summary>
     internal readonly struct Vector256Fma : ISimd<Vector256<float>>
     {
-        public static bool IsSupported => Fma.IsSupported && Vector256.IsHardwareAccelerated;
+        public static bool IsSupported => Fma.IsSupported && Vector256.IsHardwareAccelerated && SimdWidth.MaximumBits >= 256;
 
         public static int Count => Vector256<float>.Count;
 
@@ -115,7 +181,7 @@ namespace NetGen.Kernels
     /// </summary>
     internal readonly struct Vector128Simd : ISimd<Vector128<float>>
     {
-        public static bool IsSupported => Vector128.IsHardwareAccelerated;
+        public static bool IsSupported => Vector128.IsHardwareAccelerated && SimdWidth.MaximumBits >= 128;
 
         public static int Count => Vector128<float>.Count;
 

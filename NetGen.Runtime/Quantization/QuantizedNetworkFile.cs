@@ -11,13 +11,16 @@ namespace NetGen.Quantization
 {
     /// <summary>
     /// The parameters of a quantized network as a file stores them: the mode, each int8 layer, and
-    /// the fp32 parameters of the layers that run in float.
+    /// the fp32 values that the layers running in float read.
     /// </summary>
     /// <param name="Architecture">Architecture text of the float network that was quantized.</param>
     /// <param name="Mode">Static or dynamic quantization.</param>
     /// <param name="LayerNumbers">1-based position of each int8 layer among the network's layers.</param>
     /// <param name="Layers">The int8 layers, in order.</param>
-    /// <param name="FloatParameters">Fp32 parameters of the float network, or empty when every layer runs in int8.</param>
+    /// <param name="FloatParameters">
+    /// Every fp32 parameter of the float network followed by its buffers (the batch norms' running
+    /// mean and variance), or empty when no layer runs in float.
+    /// </param>
     public sealed record QuantizedNetworkData(
         string Architecture,
         QuantizationMode Mode,
@@ -67,7 +70,7 @@ namespace NetGen.Quantization
     /// <item><term>L (4)</term><description>int32, from 0 to 4096.</description></item>
     /// <item><term>Each layer</term><description>layer number, O and I (int32 each); input scale (float32), zero point and
     /// <see cref="QuantizedRange"/> (int32 each); weight scales (4O, float32); int32 bias (4O); fp32 bias (4O); weights (O·I, int8, [O, I] row-major).</description></item>
-    /// <item><term>N (8)</term><description>int64 count of fp32 parameters, then N float32 values.</description></item>
+    /// <item><term>N (8)</term><description>int64 count of fp32 values, then N float32 values: the float network's parameters and then its buffers, or none when no layer runs in float.</description></item>
     /// <item><term>Checksum (32)</term><description>SHA-256 of every byte before it.</description></item>
     /// </list>
     /// <para>

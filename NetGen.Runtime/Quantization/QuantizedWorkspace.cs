@@ -4,14 +4,22 @@ namespace NetGen.Quantization
 {
     /// <summary>
     /// Buffers for batched forward passes of a generated quantized network, allocated once:
-    /// uint8 activations, int32 accumulators and fp32 activations. A workspace is not
-    /// thread-safe: give each thread its own.
+    /// uint8 activations, int32 accumulators, fp32 activations and the scratch of layers that run
+    /// in float. A workspace is not thread-safe: give each thread its own.
     /// </summary>
     public sealed class QuantizedWorkspace
     {
         private readonly byte[] _bytes;
         private readonly int[] _accumulators;
         private readonly float[] _floats;
+        private readonly float[] _scratch;
+
+        /// <summary>Allocates the buffers, with no scratch.</summary>
+        /// <inheritdoc cref="QuantizedWorkspace(string, int, int, int, int, int)"/>
+        public QuantizedWorkspace(string architecture, int maxBatchSize, int bytesPerSample, int accumulatorsPerSample, int floatsPerSample)
+            : this(architecture, maxBatchSize, bytesPerSample, accumulatorsPerSample, floatsPerSample, 0)
+        {
+        }
 
         /// <summary>Allocates the buffers. Generated quantized networks call this from <c>CreateWorkspace</c>.</summary>
         /// <param name="architecture">The owning network's architecture text.</param>
@@ -19,8 +27,9 @@ namespace NetGen.Quantization
         /// <param name="bytesPerSample">Bytes of quantized activations per sample.</param>
         /// <param name="accumulatorsPerSample">Int32 accumulators per sample: the widest int8 layer's outputs.</param>
         /// <param name="floatsPerSample">Floats of fp32 activations per sample.</param>
-        /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive, a per-sample size is negative, or a buffer would exceed the largest array.</exception>
-        public QuantizedWorkspace(string architecture, int maxBatchSize, int bytesPerSample, int accumulatorsPerSample, int floatsPerSample)
+        /// <param name="scratchLength">Floats of scratch that does not grow with the batch, for the convolutions that run in float.</param>
+        /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive, a size is negative, or a buffer would exceed the largest array.</exception>
+        public QuantizedWorkspace(string architecture, int maxBatchSize, int bytesPerSample, int accumulatorsPerSample, int floatsPerSample, int scratchLength)
         {
             ArgumentNullException.ThrowIfNull(architecture);
             if (maxBatchSize <= 0)
@@ -31,6 +40,7 @@ namespace NetGen.Quantization
             ArgumentOutOfRangeException.ThrowIfNegative(bytesPerSample);
             ArgumentOutOfRangeException.ThrowIfNegative(accumulatorsPerSample);
             ArgumentOutOfRangeException.ThrowIfNegative(floatsPerSample);
+            ArgumentOutOfRangeException.ThrowIfNegative(scratchLength);
             long largest = (long)maxBatchSize * Math.Max(bytesPerSample, Math.Max(accumulatorsPerSample, floatsPerSample));
             if (largest > Array.MaxLength)
             {
@@ -43,6 +53,7 @@ namespace NetGen.Quantization
             _bytes = new byte[maxBatchSize * bytesPerSample];
             _accumulators = new int[maxBatchSize * accumulatorsPerSample];
             _floats = new float[maxBatchSize * floatsPerSample];
+            _scratch = new float[scratchLength];
         }
 
         /// <summary>Architecture of the network type that created this workspace.</summary>
@@ -59,6 +70,9 @@ namespace NetGen.Quantization
 
         /// <summary>Fp32 activations, laid out as the float network's activation arena.</summary>
         public Span<float> Floats => _floats;
+
+        /// <summary>Scratch of the float layers, laid out as the float network's workspace scratch.</summary>
+        public Span<float> Scratch => _scratch;
 
         /// <summary>
         /// Checks that this workspace belongs to <paramref name="architecture"/> and has room for the

@@ -5,14 +5,21 @@ namespace NetGen.Sparse
 {
     /// <summary>
     /// Decides whether a layer runs faster with the sparse kernels than with
-    /// <see cref="DenseKernels.Forward"/>, from sparsity thresholds measured on one machine.
+    /// <see cref="DenseKernels.Forward"/>, from a cost model whose constants were measured on one machine.
     /// </summary>
     /// <remarks>
     /// <para>
-    /// The thresholds come from NetGen.Benchmarks/SparseBenchmarks.cs and from a sweep over
-    /// sparsity 0.5 to 0.99 on 784×256 and 256×256 layers. They ran on a 2-core AMD EPYC VM
-    /// (Zen 1, AVX2 with FMA, 2.0 GHz nominal) under heavy load from other processes, so each
-    /// threshold is rounded towards dense. docs/sparsity.md lists the measurements.
+    /// A format's cost, in units of the dense kernel's time for the same layer and batch, is its
+    /// stored entries over (1 − its threshold sparsity) divided by rows × columns. At batches of
+    /// <see cref="FeatureMajorMinBatch"/> and more, the sparse kernels run feature-major, so the
+    /// cost adds two transposes: <see cref="TransposeCostPerFeature"/> × (rows + columns) / (rows × columns).
+    /// That term is what keeps a small layer such as 128×10 dense at batch 128.
+    /// </para>
+    /// <para>
+    /// The constants come from sweeps over 50, 80, 90 and 95 % sparsity on 784×256, 784×512,
+    /// 256×256 and 128×10 layers at batch 1 and 128. They ran on a 2-core AMD EPYC VM (CPU family
+    /// 26 model 2, Zen 5, with AVX-512) while other processes kept the load average between 15
+    /// and 25, so each constant is rounded towards dense. docs/sparsity.md lists the measurements.
     /// </para>
     /// <para>
     /// NOTE: batches from 2 to 7 were not measured. They use the batch-1 threshold, which
@@ -25,27 +32,32 @@ namespace NetGen.Sparse
     {
         /// <summary>
         /// Batch-1 CSR (<see cref="SparseKernels.Forward(CsrMatrix, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int)"/>)
-        /// beat dense from about 87 % sparsity in the sweep, but only from 90 to 95 % on 256×256 in the benchmark.
+        /// beat dense from 78–85 % sparsity on the three large shapes and from about 88 % on 128×10.
         /// </summary>
-        public const double CsrVectorMinSparsity = 0.92;
+        public const double CsrVectorMinSparsity = 0.88;
 
         /// <summary>
-        /// Feature-major CSR at batch 128, including the two <see cref="SparseKernels.Transpose"/>
-        /// calls that convert from and to batch-major layout, beat dense from 50 to 80 % sparsity
-        /// on both measured shapes: about 70 % in the sweep on 784×256.
+        /// Feature-major CSR at batch 128, without the transposes, beat dense from 50–60 % sparsity
+        /// on the four measured shapes.
         /// </summary>
-        public const double CsrFeatureMajorMinSparsity = 0.70;
+        public const double CsrFeatureMajorMinSparsity = 0.60;
 
-        /// <summary>Batch-1 1×8 block CSR beat dense from 50 to 70 % of blocks pruned on both measured shapes.</summary>
+        /// <summary>Batch-1 1×8 block CSR beat dense from about 50 % of blocks pruned on every measured shape.</summary>
         public const double BlockVectorMinSparsity = 0.60;
+
+        /// <summary>
+        /// Time to transpose one feature of a batch (batch floats), in units of the dense kernel's
+        /// time per weight at the same batch: 4–7 measured at batch 128, rounded up.
+        /// </summary>
+        public const double TransposeCostPerFeature = 8.0;
 
         /// <summary>Smallest batch for which the feature-major threshold applies: one 256-bit vector of samples.</summary>
         public const int FeatureMajorMinBatch = 8;
 
         /// <summary>
         /// Returns whether a CSR layer with <paramref name="nonZeros"/> stored weights is expected to
-        /// run faster than the dense kernel at this batch size: batch-major SpMV below a batch of
-        /// <see cref="FeatureMajorMinBatch"/>, feature-major SpMM from there on.
+        /// run at least as fast as the dense kernel at this batch size: batch-major SpMV below a batch of
+        /// <see cref="FeatureMajorMinBatch"/>, feature-major SpMM with its two transposes from there on.
         /// </summary>
         /// <param name="rows">Rows of the weight matrix (outputs).</param>
         /// <param name="columns">Columns of the weight matrix (inputs).</param>
@@ -56,13 +68,13 @@ namespace NetGen.Sparse
         public static bool ShouldUseSparse(int rows, int columns, long nonZeros, int batch)
         {
             double sparsity = SparsityOf(rows, columns, nonZeros, batch, nameof(nonZeros));
-            return sparsity >= (batch >= FeatureMajorMinBatch ? CsrFeatureMajorMinSparsity : CsrVectorMinSparsity);
+            return rows > 0 && columns > 0 && Cost(sparsity, CsrThreshold(batch), rows, columns, batch) <= 1.0;
         }
 
         /// <summary>
-        /// Returns whether a 1×8 block-sparse layer is expected to run faster than the dense kernel.
+        /// Returns whether a 1×8 block-sparse layer is expected to run at least as fast as the dense kernel.
         /// At batches of <see cref="FeatureMajorMinBatch"/> and more the block kernel does the
-        /// same work per weight as feature-major CSR, so the CSR threshold applies.
+        /// same work per stored entry as feature-major CSR, so the CSR threshold applies.
         /// </summary>
         /// <param name="rows">Rows of the weight matrix (outputs).</param>
         /// <param name="columns">Columns of the weight matrix (inputs).</param>
@@ -73,7 +85,55 @@ namespace NetGen.Sparse
         public static bool ShouldUseBlockSparse(int rows, int columns, long storedEntries, int batch)
         {
             double sparsity = SparsityOf(rows, columns, storedEntries, batch, nameof(storedEntries));
-            return sparsity >= (batch >= FeatureMajorMinBatch ? CsrFeatureMajorMinSparsity : BlockVectorMinSparsity);
+            return rows > 0 && columns > 0 && Cost(sparsity, BlockThreshold(batch), rows, columns, batch) <= 1.0;
+        }
+
+        /// <summary>
+        /// Returns the format expected to run a layer fastest at this batch size: dense, CSR or
+        /// 1×8 block CSR, by the cost model of this class. A sparse format wins over dense exactly
+        /// where <see cref="ShouldUseSparse"/> or <see cref="ShouldUseBlockSparse"/> return true, and a
+        /// tie between the two sparse formats goes to CSR.
+        /// </summary>
+        /// <param name="rows">Rows of the weight matrix (outputs).</param>
+        /// <param name="columns">Columns of the weight matrix (inputs).</param>
+        /// <param name="nonZeros">Number of nonzero weights, which CSR stores, in [0, rows × columns].</param>
+        /// <param name="blockStoredEntries">Entries inside the 1×8 blocks that hold a nonzero weight (<see cref="BlockCsrMatrix.StoredEntryCount"/>), in [0, rows × columns].</param>
+        /// <param name="batch">Number of samples per call, at least 1.</param>
+        /// <returns>The format with the lowest expected cost.</returns>
+        /// <exception cref="ArgumentOutOfRangeException">An argument is outside its range.</exception>
+        public static SparseFormat Choose(int rows, int columns, long nonZeros, long blockStoredEntries, int batch)
+        {
+            double csrSparsity = SparsityOf(rows, columns, nonZeros, batch, nameof(nonZeros));
+            double blockSparsity = SparsityOf(rows, columns, blockStoredEntries, batch, nameof(blockStoredEntries));
+            if (rows == 0 || columns == 0)
+            {
+                return SparseFormat.Dense;
+            }
+
+            double csrCost = Cost(csrSparsity, CsrThreshold(batch), rows, columns, batch);
+            double blockCost = Cost(blockSparsity, BlockThreshold(batch), rows, columns, batch);
+            if (csrCost > 1.0 && blockCost > 1.0)
+            {
+                return SparseFormat.Dense;
+            }
+
+            return csrCost <= blockCost ? SparseFormat.Csr : SparseFormat.BlockCsr;
+        }
+
+        private static double CsrThreshold(int batch) => batch >= FeatureMajorMinBatch ? CsrFeatureMajorMinSparsity : CsrVectorMinSparsity;
+
+        private static double BlockThreshold(int batch) => batch >= FeatureMajorMinBatch ? CsrFeatureMajorMinSparsity : BlockVectorMinSparsity;
+
+        /// <summary>Expected time of a sparse format over the dense kernel's time for the same layer and batch.</summary>
+        private static double Cost(double sparsity, double threshold, int rows, int columns, int batch)
+        {
+            double cost = (1.0 - sparsity) / (1.0 - threshold);
+            if (batch >= FeatureMajorMinBatch)
+            {
+                cost += TransposeCostPerFeature * ((double)rows + columns) / ((double)rows * columns);
+            }
+
+            return cost;
         }
 
         private static double SparsityOf(int rows, int columns, long stored, int batch, string name)

@@ -132,7 +132,7 @@ namespace NetGen
         private void TrainChunk(int chunk)
         {
             Dataset data = _phaseData!;
-            int offset = chunk * ChunkSize;
+            int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             ReadOnlySpan<int> indices = _order.AsSpan(_phaseStart + offset, length);
             Span<float> inputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
@@ -183,7 +183,7 @@ namespace NetGen
         private void EvaluateChunk(int chunk, Workspace workspace)
         {
             Dataset data = _phaseData!;
-            int offset = chunk * ChunkSize;
+            int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             int first = _phaseStart + offset;
             ReadOnlySpan<float> inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
@@ -213,7 +213,19 @@ namespace NetGen
 
         private int ChunkCount(int size) => (size + ChunkSize - 1) / ChunkSize;
 
-        private int ChunkLength(int chunk, int size) => Math.Min(ChunkSize, size - chunk * ChunkSize);
+        // Chunks split a batch as evenly as possible (lengths differ by at most one), so no chunk
+        // holds a single sample unless the batch does: batch norm cannot train on one value per channel.
+        private int ChunkLength(int chunk, int size)
+        {
+            int chunks = ChunkCount(size);
+            return (size / chunks) + (chunk < size % chunks ? 1 : 0);
+        }
+
+        private int ChunkOffset(int chunk, int size)
+        {
+            int chunks = ChunkCount(size);
+            return (chunk * (size / chunks)) + Math.Min(chunk, size % chunks);
+        }
 
         /// <summary>
         /// Allocates a workspace per chunk of a full training batch, at least one per thread that

@@ -204,4 +204,23 @@ public class ConvolutionDiagnosticTests
         Diagnostic diagnostic = AssertSingle(source, "NETGEN0101", "Input(1, 0, 28)");
         AssertMessageContains(diagnostic, "input height");
     }
+
+    [Fact]
+    public void LayerAttributesWithoutNetwork_AreReportedOncePerClass()
+    {
+        const string source = """
+            using NetGen;
+            [Input(1, 8, 8), Conv2D(2, 3), Flatten, Dense(1)]
+            public partial class Forgotten;
+
+            [Dense(3)]
+            public partial class OnlyLayers;
+            """;
+        var diagnostics = GeneratorHarness.NetGenDiagnostics(source);
+        Assert.Equal(2, diagnostics.Count);
+        Assert.All(diagnostics, d => Assert.Equal("NETGEN0010", d.Id));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("'Forgotten'", System.StringComparison.Ordinal));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("'OnlyLayers'", System.StringComparison.Ordinal));
+    }
 }

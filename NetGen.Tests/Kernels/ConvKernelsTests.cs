@@ -46,7 +46,7 @@ namespace NetGen.Tests.Kernels
                 var y = new GuardedBuffer(c.Batch * g.OutputLength);
                 y.Span.Fill(float.NaN);
                 float[] scratch = NaNScratch(g);
-                if (algorithm == g.Algorithm)
+                if (algorithm == g.ForwardAlgorithm)
                 {
                     ConvKernels.Forward(x, w, bias, y.Span, scratch, c.Batch, g);
                 }
@@ -125,7 +125,7 @@ namespace NetGen.Tests.Kernels
             {
                 var dw = new GuardedBuffer(initialDw);
                 var dbias = new GuardedBuffer(initialDbias);
-                if (algorithm == g.Algorithm)
+                if (algorithm == g.WeightGradientAlgorithm)
                 {
                     ConvKernels.AccumulateGradients(dy, x, dw.Span, dbias.Span, NaNScratch(g), c.Batch, g);
                 }
@@ -321,6 +321,13 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Geometry_TooLarge_Throws()
+        {
+            ArgumentException error = Assert.Throws<ArgumentException>(() => new ConvGeometry(4096, 512, 512, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+            Assert.Contains("Split the layer", error.Message);
+        }
+
+        [Fact]
         public void Kernels_WrongSpanLengths_Throw()
         {
             var g = new ConvGeometry(2, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
@@ -396,10 +403,19 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void Geometry_HotShapes_PickDocumentedAlgorithm()
+        public void Geometry_HotShapes_PickMeasuredAlgorithms()
         {
-            Assert.Equal(ConvAlgorithm.Direct, Depthwise.Algorithm);
-            Assert.Equal(ConvAlgorithm.Im2Col, Strided.Algorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, Depthwise.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, LeNetFirst.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, LeNetSecond.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Direct, FashionSecond.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, FashionSecond.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, FashionSecond.WeightGradientAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.ForwardAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.BackwardInputAlgorithm);
+            Assert.Equal(ConvAlgorithm.Im2Col, Strided.WeightGradientAlgorithm);
         }
 
         internal static readonly ConvGeometry FashionFirst = new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
@@ -441,13 +457,13 @@ namespace NetGen.Tests.Kernels
         /// <summary>Returns scratch long enough for either algorithm, filled with NaN so a kernel that reads it before writing fails.</summary>
         private static float[] NaNScratch(ConvGeometry g)
         {
-            int length = ConvKernels.Im2ColScratchLength(g);
+            long length = ConvKernels.Im2ColScratchLength(g);
             if (g.StrideHeight == 1 && g.StrideWidth == 1)
             {
                 length = Math.Max(length, ConvKernels.DirectScratchLength(g));
             }
 
-            var scratch = new float[length];
+            var scratch = new float[checked((int)length)];
             scratch.AsSpan().Fill(float.NaN);
             return scratch;
         }
@@ -663,9 +679,10 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>
-        /// Builds the test geometries: a grid over stride 1–3, dilation 1–3 and groups 1, 2 and
+        /// Builds the test geometries. A grid covers stride 1–3, dilation 1–3 and groups 1, 2 and
         /// depthwise, alternating 1-D and 2-D, with asymmetric padding 0–2 and sizes that are not
-        /// multiples of 8; then hand-picked shapes that reach every tile and tail of the kernels.
+        /// multiples of 8. Hand-picked shapes follow: the hot layers, output channels that leave a
+        /// partial tile, and outputs shorter than 8 or 4 floats, which run 128-bit and scalar code.
         /// </summary>
         private static IReadOnlyList<ConvCase> BuildCases()
         {

@@ -5,53 +5,111 @@ using NetGen.Kernels;
 
 namespace NetGen.Tests.Kernels
 {
+    /// <summary>
+    /// Test classes that lower <see cref="SimdWidth.MaximumBits"/>. The cap is one process-wide
+    /// value, so they run alone, and kernel tests in other classes always see the default.
+    /// </summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class SimdWidthCollection
+    {
+        public const string Name = "SIMD width cap";
+    }
+
+    [Collection(SimdWidthCollection.Name)]
     public class DenseKernelsTests
     {
         /// <summary>
-        /// Allowed error of an fp32 sum, relative to the sum of the magnitudes of its terms. The
-        /// kernels add each term to one of several partial sums of at most about 100 terms for the
-        /// shapes tested here (784 inputs over 8 lanes), and an fp32 sum of n terms errs by at most
-        /// n · 2⁻²⁴ ≈ n · 6e-8 of that magnitude: 6e-6 for n = 100, taken with a margin of 3.
+        /// Allowed error of an fp32 sum, relative to the sum of the magnitudes of its terms. An fp32
+        /// sum of n terms errs by at most n · 2⁻²⁴ ≈ n · 6e-8 of that magnitude. The vector paths add
+        /// each term to one of several partial sums of at most about 100 terms for the shapes tested
+        /// here (784 inputs over 8 lanes): 6e-6, taken with a margin of 3. Scalar code (width cap 0)
+        /// sums up to 1000 terms in one partial sum, whose worst case (6e-5) is above this tolerance,
+        /// but the rounding errors of these random terms grow like √n · 2⁻²⁴, about 2e-6.
         /// </summary>
         private const double SumTolerance = 2e-5;
 
-        public static readonly TheoryData<int> Batches = new() { 1, 2, 3, 5, 8 };
+        /// <summary>Longest row in the small-shape tests: two 512-bit vectors and one float, so every width runs a tail.</summary>
+        private const int MaxSmallInputs = 2 * 16 + 1;
 
-        public static readonly TheoryData<int, int, int> LargeShapes = new()
+        /// <summary>Batch sizes that reach every tile and its remainders: 512-bit tiles take six samples forward and eight backward.</summary>
+        private static readonly int[] BatchSizes = { 1, 2, 3, 5, 8, 14 };
+
+        /// <summary>Every value of <see cref="SimdWidth.MaximumBits"/>: 512, 256 and 128-bit vectors, and 0 for scalar code.</summary>
+        private static readonly int[] WidthCaps = { 512, 256, 128, 0 };
+
+        private static readonly (int Batch, int Inputs, int Outputs)[] LargeShapeList =
         {
-            { 4, 784, 128 },
-            { 7, 33, 31 },
-            { 128, 100, 36 },
-            { 3, 1000, 9 },
+            (4, 784, 128),
+            (7, 33, 31),
+            (128, 100, 36),
+            (3, 1000, 9),
         };
+
+        /// <summary>Each batch size under each width cap.</summary>
+        public static TheoryData<int, int> Batches
+        {
+            get
+            {
+                var data = new TheoryData<int, int>();
+                foreach (int cap in WidthCaps)
+                {
+                    foreach (int batch in BatchSizes)
+                    {
+                        data.Add(batch, cap);
+                    }
+                }
+
+                return data;
+            }
+        }
+
+        /// <summary>Each large shape under each width cap.</summary>
+        public static TheoryData<int, int, int, int> LargeShapes
+        {
+            get
+            {
+                var data = new TheoryData<int, int, int, int>();
+                foreach (int cap in WidthCaps)
+                {
+                    foreach ((int batch, int inputs, int outputs) in LargeShapeList)
+                    {
+                        data.Add(batch, inputs, outputs, cap);
+                    }
+                }
+
+                return data;
+            }
+        }
 
         /// <summary>The vector widths that the kernels can run with, and whether this machine runs each one.</summary>
         public enum Isa
         {
+            Vector512Fma,
             Vector256Fma,
             Vector128,
             Scalar,
         }
 
-        public static readonly TheoryData<Isa> Isas = new() { Isa.Vector256Fma, Isa.Vector128, Isa.Scalar };
+        public static readonly TheoryData<Isa> Isas = new() { Isa.Vector512Fma, Isa.Vector256Fma, Isa.Vector128, Isa.Scalar };
 
         [Theory]
         [MemberData(nameof(Batches))]
-        public void Forward_MatchesReference_AllSmallShapes(int batch)
-        {
-            for (int inputs = 0; inputs <= 17; inputs++)
+        public void Forward_MatchesReference_AllSmallShapes(int batch, int widthCap) =>
+            WithWidthCap(widthCap, () =>
             {
-                for (int outputs = 0; outputs <= 17; outputs++)
+                for (int inputs = 0; inputs <= MaxSmallInputs; inputs++)
                 {
-                    CheckForward(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    for (int outputs = 0; outputs <= 17; outputs++)
+                    {
+                        CheckForward(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    }
                 }
-            }
-        }
+            });
 
         [Theory]
         [MemberData(nameof(LargeShapes))]
-        public void Forward_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
-            CheckForward(batch, inputs, outputs, seed: 7, isa: null);
+        public void Forward_MatchesReference_LargeShapes(int batch, int inputs, int outputs, int widthCap) =>
+            WithWidthCap(widthCap, () => CheckForward(batch, inputs, outputs, seed: 7, isa: null));
 
         [Theory]
         [MemberData(nameof(Isas))]
@@ -65,7 +123,7 @@ namespace NetGen.Tests.Kernels
             // The generic drivers need rows of at least one vector; the entry point sends shorter rows to a narrower width.
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int batch in new[] { 1, 2, 3, 4, 7 })
+                foreach (int batch in new[] { 1, 2, 3, 4, 7, 13 })
                 {
                     CheckForward(batch, inputs, outputs: 13, seed: inputs, isa);
                 }
@@ -79,21 +137,22 @@ namespace NetGen.Tests.Kernels
 
         [Theory]
         [MemberData(nameof(Batches))]
-        public void BackwardInput_MatchesReference_AllSmallShapes(int batch)
-        {
-            for (int inputs = 0; inputs <= 17; inputs++)
+        public void BackwardInput_MatchesReference_AllSmallShapes(int batch, int widthCap) =>
+            WithWidthCap(widthCap, () =>
             {
-                for (int outputs = 0; outputs <= 17; outputs++)
+                for (int inputs = 0; inputs <= MaxSmallInputs; inputs++)
                 {
-                    CheckBackwardInput(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    for (int outputs = 0; outputs <= 17; outputs++)
+                    {
+                        CheckBackwardInput(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    }
                 }
-            }
-        }
+            });
 
         [Theory]
         [MemberData(nameof(LargeShapes))]
-        public void BackwardInput_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
-            CheckBackwardInput(batch, inputs, outputs, seed: 11, isa: null);
+        public void BackwardInput_MatchesReference_LargeShapes(int batch, int inputs, int outputs, int widthCap) =>
+            WithWidthCap(widthCap, () => CheckBackwardInput(batch, inputs, outputs, seed: 11, isa: null));
 
         [Theory]
         [MemberData(nameof(Isas))]
@@ -106,7 +165,7 @@ namespace NetGen.Tests.Kernels
 
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int batch in new[] { 1, 2, 3, 4, 5, 9 })
+                foreach (int batch in new[] { 1, 2, 3, 4, 5, 9, 14 })
                 {
                     CheckBackwardInput(batch, inputs, outputs: 13, seed: inputs, isa);
                 }
@@ -115,21 +174,22 @@ namespace NetGen.Tests.Kernels
 
         [Theory]
         [MemberData(nameof(Batches))]
-        public void AccumulateGradients_MatchesReference_AllSmallShapes(int batch)
-        {
-            for (int inputs = 0; inputs <= 17; inputs++)
+        public void AccumulateGradients_MatchesReference_AllSmallShapes(int batch, int widthCap) =>
+            WithWidthCap(widthCap, () =>
             {
-                for (int outputs = 0; outputs <= 17; outputs++)
+                for (int inputs = 0; inputs <= MaxSmallInputs; inputs++)
                 {
-                    CheckAccumulateGradients(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    for (int outputs = 0; outputs <= 17; outputs++)
+                    {
+                        CheckAccumulateGradients(batch, inputs, outputs, seed: inputs * 100 + outputs, isa: null);
+                    }
                 }
-            }
-        }
+            });
 
         [Theory]
         [MemberData(nameof(LargeShapes))]
-        public void AccumulateGradients_MatchesReference_LargeShapes(int batch, int inputs, int outputs) =>
-            CheckAccumulateGradients(batch, inputs, outputs, seed: 13, isa: null);
+        public void AccumulateGradients_MatchesReference_LargeShapes(int batch, int inputs, int outputs, int widthCap) =>
+            WithWidthCap(widthCap, () => CheckAccumulateGradients(batch, inputs, outputs, seed: 13, isa: null));
 
         [Theory]
         [MemberData(nameof(Isas))]
@@ -142,7 +202,7 @@ namespace NetGen.Tests.Kernels
 
             for (int inputs = VectorLength(isa); inputs <= 3 * VectorLength(isa) + 1; inputs++)
             {
-                foreach (int outputs in new[] { 1, 3, 4, 5, 9 })
+                foreach (int outputs in new[] { 1, 3, 4, 5, 9, 14 })
                 {
                     CheckAccumulateGradients(batch: 6, inputs, outputs, seed: inputs, isa);
                 }
@@ -209,6 +269,38 @@ namespace NetGen.Tests.Kernels
                 }
             }
         }
+
+        public static readonly TheoryData<int> WidthCapData = new() { 512, 256, 128, 0 };
+
+        [Theory]
+        [MemberData(nameof(WidthCapData))]
+        public void Forward_InfiniteWeightInTail_BatchTiles(int widthCap) =>
+            WithWidthCap(widthCap, () =>
+            {
+                // 27 inputs end with a vector that overlaps the previous one at every width, and six
+                // samples fill the widest tile. Row 3 of w has an infinity in a lane that the last
+                // vector overlaps at each width: 12 for 512 bits, 20 for 256, 23 for 128. A masked
+                // lane must add 0·0 there, never 0·∞ = NaN, so only output 3 may be infinite.
+                const int Batch = 6, Inputs = 27, Outputs = 8;
+                var x = new float[Batch * Inputs];
+                x.AsSpan().Fill(1f);
+                var w = new float[Outputs * Inputs];
+                w[3 * Inputs + 12] = float.PositiveInfinity;
+                w[3 * Inputs + 20] = float.PositiveInfinity;
+                w[3 * Inputs + 23] = float.PositiveInfinity;
+                var bias = new float[Outputs];
+                var y = new float[Batch * Outputs];
+
+                DenseKernels.Forward(x, w, bias, y, Batch, Inputs, Outputs);
+
+                for (int b = 0; b < Batch; b++)
+                {
+                    for (int o = 0; o < Outputs; o++)
+                    {
+                        Assert.Equal(o == 3 ? float.PositiveInfinity : 0f, y[b * Outputs + o]);
+                    }
+                }
+            });
 
         [Fact]
         public void Forward_WrongSpanLengths_Throw()
@@ -425,8 +517,23 @@ namespace NetGen.Tests.Kernels
             Assert.Contains($"it has {actual}", error.Message, StringComparison.Ordinal);
         }
 
+        /// <summary>Runs <paramref name="test"/> with <see cref="SimdWidth.MaximumBits"/> set to <paramref name="widthCap"/>, then restores the default.</summary>
+        private static void WithWidthCap(int widthCap, Action test)
+        {
+            SimdWidth.MaximumBits = widthCap;
+            try
+            {
+                test();
+            }
+            finally
+            {
+                SimdWidth.MaximumBits = SimdWidth.Unlimited;
+            }
+        }
+
         private static bool IsSupported(Isa isa) => isa switch
         {
+            Isa.Vector512Fma => Vector512Fma.IsSupported,
             Isa.Vector256Fma => Vector256Fma.IsSupported,
             Isa.Vector128 => Vector128Simd.IsSupported,
             _ => ScalarSimd.IsSupported,
@@ -434,6 +541,7 @@ namespace NetGen.Tests.Kernels
 
         private static int VectorLength(Isa isa) => isa switch
         {
+            Isa.Vector512Fma => Vector512Fma.Count,
             Isa.Vector256Fma => Vector256Fma.Count,
             Isa.Vector128 => Vector128Simd.Count,
             _ => ScalarSimd.Count,
@@ -447,6 +555,9 @@ namespace NetGen.Tests.Kernels
             ref float yStart = ref MemoryMarshal.GetReference(y);
             switch (isa)
             {
+                case Isa.Vector512Fma:
+                    DenseKernels.ForwardCore<Vector512Fma, Vector512<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    break;
                 case Isa.Vector256Fma:
                     DenseKernels.ForwardCore<Vector256Fma, Vector256<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
                     break;
@@ -466,6 +577,9 @@ namespace NetGen.Tests.Kernels
             ref float dxStart = ref MemoryMarshal.GetReference(dx);
             switch (isa)
             {
+                case Isa.Vector512Fma:
+                    DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    break;
                 case Isa.Vector256Fma:
                     DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
                     break;
@@ -485,6 +599,9 @@ namespace NetGen.Tests.Kernels
             ref float dwStart = ref MemoryMarshal.GetReference(dw);
             switch (isa)
             {
+                case Isa.Vector512Fma:
+                    DenseKernels.AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                    break;
                 case Isa.Vector256Fma:
                     DenseKernels.AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
                     break;

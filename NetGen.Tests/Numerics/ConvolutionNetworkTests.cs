@@ -144,6 +144,46 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
+    public void BatchOneAboveTheChunkSize_NeverGivesBatchNormAOneSampleChunk()
+    {
+        // 33 samples in chunks of at most 32 split 17 + 16; a 32 + 1 split would leave batch norm
+        // one value per channel, which it cannot normalise.
+        var random = new Random(1);
+        float[] inputs = Enumerable.Range(0, 33 * 4).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] targets = Enumerable.Range(0, 33 * 2).Select(_ => (float)random.NextDouble()).ToArray();
+        var data = new Dataset(inputs, 4, targets, 2);
+        float[] Train(int threads)
+        {
+            var network = new DenseBatchNorm(3);
+            using var trainer = new Trainer<DenseBatchNorm>(network, new Sgd(learningRate: 0.1f), batchSize: 33, threads: threads, chunkSize: 32);
+            trainer.Fit(data, epochs: 3);
+            return network.Parameters.ToArray().Concat(network.Buffers.ToArray()).ToArray();
+        }
+
+        Assert.Equal(Train(1), Train(2));
+    }
+
+    [Fact]
+    public void Backward_FollowsTheModeOfItsForwardPass_EvenIfIsTrainingChangesInBetween()
+    {
+        float[] Gradient(bool toggle)
+        {
+            var network = new BatchNormed(4);
+            var random = new Random(2);
+            float[] inputs = Enumerable.Range(0, 3 * BatchNormed.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] targets = Enumerable.Range(0, 3 * BatchNormed.OutputSize).Select(_ => (float)random.NextDouble()).ToArray();
+            Workspace workspace = network.CreateWorkspace(3);
+            workspace.IsTraining = true;
+            network.Forward(inputs, new float[3 * BatchNormed.OutputSize], workspace);
+            workspace.IsTraining = !toggle;
+            network.Backward(inputs, targets, workspace);
+            return workspace.Gradients.ToArray();
+        }
+
+        Assert.Equal(Gradient(toggle: false), Gradient(toggle: true));
+    }
+
+    [Fact]
     public void WeightFile_RoundTripsParametersAndRunningStatistics()
     {
         var source = new SmallCnn(1);

@@ -99,3 +99,10 @@ internal sealed partial class BatchNormProbe;
 [Dropout(0.25f)]
 [Dense(3)]
 internal sealed partial class SmallCnn;
+
+[Network]
+[Input(4)]
+[Dense(6)]
+[BatchNorm(Activation.Relu)]
+[Dense(2)]
+internal sealed partial class DenseBatchNorm;

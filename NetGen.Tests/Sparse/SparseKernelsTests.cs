@@ -98,6 +98,45 @@ namespace NetGen.Tests.Sparse
             Check(format, featureMajor: true, rows: 100, columns: 300, batch: 33, Pattern.Random50, seed: 4);
         }
 
+        [Theory]
+        [InlineData(64)]
+        [InlineData(70)]
+        [InlineData(72)]
+        [InlineData(135)]
+        [InlineData(200)]
+        public void CsrForwardFeatureMajor_ColumnPanelsAndTail_MatchReference(int batch)
+        {
+            // With AVX-512, chunks of 128 samples take 512-bit panels. Above 256 columns the next
+            // chunks of 64 take 256-bit panels, and the samples after them take the row loop.
+            foreach (Pattern pattern in AllPatterns)
+            {
+                Check(Format.Csr, featureMajor: true, rows: 11, columns: 200, batch, pattern, seed: batch);
+                Check(Format.Csr, featureMajor: true, rows: 7, columns: 300, batch, pattern, seed: batch + 1);
+            }
+        }
+
+        [Fact]
+        public void CsrForward_ColumnsBeyond16Bits_MatchesReference()
+        {
+            // More than 65,536 columns: the batch-1 kernel keeps 32-bit column indices.
+            const int Rows = 3, Columns = 70_001;
+            float[] w = Matrix(Rows, Columns, Pattern.EmptyRowsAndOneFullRow, seed: 4);
+            w[(2 * Columns) + Columns - 1] = 0.5f;
+            float[] x = Matrix(1, Columns, Pattern.Dense, seed: 5);
+            float[] bias = [0.25f, -0.5f, 1f];
+            var y = new float[Rows];
+
+            SparseKernels.Forward(CsrMatrix.FromDense(w, Rows, Columns), x, bias, y, 1);
+
+            double[] expected = ReferenceForward(x, w, bias, 1, Columns, Rows);
+            double[] scale = ReferenceScale(x, w, bias, 1, Columns, Rows);
+            for (int r = 0; r < Rows; r++)
+            {
+                // An fp32 sum of n terms errs by at most about n · 2⁻²⁴ of the sum of their magnitudes.
+                Assert.True(Math.Abs(y[r] - expected[r]) <= Columns * Math.Pow(2, -24) * scale[r], $"row {r}: {y[r]} against {expected[r]}");
+            }
+        }
+
         [Fact]
         public void CsrForward_UnstoredInfiniteInput_ContributesNothing()
         {
@@ -131,7 +170,7 @@ namespace NetGen.Tests.Sparse
         [Fact]
         public void Transpose_MatchesReference()
         {
-            foreach ((int rows, int columns) in new[] { (0, 5), (1, 1), (3, 17), (17, 3), (128, 33), (40, 40) })
+            foreach ((int rows, int columns) in new[] { (0, 5), (1, 1), (3, 17), (17, 3), (128, 33), (40, 40), (8, 8), (16, 24), (9, 15), (23, 8), (784, 128) })
             {
                 float[] source = TestValues.Uniform(rows * columns, seed: rows + columns);
                 var destination = new GuardedBuffer(rows * columns);

@@ -1,0 +1,140 @@
+using System;
+using System.CommandLine;
+using System.IO;
+
+namespace NetGen.Samples;
+
+/// <summary>Defaults that differ between the Fashion-MNIST commands.</summary>
+/// <param name="Epochs">Passes over the training set.</param>
+/// <param name="BatchSize">Samples per training step.</param>
+/// <param name="LearningRate">Adam step size of the first epoch.</param>
+/// <param name="Decay">Factor that multiplies the step size after each epoch.</param>
+/// <param name="ValidationSize">Training images held out for validation.</param>
+/// <param name="WeightsFileName">File the trained weights are saved to.</param>
+/// <param name="PlotFileName">PNG file of the training curves, in the folder of the weights file.</param>
+internal sealed record FashionDefaults(
+    int Epochs,
+    int BatchSize,
+    float LearningRate,
+    float Decay,
+    int ValidationSize,
+    string WeightsFileName,
+    string PlotFileName);
+
+/// <summary>The command-line options of a Fashion-MNIST command, after defaults are applied.</summary>
+internal sealed record FashionSettings(
+    int Epochs,
+    int BatchSize,
+    float LearningRate,
+    float Decay,
+    int Seed,
+    int Threads,
+    int ValidationSize,
+    bool Standardize,
+    DirectoryInfo? DataFolder,
+    FileInfo Weights,
+    FileInfo Plot,
+    double? MinAccuracy);
+
+/// <summary>
+/// The options that every Fashion-MNIST command takes (epochs, batch size, Adam step size and
+/// decay, seed, threads, validation size, standardisation, data folder, weights and plot files,
+/// and a minimum test accuracy for CI), created with one command's defaults.
+/// </summary>
+internal sealed class FashionOptions
+{
+    private readonly FashionDefaults _defaults;
+
+    public FashionOptions(FashionDefaults defaults)
+    {
+        _defaults = defaults;
+        Epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => defaults.Epochs };
+        BatchSize = new Option<int>("--batch-size") { Description = "Samples per training step.", DefaultValueFactory = _ => defaults.BatchSize };
+        LearningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first epoch.", DefaultValueFactory = _ => defaults.LearningRate };
+        Decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => defaults.Decay };
+        Seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
+        Threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        ValidationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => defaults.ValidationSize };
+        Standardize = new Option<bool>("--standardize") { Description = "Shift and scale the pixels to mean 0 and variance 1 over the training images, and apply the same transform to validation and test images. '--standardize false' keeps the grey levels in [0, 1].", DefaultValueFactory = _ => true };
+        Data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
+        Weights = new Option<FileInfo>("--weights") { Description = "File to save the trained weights to.", DefaultValueFactory = _ => new FileInfo(defaults.WeightsFileName) };
+        Plot = new Option<FileInfo?>("--plot") { Description = $"PNG file for the loss and accuracy curves per epoch; by default {defaults.PlotFileName} in the folder of the weights file." };
+        MinAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
+
+        RequireAtLeast(Epochs, 1);
+        RequireAtLeast(BatchSize, 1);
+        RequireAtLeast(ValidationSize, 0);
+        Threads.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 1 || value > 64)
+            {
+                result.AddError($"--threads is {value}, but it must be between 1 and 64.");
+            }
+        });
+    }
+
+    public Option<int> Epochs { get; }
+
+    public Option<int> BatchSize { get; }
+
+    public Option<float> LearningRate { get; }
+
+    public Option<float> Decay { get; }
+
+    public Option<int> Seed { get; }
+
+    public Option<int> Threads { get; }
+
+    public Option<int> ValidationSize { get; }
+
+    public Option<bool> Standardize { get; }
+
+    public Option<DirectoryInfo?> Data { get; }
+
+    public Option<FileInfo> Weights { get; }
+
+    public Option<FileInfo?> Plot { get; }
+
+    public Option<double?> MinAccuracy { get; }
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        Option[] all = [Epochs, BatchSize, LearningRate, Decay, Seed, Threads, ValidationSize, Standardize, Data, Weights, Plot, MinAccuracy];
+        foreach (Option option in all)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Reads the parsed values, placing the plot next to the weights file when --plot is not given.</summary>
+    public FashionSettings Read(ParseResult result)
+    {
+        FileInfo weightsFile = result.GetValue(Weights)!;
+        return new FashionSettings(
+            result.GetValue(Epochs),
+            result.GetValue(BatchSize),
+            result.GetValue(LearningRate),
+            result.GetValue(Decay),
+            result.GetValue(Seed),
+            result.GetValue(Threads),
+            result.GetValue(ValidationSize),
+            result.GetValue(Standardize),
+            result.GetValue(Data),
+            weightsFile,
+            result.GetValue(Plot) ?? new FileInfo(Path.Combine(weightsFile.DirectoryName ?? ".", _defaults.PlotFileName)),
+            result.GetValue(MinAccuracy));
+    }
+
+    /// <summary>Rejects values below <paramref name="minimum"/> with a message that names the option.</summary>
+    public static void RequireAtLeast(Option<int> option, int minimum) =>
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < minimum)
+            {
+                result.AddError($"{option.Name} is {value}, but it must be at least {minimum}.");
+            }
+        });
+}
