@@ -43,7 +43,7 @@ internal static class LeNet5Sample
         var options = new FashionOptions(Defaults);
         var peak = new Option<double?>("--peak-gflops")
         {
-            Description = "Peak float32 throughput in GFLOP/s of all training threads together, against which the training speed is reported; by default it is measured before training with Vector256 FMAs on --threads threads.",
+            Description = "Peak float32 throughput in GFLOP/s of all training threads together, against which the training speed is reported; by default it is measured before training with the widest FMA vectors (512 or 256 bits) on --threads threads.",
         };
         var maxSeconds = new Option<double?>("--max-seconds")
         {
