@@ -96,6 +96,9 @@ namespace NetGen.Kernels
         /// </summary>
         public const int MaxInputs = 65536;
 
+        /// <summary>Whether this build and machine run the packed AVX-VNNI GEMM, so <see cref="QuantizedWeights"/> keeps packed panels.</summary>
+        internal static bool HasVnniPackedPath => AvxVnniDotProduct<UnsignedActivations>.IsSupported;
+
         /// <summary>Returns the instruction-set extensions that this machine runs, as the int8 kernels see them.</summary>
         public static Int8CpuFeatures DetectFeatures()
         {
@@ -276,6 +279,12 @@ namespace NetGen.Kernels
                     MultiplyCore<Avx2SevenBit, Vector256<int>, Vector256<byte>>(
                         ref x, ref w, new RowOffsets(bias, rowSums, xZeroPoint + Avx2SevenBit.Shift), ref yStart, batch, inputs, outputs);
                     break;
+#if NET9_0_OR_GREATER
+                case Int8KernelPath.AvxVnni when batch >= VnniPackedMinBatch && weights.VnniPanels is { } panels:
+                    MultiplyVnniPacked<TSign>(
+                        ref x, ref MemoryMarshal.GetArrayDataReference(panels), new RowOffsets(bias, rowSums, xZeroPoint + AvxVnniDotProduct<TSign>.Shift), ref yStart, batch, inputs, outputs);
+                    break;
+#endif
                 case Int8KernelPath.AvxVnni when inputs >= AvxVnniDotProduct<TSign>.Step:
                     MultiplyCore<AvxVnniDotProduct<TSign>, Vector256<int>, Vector256<byte>>(
                         ref x, ref w, new RowOffsets(bias, rowSums, xZeroPoint + AvxVnniDotProduct<TSign>.Shift), ref yStart, batch, inputs, outputs);

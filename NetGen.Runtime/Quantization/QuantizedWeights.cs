@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using NetGen.Kernels;
 
 namespace NetGen.Quantization
 {
@@ -10,7 +11,8 @@ namespace NetGen.Quantization
     /// <remarks>
     /// <para>
     /// Layout: <see cref="Values"/> is [outputs, inputs] row-major, the torch.nn.Linear layout,
-    /// with no padding or packing. <see cref="RowSums"/>[o] = Σ_i Values[o,i] is stored for the
+    /// with no padding or packing. Where the CPU has AVX-VNNI, the constructor also keeps a packed
+    /// copy for the batch GEMM, which doubles the weights' memory. <see cref="RowSums"/>[o] = Σ_i Values[o,i] is stored for the
     /// zero-point correction of asymmetric activations:
     /// Σ_i (x_i − z)·w_i = Σ_i x_i·w_i − z·RowSums[o].
     /// </para>
@@ -25,6 +27,7 @@ namespace NetGen.Quantization
         private readonly sbyte[] _values;
         private readonly float[] _scales;
         private readonly int[] _rowSums;
+        private readonly sbyte[]? _vnniPanels;
 
         /// <summary>Creates weights from values that are already quantized.</summary>
         /// <param name="values">Quantized weights, [outputs, inputs], each in [−127, 127]; copied.</param>
@@ -82,6 +85,9 @@ namespace NetGen.Quantization
 
                 _rowSums[o] = sum;
             }
+
+            // Packed once here, so every batch forward reads the same panels; only machines that run the packed GEMM pay the memory.
+            _vnniPanels = Int8Kernels.HasVnniPackedPath ? Int8Kernels.PackForVnni(_values, outputs, inputs) : null;
         }
 
         /// <summary>Number of rows O (output features).</summary>
@@ -98,6 +104,12 @@ namespace NetGen.Quantization
 
         /// <summary>Per-row sums of <see cref="Values"/>, [outputs].</summary>
         public ReadOnlySpan<int> RowSums => _rowSums;
+
+        /// <summary>
+        /// <see cref="Values"/> packed into panels of 16 outputs × 4 inputs for the AVX-VNNI GEMM
+        /// (layout in Int8Kernels.Packed.cs), or null where that path does not run.
+        /// </summary>
+        internal sbyte[]? VnniPanels => _vnniPanels;
 
         /// <summary>
         /// Quantizes fp32 weights per output row: <c>scale[o] = max_i |w[o,i]| / 127</c> (1 for an

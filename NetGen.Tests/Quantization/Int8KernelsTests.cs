@@ -103,6 +103,37 @@ namespace NetGen.Tests.Quantization
         }
 
         [Fact]
+        public void VnniPackedGemm_MatchesReference()
+        {
+            if (!Int8Kernels.IsSupported(Int8KernelPath.AvxVnni))
+            {
+                return;
+            }
+
+            // Batches from 4 up run the packed panels of 16 outputs: 1 to 3 below, 4 to 9 cover a
+            // six-sample tile plus every remainder. Output counts leave partial panels.
+            int[] outputCounts = { 1, 7, 15, 16, 17, 33 };
+            foreach (Fill fill in Enum.GetValues<Fill>())
+            {
+                for (int inputs = 0; inputs <= MaxTestedInputs; inputs++)
+                {
+                    foreach (int outputs in outputCounts)
+                    {
+                        for (int batch = 1; batch <= 9; batch++)
+                        {
+                            int seed = inputs * 1000 + outputs * 10 + batch;
+                            CheckUnsigned(Int8KernelPath.AvxVnni, fill, 255, batch, inputs, outputs, seed);
+                            CheckSigned(Int8KernelPath.AvxVnni, fill, batch, inputs, outputs, seed);
+                        }
+                    }
+                }
+            }
+
+            CheckUnsigned(Int8KernelPath.AvxVnni, Fill.Random, 255, batch: 128, inputs: 784, outputs: 45, seed: 4);
+            CheckSigned(Int8KernelPath.AvxVnni, Fill.MaximumTimesMinimum, batch: 13, inputs: 4099, outputs: 19, seed: 5);
+        }
+
+        [Fact]
         public void SevenBit_ActivationAbove127Throws()
         {
             if (!Int8Kernels.IsSupported(Int8KernelPath.Avx2SevenBit))
@@ -209,7 +240,8 @@ namespace NetGen.Tests.Quantization
         [Fact]
         public void Kernels_AllocateNothing()
         {
-            const int Batch = 3, Inputs = 100, Outputs = 9;
+            // Batch 7 runs the packed AVX-VNNI GEMM where the CPU has it, and batch 3 the row-major tiles.
+            const int Batch = 7, SmallBatch = 3, Inputs = 100, Outputs = 9;
             QuantizedWeights weights = QuantizedWeights.Quantize(Uniform(Outputs * Inputs, 1), Outputs, Inputs);
             var x = new byte[Batch * Inputs];
             var xs = new sbyte[Batch * Inputs];
@@ -228,9 +260,11 @@ namespace NetGen.Tests.Quantization
                     if (Int8Kernels.IsSupported(path))
                     {
                         Int8Kernels.Multiply(x, 5, weights, bias, accumulators, Batch, path);
+                        Int8Kernels.Multiply(x.AsSpan(0, SmallBatch * Inputs), 5, weights, bias, accumulators.AsSpan(0, SmallBatch * Outputs), SmallBatch, path);
                         if (path != Int8KernelPath.Avx2SevenBit)
                         {
                             Int8Kernels.Multiply(xs, weights, bias, accumulators, Batch, path);
+                            Int8Kernels.Multiply(xs.AsSpan(0, SmallBatch * Inputs), weights, bias, accumulators.AsSpan(0, SmallBatch * Outputs), SmallBatch, path);
                         }
                     }
                 }
