@@ -234,7 +234,7 @@ namespace NetGen.Kernels
     /// products to an int32 lane without intermediate saturation, so it is exact. Int8 activations
     /// are shifted by +128 into [0, 255] first.
     /// </summary>
-    /// <remarks>NOTE: never run on the development machine (AMD Zen 1 has no VNNI); the tests exercise it only where AvxVnni.IsSupported.</remarks>
+    /// <remarks>Used where the CPU has AVX-VNNI, such as the Zen 5 development machine; the tests exercise it only where AvxVnni.IsSupported.</remarks>
     internal readonly struct AvxVnniDotProduct<TSign> : IInt8DotProduct<Vector256<int>, Vector256<byte>>
         where TSign : IActivationSign
     {
