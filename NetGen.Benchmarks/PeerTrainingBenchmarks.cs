@@ -114,7 +114,9 @@ public class PeerTrainingBenchmarks
         _workspace = _network.CreateWorkspace(Batch);
         _optimizer = new Sgd(LearningRate);
         _batchData = new NetGen.Data.Dataset((float[])_inputs.Clone(), FashionSmallMlp.InputSize, (float[])_oneHotTargets.Clone(), FashionSmallMlp.OutputSize);
-        _twoThreadTrainer = new Trainer<FashionSmallMlp>(new FashionSmallMlp(seed: 1), new Sgd(LearningRate), Batch, threads: 2);
+        // Chunks of 64 give each of the two threads one half of a 128-sample batch, as TorchSharp's
+        // intra-op threads split it; the default 32 makes four chunks and a longer gradient sum.
+        _twoThreadTrainer = new Trainer<FashionSmallMlp>(new FashionSmallMlp(seed: 1), new Sgd(LearningRate), Batch, threads: 2, chunkSize: 64);
 
         // The model copies the weights before NetGen's first step changes them.
         var stack = new DenseStack([784, 128, 10], [Activation.Relu, Activation.Identity], _network.Parameters.ToArray());

@@ -7,11 +7,9 @@
 #   eng/run-benchmarks.sh --filter '*TinyForward*', or --filter '*' for every benchmark.
 #
 # Results go to BenchmarkDotNet.Artifacts/ at the repository root: results/*-report-github.md
-# per benchmark class, and latency.txt. The full suite took 11 minutes, build included, on a
-# 2-core AMD EPYC (Zen 1) virtual machine busy with other jobs. Each case runs in its own
-# process with 3 warm-up and 9 measured iterations of about 250 ms. BenchmarkDotNet's default
-# job runs until the error is small, which on this suite would take far longer (an estimate: it
-# was not timed). docs/benchmarks.md explains the figures.
+# per benchmark class, and latency.txt. The suite took 8 min 24 s, build included, on an idle
+# 2-core AMD EPYC (Zen 5). Each case runs in its own process with 3 warm-up and 9 measured
+# iterations of about 250 ms. docs/benchmarks.md explains the figures.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
