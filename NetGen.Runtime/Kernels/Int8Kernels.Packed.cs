@@ -109,7 +109,11 @@ namespace NetGen.Kernels
         /// Writes <c>y[s, j]</c> for samples s &lt; <c>TRows.Count</c> and panel outputs j &lt; tile.Width.
         /// <paramref name="x"/> is the first sample's row and <paramref name="y"/> its first output of the panel.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <remarks>
+        /// Not inlined: with all six tile heights in one method body, the JIT kept the accumulators
+        /// on the stack and reloaded them on every step.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void VnniTileRows<TRows, TSign>(in VnniTile tile, ref byte x, ref int y)
             where TRows : ITileRows
             where TSign : IActivationSign
@@ -251,15 +255,14 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Returns the last <paramref name="count"/> (1 to 3) activation bytes of a row, zero-extended to 4 bytes and broadcast like <see cref="Broadcast{TSign}"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<byte> BroadcastTail<TSign>(ref byte x, int count)
             where TSign : IActivationSign
         {
-            int bits = 0;
-            for (int k = 0; k < count; k++)
-            {
-                bits |= Unsafe.Add(ref x, k) << (8 * k);
-            }
-
+            // No loop and no call, so the accumulators stay in registers around this step.
+            int bits = x;
+            bits |= count > 1 ? Unsafe.Add(ref x, 1) << 8 : 0;
+            bits |= count > 2 ? Unsafe.Add(ref x, 2) << 16 : 0;
             Vector256<byte> values = Vector256.Create(bits).AsByte();
             return TSign.IsSigned ? values ^ Vector256.Create((byte)0x80) : values;
         }
