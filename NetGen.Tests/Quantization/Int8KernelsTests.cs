@@ -226,6 +226,56 @@ namespace NetGen.Tests.Quantization
         }
 
         [Fact]
+        public void Requantize_AllLengths_MatchReference()
+        {
+            // Lengths past 2 · 8 + 1 cover the eight-output vector steps and every scalar tail.
+            // Scales of 0.5 and 0.25 make ties, and the extreme accumulators saturate.
+            var random = new Random(7);
+            const float InputScale = 0.5f;
+            var unsignedOutput = new QuantizationParameters(0.5f, 7, QuantizedRange.UInt8);
+            var signedOutput = new QuantizationParameters(0.5f, 0, QuantizedRange.Int8);
+            for (int outputs = 0; outputs <= 33; outputs++)
+            {
+                for (int batch = 1; batch <= 3; batch++)
+                {
+                    var accumulators = new int[batch * outputs];
+                    var weightScales = new float[outputs];
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        weightScales[o] = o % 3 == 0 ? 0.5f : o % 3 == 1 ? 0.25f : (float)random.NextDouble();
+                    }
+
+                    for (int k = 0; k < accumulators.Length; k++)
+                    {
+                        accumulators[k] = (k % 7) switch
+                        {
+                            0 => int.MaxValue,
+                            1 => int.MinValue,
+                            _ => random.Next(-600, 600),
+                        };
+                    }
+
+                    foreach (bool relu in new[] { false, true })
+                    {
+                        var y = new byte[accumulators.Length];
+                        var signedY = new sbyte[accumulators.Length];
+                        Int8Kernels.Requantize(accumulators, InputScale, weightScales, unsignedOutput, relu, y, batch);
+                        Int8Kernels.Requantize(accumulators, InputScale, weightScales, signedOutput, relu, signedY, batch);
+                        for (int k = 0; k < accumulators.Length; k++)
+                        {
+                            double multiplier = weightScales[k % Math.Max(1, outputs)] * ((double)InputScale / 0.5f);
+                            double value = Math.Round(accumulators[k] * multiplier, MidpointRounding.ToEven);
+                            int expectedUnsigned = (int)Math.Clamp(value + 7, relu ? 7 : 0, 255);
+                            int expectedSigned = (int)Math.Clamp(value, relu ? 0 : -128, 127);
+                            Assert.True(expectedUnsigned == y[k], $"uint8 y[{k}], outputs {outputs}, batch {batch}, relu {relu}: expected {expectedUnsigned}, got {y[k]}.");
+                            Assert.True(expectedSigned == signedY[k], $"int8 y[{k}], outputs {outputs}, batch {batch}, relu {relu}: expected {expectedSigned}, got {signedY[k]}.");
+                        }
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void Dequantize_ScalesAddsBiasAndClamps()
         {
             int[] accumulators = { 4, -8 };
