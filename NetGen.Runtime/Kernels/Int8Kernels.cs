@@ -35,7 +35,8 @@ namespace NetGen.Kernels
         Avx2SevenBit,
 
         /// <summary>
-        /// AVX-VNNI <c>vpdpbusd</c> on 256-bit vectors. Exact for uint8 and int8 activations.
+        /// AVX-VNNI <c>vpdpbusd</c> on 256-bit vectors, with 6 × 16 tiles over packed weights from
+        /// batch 4. Exact for uint8 and int8 activations.
         /// Only the net10.0 build has it, because the API is a preview feature in .NET 8.
         /// </summary>
         AvxVnni,
@@ -77,7 +78,8 @@ namespace NetGen.Kernels
     /// Dimensions: B = <c>batch</c>, I = inputs, O = outputs of the <see cref="QuantizedWeights"/>.
     /// x is [B, I] row-major bytes, w is [O, I] row-major int8 in [−127, 127], bias and y are
     /// int32, [O] and [B, O]. Batch 1 is the matrix-vector case (GEMV) and larger batches the
-    /// matrix-matrix case (GEMM); both go through the same tiled driver.
+    /// matrix-matrix case (GEMM); both go through the same tiled driver, except that AVX-VNNI
+    /// runs batches of 4 and more through a register-blocked GEMM over packed weights.
     /// </para>
     /// <para>
     /// Every path computes the exact integer result: int32 addition wraps modulo 2³², and the
