@@ -132,6 +132,13 @@ namespace NetGen.Generator
             "Layer '{0}' has a window spanning {1}, but its input {2} padded is only {3}; use a smaller kernel or dilation, more padding, or a larger input",
             ShapeCategory);
 
+        // Pooling shares NETGEN0109 with convolution; only the advice differs, as pooling has no dilation.
+        public static readonly DiagnosticDescriptor PoolWindowDoesNotFit = Create(
+            "NETGEN0109",
+            "Kernel larger than its padded input",
+            "Layer '{0}' has a window spanning {1}, but its input {2} padded is only {3}; use a smaller window, more padding, or a larger input",
+            ShapeCategory);
+
         public static readonly DiagnosticDescriptor ResidualShapeMismatch = Create(
             "NETGEN0110",
             "Residual branch changes the shape",
@@ -153,7 +160,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor GroupsDoNotDivide = Create(
             "NETGEN0113",
             "Groups do not divide the channels",
-            "Layer '{0}' has Groups = {1}, which does not divide its {2} ({3}); choose a divisor of both channel counts",
+            "Layer '{0}' has Groups = {1}, which does not divide its {2} ({3}); choose a divisor of both channel counts ({4} in, {5} out)",
             ShapeCategory);
 
         public static readonly DiagnosticDescriptor SamePaddingWithStride = Create(

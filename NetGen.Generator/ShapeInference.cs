@@ -30,6 +30,13 @@ namespace NetGen.Generator
                     return null;
                 }
 
+                if (next.Value.Size > ShapeRules.MaxArrayLength)
+                {
+                    problems.Add(new ShapeProblem(i, DiagnosticDescriptors.TooManyParameters,
+                        new object[] { spec.ClassName, next.Value.Size, ShapeRules.MaxArrayLength }));
+                    return null;
+                }
+
                 shape = next.Value;
                 shapes[i] = shape;
             }
@@ -121,7 +128,7 @@ namespace NetGen.Generator
             {
                 bool input = shape.Channels % conv.Groups != 0;
                 problems.Add(new ShapeProblem(index, DiagnosticDescriptors.GroupsDoNotDivide,
-                    new object[] { layer.Name, conv.Groups, input ? "input channels" : "output channels", input ? shape.Channels : conv.OutChannels }));
+                    new object[] { layer.Name, conv.Groups, input ? "input channels" : "output channels", input ? shape.Channels : conv.OutChannels, shape.Channels, conv.OutChannels }));
                 return null;
             }
 
@@ -137,11 +144,11 @@ namespace NetGen.Generator
             if (height < 1 || width < 1)
             {
                 string window = conv.Rank == 3
-                    ? ConvArithmetic.DilatedKernel(conv.KernelHeight, conv.Dilation) + "×" + ConvArithmetic.DilatedKernel(conv.KernelWidth, conv.Dilation)
-                    : ConvArithmetic.DilatedKernel(conv.KernelWidth, conv.Dilation).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ? Extent(conv.KernelHeight, conv.Dilation) + "×" + Extent(conv.KernelWidth, conv.Dilation)
+                    : Extent(conv.KernelWidth, conv.Dilation).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 string padded = conv.Rank == 3
-                    ? (shape.Height + pad.Top + pad.Bottom) + "×" + (shape.Width + pad.Left + pad.Right)
-                    : (shape.Width + pad.Left + pad.Right).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ? ((long)shape.Height + pad.Top + pad.Bottom) + "×" + ((long)shape.Width + pad.Left + pad.Right)
+                    : ((long)shape.Width + pad.Left + pad.Right).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 problems.Add(new ShapeProblem(index, DiagnosticDescriptors.KernelDoesNotFit,
                     new object[] { layer.Name, window, shape.ToString(), padded }));
                 return null;
@@ -167,15 +174,18 @@ namespace NetGen.Generator
             {
                 string window = shape.Rank == 3 ? pool.Kernel + "×" + pool.Kernel : pool.Kernel.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 string padded = shape.Rank == 3
-                    ? (shape.Height + (2 * padHeight)) + "×" + (shape.Width + (2 * pool.Padding))
-                    : (shape.Width + (2 * pool.Padding)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.KernelDoesNotFit,
+                    ? (shape.Height + (2L * padHeight)) + "×" + (shape.Width + (2L * pool.Padding))
+                    : (shape.Width + (2L * pool.Padding)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.PoolWindowDoesNotFit,
                     new object[] { layer.Name, window, shape.ToString(), padded }));
                 return null;
             }
 
             return new TensorShape(shape.Rank, shape.Channels, height, width);
         }
+
+        /// <summary>Extent of a dilated kernel, in long so that absurd dilations print their true size.</summary>
+        private static long Extent(int kernel, int dilation) => ((long)dilation * (kernel - 1)) + 1;
 
         /// <summary>The stride of a pooling layer after the default: the kernel size, as torch.</summary>
         public static int PoolStride(PoolSpec pool) => pool.Stride == 0 ? pool.Kernel : pool.Stride;

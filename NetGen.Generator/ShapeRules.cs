@@ -72,13 +72,21 @@ namespace NetGen.Generator
                 2 => new[] { input.Channels, input.Width },
                 _ => new[] { input.Channels, input.Height, input.Width },
             };
+            bool positive = true;
             for (int i = 0; i < names.Length; i++)
             {
                 if (values[i] <= 0)
                 {
+                    positive = false;
                     problems.Add(new ShapeProblem(ShapeProblem.InputIndex, DiagnosticDescriptors.NonPositiveSize,
                         new object[] { names[i], spec.ClassName, values[i] }));
                 }
+            }
+
+            if (positive && input.Size > MaxArrayLength)
+            {
+                problems.Add(new ShapeProblem(ShapeProblem.InputIndex, DiagnosticDescriptors.TooManyParameters,
+                    new object[] { spec.ClassName, input.Size, MaxArrayLength }));
             }
         }
 
@@ -231,6 +239,10 @@ namespace NetGen.Generator
         internal static ShapeProblem Range(int index, string what, string owner, float value, string rule) =>
             new ShapeProblem(index, DiagnosticDescriptors.ValueOutOfRange,
                 new object[] { what, owner, value.ToString("R", CultureInfo.InvariantCulture), rule });
+
+        internal static ShapeProblem Range(int index, string what, string owner, int value, string rule) =>
+            new ShapeProblem(index, DiagnosticDescriptors.ValueOutOfRange,
+                new object[] { what, owner, value.ToString(CultureInfo.InvariantCulture), rule });
 
         internal static bool HasErrors(List<ShapeProblem> problems) =>
             problems.Exists(p => p.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);

@@ -75,6 +75,25 @@ namespace NetGen
             }
         }
 
+        /// <summary>
+        /// Throws <see cref="InvalidOperationException"/> when a batch-norm layer would normalise
+        /// fewer than two values per channel in training mode, where the variance is undefined.
+        /// </summary>
+        /// <param name="batch">Samples in the batch.</param>
+        /// <param name="positions">Positions per channel of one sample: 1 after a dense layer.</param>
+        /// <param name="layer">Name of the layer, for the message.</param>
+        public static void CheckBatchNormValues(int batch, int positions, string layer)
+        {
+            if ((long)batch * positions < 2)
+            {
+                throw new InvalidOperationException(
+                    $"{layer} normalises each channel over the batch while training, but this batch holds {batch} sample(s) with " +
+                    $"{positions} position(s) per channel, so its variance is undefined. Train with batches of at least 2 samples; " +
+                    "with a Trainer, the last batch of an epoch holds one sample when the dataset size is one more than a " +
+                    "multiple of the batch size, so change the batch size or drop one sample.");
+            }
+        }
+
         /// <summary>Returns the index of the first largest value; NaN counts as largest, as torch.argmax does.</summary>
         public static int IndexOfMax(ReadOnlySpan<float> values) =>
             System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);

@@ -1,3 +1,5 @@
+using System;
+
 #if NETGEN_GENERATOR
 namespace NetGen.Generator
 #else
@@ -29,7 +31,8 @@ namespace NetGen.Kernels
                 return 0;
             }
 
-            return (int)(((padded - span) / stride) + 1);
+            // Absurd padding can give more positions than an int holds; the caller rejects the size.
+            return (int)Math.Min(((padded - span) / stride) + 1, int.MaxValue);
         }
 
         /// <summary>Extent of a dilated kernel along one axis: dilation·(kernel − 1) + 1.</summary>

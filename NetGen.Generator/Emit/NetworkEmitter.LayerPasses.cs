@@ -104,6 +104,7 @@ namespace NetGen.Generator.Emit
             string epsilon = Float(layer.Spec.Epsilon);
             w.Open("if (training)");
             w.Line("// Normalise with this batch's mean and biased variance per channel; keep x̂, μ and 1/σ for the backward pass.");
+            w.Line(Support + ".CheckBatchNormValues(batch, " + spatial + ", \"" + n + "\");");
             w.Line(Kernels + "NormKernels.BatchNormTrainForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + output + ", " + Normalized(layer) +
                    ", scratch.Slice(" + n + "StatisticsOffset, " + c + "), scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + "), batch, " + c + ", " + spatial + ", " + epsilon + ");");
             w.Open("if (workspace.DefersStatistics)");

@@ -60,7 +60,8 @@ namespace NetGen.Generator.Model
     /// </summary>
     internal readonly record struct TensorShape(int Rank, int Channels, int Height, int Width)
     {
-        public long Size => (long)Channels * Height * Width;
+        /// <summary>Values per sample; absurd extents saturate at long.MaxValue instead of wrapping.</summary>
+        public long Size => (double)Channels * Height * Width >= long.MaxValue ? long.MaxValue : (long)Channels * Height * Width;
 
         /// <summary>Positions per channel: Height · Width.</summary>
         public int Spatial => Height * Width;

@@ -200,10 +200,17 @@ namespace NetGen.Kernels
         // Co/G ≤ 8 and the weight gradient at Co/G ≤ 16.
         // NOTE: the thresholds 8 and 16 are estimates between measured layers. No layer with Co/G
         // between 6 and 32 other than LeNet's second was measured, so such layers may run the slower one.
+        //
+        // Once the im2col GEMMs ran on 512-bit vectors (the direct kernels stay at 256 bits), the same
+        // table on the idle machine (`dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu`)
+        // gave im2col / direct forward times of 127 / 180 (Fashion 1), 1741 / 2418 (Fashion 2),
+        // 131 / 74 (LeNet 1), 211 / 277 (LeNet 2) and 741 / 132 (depthwise) µs; the gradient
+        // kernels kept their choices. With 512-bit vectors the forward kernel therefore runs direct
+        // only at Co/G ≤ 8, like the backward-input kernel.
 
         /// <summary>Picks the algorithm of <see cref="Forward"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseForwardAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && (!Vector512Fma.IsSupported || g.OutChannelsPerGroup <= 8) ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         /// <summary>Picks the algorithm of <see cref="BackwardInput"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseBackwardInputAlgorithm(in ConvGeometry g) =>

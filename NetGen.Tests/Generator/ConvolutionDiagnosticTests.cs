@@ -141,7 +141,7 @@ public class ConvolutionDiagnosticTests
             public partial class Grouped;
             """;
         Diagnostic diagnostic = AssertSingle(source, "NETGEN0113", "Conv2D(8, 3, Groups = 4)");
-        AssertMessageContains(diagnostic, "Groups = 4", "input channels", "6");
+        AssertMessageContains(diagnostic, "Groups = 4", "input channels", "6", "(6 in, 8 out)");
     }
 
     [Fact]
@@ -222,5 +222,58 @@ public class ConvolutionDiagnosticTests
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
         Assert.Contains(diagnostics, d => d.GetMessage().Contains("'Forgotten'", System.StringComparison.Ordinal));
         Assert.Contains(diagnostics, d => d.GetMessage().Contains("'OnlyLayers'", System.StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Input(65536, 65536, 65536), Flatten, Dense(2)")]
+    [InlineData("Input(46341, 46341), Conv1D(1, 1), Flatten, Dense(2)")]
+    [InlineData("Input(1, 8, 8), Conv2D(4, 3, Padding = int.MaxValue), Flatten, Dense(2)")]
+    [InlineData("Input(1, 1 << 20, 1 << 20), Conv2D(4, 1), Flatten, Dense(2)")]
+    public void ShapesBeyondAnArray_AreTooLarge(string layers)
+    {
+        string source = $$"""
+            using NetGen;
+            [Network, {{layers}}]
+            public partial class Huge;
+            """;
+        var diagnostics = GeneratorHarness.NetGenDiagnostics(source);
+        Assert.Contains(diagnostics, d => d.Id == "NETGEN0103");
+    }
+
+    [Fact]
+    public void AbsurdValues_PrintAsIntegers()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(4, 8, 8), AvgPool(int.MaxValue, Padding = int.MaxValue), Flatten, Dense(1)]
+            public partial class Absurd;
+            """;
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source), d => d.GetMessage().Contains("Padding", System.StringComparison.Ordinal));
+        AssertMessageContains(diagnostic, "2147483647");
+        Assert.DoesNotContain("E+", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HugeDilation_PrintsTheTrueWindow()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(1, 8, 8), Conv2D(4, 3, Dilation = int.MaxValue), Flatten, Dense(1)]
+            public partial class Dilated;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0109", "Conv2D(4, 3, Dilation = int.MaxValue)");
+        AssertMessageContains(diagnostic, "4294967295×4294967295");
+    }
+
+    [Fact]
+    public void PoolWindowAdvice_DoesNotMentionDilation()
+    {
+        const string source = """
+            using NetGen;
+            [Network, Input(2, 3, 3), MaxPool(4), Flatten, Dense(1)]
+            public partial class Pooled;
+            """;
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0109", "MaxPool(4)");
+        Assert.DoesNotContain("dilation", diagnostic.GetMessage(), System.StringComparison.Ordinal);
     }
 }

@@ -184,6 +184,19 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
+    public void OneSampleTailBatch_ThroughDenseBatchNorm_ExplainsTheCause()
+    {
+        var random = new Random(3);
+        float[] inputs = Enumerable.Range(0, 33 * 4).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] targets = Enumerable.Range(0, 33 * 2).Select(_ => (float)random.NextDouble()).ToArray();
+        var network = new DenseBatchNorm(1);
+        using var trainer = new Trainer<DenseBatchNorm>(network, new Sgd(learningRate: 0.1f), batchSize: 32);
+        var exception = Assert.Throws<InvalidOperationException>(() => trainer.Fit(new Dataset(inputs, 4, targets, 2), epochs: 1));
+        Assert.Contains("BatchNorm2", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("last batch of an epoch", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WeightFile_RoundTripsParametersAndRunningStatistics()
     {
         var source = new SmallCnn(1);
