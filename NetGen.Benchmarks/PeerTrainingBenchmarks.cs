@@ -115,7 +115,7 @@ public class PeerTrainingBenchmarks
         _optimizer = new Sgd(LearningRate);
         _batchData = new NetGen.Data.Dataset((float[])_inputs.Clone(), FashionSmallMlp.InputSize, (float[])_oneHotTargets.Clone(), FashionSmallMlp.OutputSize);
         // Chunks of 64 give each of the two threads one half of a 128-sample batch, as TorchSharp's
-        // intra-op threads split it; the default 32 makes four chunks and a longer gradient sum.
+        // intra-op threads split it. The default of 32 makes four chunks and a longer gradient sum.
         _twoThreadTrainer = new Trainer<FashionSmallMlp>(new FashionSmallMlp(seed: 1), new Sgd(LearningRate), Batch, threads: 2, chunkSize: 64);
 
         // The model copies the weights before NetGen's first step changes them.

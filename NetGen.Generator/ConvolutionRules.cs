@@ -5,8 +5,8 @@ using NetGen.Generator.Model;
 namespace NetGen.Generator
 {
     /// <summary>
-    /// Checks the own values of convolution, pooling and normalisation layers; the shapes they
-    /// receive are <see cref="ShapeInference"/>'s part.
+    /// Checks the values that convolution, pooling and normalisation layers declare.
+    /// <see cref="ShapeInference"/> checks the shapes they receive.
     /// </summary>
     internal static class ConvolutionRules
     {
@@ -35,7 +35,7 @@ namespace NetGen.Generator
             }
         }
 
-        /// <summary>Pooling and normalisation options; flatten and residual markers have none.</summary>
+        /// <summary>Checks pooling and normalisation options. Flatten and residual markers have none.</summary>
         public static void CheckParameterless(LayerSpec layer, int index, List<ShapeProblem> problems)
         {
             if (layer.Pool is { } pool)

@@ -7,7 +7,7 @@ namespace NetGen.Generator
 {
     public sealed partial class NetworkGenerator
     {
-        // Every attribute that declares part of a network; a class with one of these and no
+        // Every attribute that declares part of a network. A class with one of these and no
         // [Network] would silently get no generated code.
         private static readonly ImmutableArray<string> LayerAttributeNames = ImmutableArray.Create(
             "NetGen.InputAttribute",

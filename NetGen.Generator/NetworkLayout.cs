@@ -85,7 +85,7 @@ namespace NetGen.Generator
 
         public int WeightCount { get; }
 
-        /// <summary>Start of the bias or shift β; equal to the end of the weight when there is none.</summary>
+        /// <summary>Start of the bias or shift β, equal to the end of the weight when there is none.</summary>
         public int BiasOffset { get; }
 
         public int BiasCount { get; }
@@ -104,7 +104,7 @@ namespace NetGen.Generator
         /// <summary>Start of the kept pre-activation σ's input, or −1.</summary>
         public int PreActivationOffset { get; set; } = -1;
 
-        /// <summary>Start of this layer's outputs in the activation arena, in units of MaxBatchSize floats; −1 for an alias.</summary>
+        /// <summary>Start of this layer's outputs in the activation arena, in units of MaxBatchSize floats, or −1 for an alias.</summary>
         public int OutputOffset { get; set; } = -1;
 
         /// <summary>
@@ -297,7 +297,7 @@ namespace NetGen.Generator
         }
 
         /// <summary>
-        /// Name of the span that holds layer <paramref name="index"/>'s outputs in generated code:
+        /// Name of the span that contains layer <paramref name="index"/>'s outputs in generated code:
         /// "a" and the number of the layer that owns the memory, or "x" when an alias reaches the input.
         /// </summary>
         public string OutputName(int index)

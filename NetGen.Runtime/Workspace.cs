@@ -76,7 +76,7 @@ namespace NetGen
         /// Whether forward passes on this workspace run in training mode, where dropout layers
         /// zero values and keep their masks for the backward pass. Off by default; a training
         /// step always runs in training mode. A backward pass follows the mode of its forward pass
-        /// (<see cref="ForwardWasTraining"/>), whatever this property says by then.
+        /// (<see cref="ForwardWasTraining"/>), whatever this property is set to by then.
         /// </summary>
         public bool IsTraining { get; set; }
 

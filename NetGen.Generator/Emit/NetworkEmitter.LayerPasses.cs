@@ -5,7 +5,7 @@ namespace NetGen.Generator.Emit
 {
     /// <summary>
     /// Forward and backward blocks of convolution, pooling, normalisation, flatten and residual
-    /// layers. Each block calls a runtime kernel with the layer's constant geometry; the backward
+    /// layers. Each block calls a runtime kernel with the layer's constant geometry, and the backward
     /// blocks alternate between the two delta rows as the dense blocks do.
     /// </summary>
     internal static partial class NetworkEmitter
@@ -149,7 +149,7 @@ namespace NetGen.Generator.Emit
             }
         }
 
-        /// <summary>Writes one layer's backward block; returns whether the next delta lives in deltaA.</summary>
+        /// <summary>Writes one layer's backward block and returns whether the next delta is in deltaA.</summary>
         private static bool EmitLayerBackward(SourceWriter w, NetworkLayout layout, LayerLayout layer, string input, string d, string next, bool inA)
         {
             string n = layer.Name;

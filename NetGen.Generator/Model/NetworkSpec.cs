@@ -19,7 +19,7 @@ namespace NetGen.Generator.Model
         /// <summary>Shape of one input sample; a flat [InputSize] unless [Input] gave channels and extents.</summary>
         public TensorShape InputShape { get; init; } = TensorShape.Flat(InputSize);
 
-        /// <summary>Whether [Network(Int8 = true)] asks for the nested quantized inference class.</summary>
+        /// <summary>Whether [Network(Int8 = true)] requests the nested quantized inference class.</summary>
         public bool Int8 { get; init; }
 
         /// <summary>True when the class carries [SparseInference], which adds a nested SparseModel class.</summary>

@@ -53,7 +53,7 @@ namespace NetGen
 
     /// <summary>
     /// Declares the reshape of a [C, H, W] or [C, L] tensor to a flat vector, in NCHW order as
-    /// torch.flatten; a dense layer after a convolution or pooling layer needs it.
+    /// torch.flatten. A dense layer after a convolution or pooling layer needs it.
     /// </summary>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
     public sealed class FlattenAttribute : Attribute

@@ -214,7 +214,7 @@ namespace NetGen
         private int ChunkCount(int size) => (size + ChunkSize - 1) / ChunkSize;
 
         // Chunks split a batch as evenly as possible (lengths differ by at most one), so no chunk
-        // holds a single sample unless the batch does: batch norm cannot train on one value per channel.
+        // contains a single sample unless the batch does. Batch norm cannot train on one value per channel.
         private int ChunkLength(int chunk, int size)
         {
             int chunks = ChunkCount(size);

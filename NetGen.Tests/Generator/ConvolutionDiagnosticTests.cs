@@ -42,7 +42,7 @@ public class ConvolutionDiagnosticTests
     }
 
     [Fact]
-    public void DenseAfterConvolutionWithoutFlatten_NamesShapeAndFix()
+    public void DenseWithoutFlatten_NamesShape()
     {
         const string source = """
             using NetGen;
@@ -102,7 +102,7 @@ public class ConvolutionDiagnosticTests
     }
 
     [Fact]
-    public void ResidualEndWithoutStart_AndUnclosedStart_AreReported()
+    public void UnbalancedResidual_IsReported()
     {
         const string unmatched = """
             using NetGen;
@@ -121,7 +121,7 @@ public class ConvolutionDiagnosticTests
     }
 
     [Fact]
-    public void DenseInputsThatDifferFromTheFlattenSize_NamesBothSizes()
+    public void DenseInputsMismatch_NamesBothSizes()
     {
         const string source = """
             using NetGen;
@@ -133,7 +133,7 @@ public class ConvolutionDiagnosticTests
     }
 
     [Fact]
-    public void GroupsThatDoNotDivideTheChannels_AreReported()
+    public void IndivisibleGroups_AreReported()
     {
         const string source = """
             using NetGen;
@@ -206,7 +206,7 @@ public class ConvolutionDiagnosticTests
     }
 
     [Fact]
-    public void LayerAttributesWithoutNetwork_AreReportedOncePerClass()
+    public void LayersWithoutNetwork_WarnOncePerClass()
     {
         const string source = """
             using NetGen;

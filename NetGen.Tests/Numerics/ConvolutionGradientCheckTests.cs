@@ -12,8 +12,8 @@ namespace NetGen.Tests.Numerics;
 /// </summary>
 public class ConvolutionGradientCheckTests
 {
-    // Max pooling has kinks where two window values tie, so its networks take a small step;
-    // batch norm over three samples amplifies rounding, so its network takes a large one.
+    // Max pooling has kinks where two window values tie, so its networks take a small step.
+    // Batch norm over three samples amplifies rounding, so its network takes a large one.
     private const float SmallStep = 1e-3f;
     private const float Step = 4e-3f;
     private const float LargeStep = 1e-2f;

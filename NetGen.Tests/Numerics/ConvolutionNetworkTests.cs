@@ -43,7 +43,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void TrainingForward_NormalisesWithBatchStatistics_AndMovesRunningOnesAsTorch()
+    public void TrainingForward_UsesBatchStatistics()
     {
         BatchNormProbe network = IdentityProbe();
         float[] x = ProbeInputs();
@@ -94,7 +94,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void DeferredStatistics_WaitForCommit_AndThenMatchTheImmediateUpdate()
+    public void DeferredStatistics_ApplyOnCommit()
     {
         BatchNormProbe immediate = IdentityProbe();
         BatchNormProbe deferred = IdentityProbe();
@@ -121,7 +121,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void ParallelTraining_GivesBitIdenticalParametersAndBuffers_ForAnyThreadCount()
+    public void ParallelTraining_IsThreadCountInvariant()
     {
         Dataset data = SmallImages(160, seed: 11);
         float[] Train(int threads, out float[] buffers)
@@ -133,18 +133,18 @@ public class ConvolutionNetworkTests
             return network.Parameters.ToArray();
         }
 
-        float[] one = Train(1, out float[] buffersOne);
+        float[] oneThread = Train(1, out float[] buffersOne);
         float[] two = Train(2, out float[] buffersTwo);
         float[] three = Train(3, out float[] buffersThree);
-        Assert.Equal(one, two);
-        Assert.Equal(one, three);
+        Assert.Equal(oneThread, two);
+        Assert.Equal(oneThread, three);
         Assert.Equal(buffersOne, buffersTwo);
         Assert.Equal(buffersOne, buffersThree);
         Assert.NotEqual(new float[] { 0, 0, 0, 0, 1, 1, 1, 1 }, buffersOne);
     }
 
     [Fact]
-    public void BatchOneAboveTheChunkSize_NeverGivesBatchNormAOneSampleChunk()
+    public void EvenChunks_AvoidOneSampleChunk()
     {
         // 33 samples in chunks of at most 32 split 17 + 16; a 32 + 1 split would leave batch norm
         // one value per channel, which it cannot normalise.
@@ -164,7 +164,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void Backward_FollowsTheModeOfItsForwardPass_EvenIfIsTrainingChangesInBetween()
+    public void Backward_FollowsForwardMode()
     {
         float[] Gradient(bool toggle)
         {
@@ -184,7 +184,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void OneSampleTailBatch_ThroughDenseBatchNorm_ExplainsTheCause()
+    public void OneSampleTailBatch_ExplainsCause()
     {
         var random = new Random(3);
         float[] inputs = Enumerable.Range(0, 33 * 4).Select(_ => (float)random.NextDouble()).ToArray();
@@ -252,13 +252,13 @@ public class ConvolutionNetworkTests
         Dataset data = SmallImages(3, seed: 8);
         var batch = new float[3 * SmallCnn.OutputSize];
         network.Forward(data.Inputs, batch, network.CreateWorkspace(3));
-        var one = new float[SmallCnn.OutputSize];
+        var single = new float[SmallCnn.OutputSize];
         for (int b = 0; b < 3; b++)
         {
-            network.Forward(data.Inputs.Slice(b * SmallCnn.InputSize, SmallCnn.InputSize), one);
-            for (int o = 0; o < one.Length; o++)
+            network.Forward(data.Inputs.Slice(b * SmallCnn.InputSize, SmallCnn.InputSize), single);
+            for (int o = 0; o < single.Length; o++)
             {
-                Assert.Equal(batch[(b * SmallCnn.OutputSize) + o], one[o], 5);
+                Assert.Equal(batch[(b * SmallCnn.OutputSize) + o], single[o], 5);
             }
         }
     }
