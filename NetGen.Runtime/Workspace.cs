@@ -8,7 +8,7 @@ namespace NetGen
     /// </summary>
     public sealed class Workspace
     {
-        private readonly float[] _activations;
+        private readonly AlignedBuffer _activations;
         private readonly float[] _gradients;
         private readonly float[] _scratch;
         private Kernels.DropoutRandom _dropoutRandom = new(DefaultDropoutSeed);
@@ -46,7 +46,7 @@ namespace NetGen
             ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
 
             long activationLength = (long)maxBatchSize * activationsPerSample;
-            if (activationLength > Array.MaxLength)
+            if (activationLength > AlignedBuffer.MaxLength)
             {
                 throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize,
                     $"A batch of {maxBatchSize} samples needs {activationLength} activations, more than one array holds; use a smaller batch.");
@@ -55,7 +55,9 @@ namespace NetGen
             Architecture = architecture;
             MaxBatchSize = maxBatchSize;
             ActivationsPerSample = activationsPerSample;
-            _activations = new float[activationLength];
+            // Aligned to a cache line, so that feature-major rows of a batch that is a multiple
+            // of 16 start on one (see AlignedBuffer).
+            _activations = new AlignedBuffer(activationLength);
             _gradients = new float[parameterCount];
             _scratch = new float[scratchLength];
         }
@@ -94,7 +96,7 @@ namespace NetGen
         /// Activation arena: for each layer a [MaxBatchSize, outputs] block, then scratch for the
         /// backward pass. Generated code addresses it with constant offsets.
         /// </summary>
-        public Span<float> Activations => _activations;
+        public Span<float> Activations => _activations.Span;
 
         /// <summary>Parameter gradients, laid out like <see cref="INetwork.Parameters"/>.</summary>
         public Span<float> Gradients => _gradients;

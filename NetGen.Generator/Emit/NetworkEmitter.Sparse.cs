@@ -7,6 +7,7 @@ namespace NetGen.Generator.Emit
     {
         private const string SparseLayerType = "global::NetGen.Sparse.SparseDenseLayer";
         private const string SparseFormatType = "global::NetGen.Sparse.SparseFormat";
+        private const string AlignedBufferType = "global::NetGen.AlignedBuffer";
 
         /// <summary>
         /// Writes the nested SparseModel class of a network marked [SparseInference]: an
@@ -59,7 +60,9 @@ namespace NetGen.Generator.Emit
             w.Line("// sparse form, and the instance that runs the forward pass.");
             w.Line("private readonly " + network + " _network;");
             w.Line("private readonly " + WorkspaceType + " _workspace;");
-            w.Line("private readonly float[] _transposeScratch;");
+            w.Line("// Aligned to a cache line like the workspace's activations: it holds the transposed input");
+            w.Line("// that the first sparse layer reads feature-major.");
+            w.Line("private readonly " + AlignedBufferType + " _transposeScratch;");
             w.Line("private readonly float[] _sampleOutput = new float[OutputSize];");
             foreach (LayerLayout layer in layout.DenseLayers)
             {
@@ -86,7 +89,7 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line("_workspace = _network.CreateWorkspace(maxBatchSize);");
-            w.Line("_transposeScratch = new float[(long)maxBatchSize * TransposeScratchPerSample];");
+            w.Line("_transposeScratch = new " + AlignedBufferType + "((long)maxBatchSize * TransposeScratchPerSample);");
             foreach (LayerLayout layer in layout.DenseLayers)
             {
                 string n = layer.Name;
@@ -115,14 +118,14 @@ namespace NetGen.Generator.Emit
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs)");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, nameof(inputs));");
             w.Line(Support + ".CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
-            w.Line("_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch, this);");
+            w.Line("_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch.Span, this);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line("_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch, this);");
+            w.Line("_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch.Span, this);");
             w.Line("return " + Support + ".IndexOfMax(_sampleOutput);");
             w.Close();
         }

@@ -36,6 +36,9 @@ namespace NetGen.Kernels
         /// <summary>Returns <c>left * right + addend</c>, rounded once where the hardware has FMA.</summary>
         static abstract TVector MultiplyAdd(TVector left, TVector right, TVector addend);
 
+        /// <summary>Returns <c>left + right</c>.</summary>
+        static abstract TVector Add(TVector left, TVector right);
+
         /// <summary>Returns the bitwise AND of <paramref name="value"/> and <paramref name="mask"/>.</summary>
         static abstract TVector And(TVector value, TVector mask);
 
@@ -99,6 +102,9 @@ namespace NetGen.Kernels
             Avx512F.FusedMultiplyAdd(left, right, addend);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> And(Vector512<float> value, Vector512<float> mask) => value & mask;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,6 +152,9 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
             Fma.MultiplyAdd(left, right, addend);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> And(Vector256<float> value, Vector256<float> mask) => value & mask;
@@ -213,6 +222,9 @@ namespace NetGen.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -270,6 +282,9 @@ namespace NetGen.Kernels
         // machines without FMA, and such machines are the ones that take this path.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float MultiplyAdd(float left, float right, float addend) => left * right + addend;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Add(float left, float right) => left + right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float And(float value, float mask) =>

@@ -96,14 +96,14 @@ namespace NetGen.Kernels
                 // on 784 inputs and inconclusive on 256, where 64 samples of all inputs fit in L2.
                 // The rest of the batch takes the row loop.
                 int done = 0;
-                if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+                if (Vector512Fma.IsSupported)
                 {
-                    done = MultiplyFeatureMajorPanels512(weights, ref xStart, ref biasStart, ref yStart, batch, done);
+                    done = MultiplyFeatureMajorPanels<Vector512Fma, Vector512<float>>(weights, ref xStart, ref biasStart, ref yStart, batch, done);
                 }
 
                 if (weights.Columns > PanelMinColumns)
                 {
-                    done = MultiplyFeatureMajorPanels(weights, ref xStart, ref biasStart, ref yStart, batch, done);
+                    done = MultiplyFeatureMajorPanels<Vector256Fma, Vector256<float>>(weights, ref xStart, ref biasStart, ref yStart, batch, done);
                 }
 
                 if (done < batch)
