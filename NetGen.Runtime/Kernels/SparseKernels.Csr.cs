@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -13,7 +14,7 @@ namespace NetGen.Kernels
         private const int FeatureMajorVectorsPerChunk = 8;
 
         /// <summary>Feature-major CSR runs panel by panel only above this many columns (inputs).</summary>
-        private const int PanelMinColumns = 256;
+        private const int PanelMinColumns = 0;
 
         /// <summary>Writes <c>y[o] = bias[o] + Σ_k values[k]·x[columns[k]]</c> over the stored entries k of each row o.</summary>
         private static void MultiplyVector(CsrMatrix weights, ref float x, ref float bias, ref float y)
@@ -228,8 +229,11 @@ namespace NetGen.Kernels
         /// panel to its outputs for the chunk, starting from the bias in the first panel and from
         /// the partial sums stored in y after it. The panel's inputs then stay in the L1 cache
         /// across all rows, where the whole input matrix of a wide layer would spill to L2.
-        /// Starts at sample <paramref name="firstSample"/> and returns the end of the samples done,
-        /// a whole number of chunks later; the caller adds the rest.
+        /// Starts at sample <paramref name="firstSample"/> and returns the end of the samples done.
+        /// Without <paramref name="overlapLastChunk"/> that is a whole number of chunks later, and the
+        /// caller adds the rest. With it, and a batch of at least one chunk, the kernel also adds a
+        /// last chunk that ends at the end of the batch and may overlap samples already done, which
+        /// it overwrites with equally valid sums.
         /// </summary>
         /// <remarks>
         /// Each stored entry costs 8 vector loads and 8 FMAs, and the loads are the limit: see the
@@ -238,7 +242,7 @@ namespace NetGen.Kernels
         /// (<see cref="AlignedBuffer"/> and a batch that is a multiple of 16).
         /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int MultiplyFeatureMajorPanels<TSimd, TVector>(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch, int firstSample)
+        private static int MultiplyFeatureMajorPanels<TSimd, TVector>(CsrMatrix weights, ref float x, ref float bias, ref float y, int batch, int firstSample, bool overlapLastChunk)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -251,9 +255,14 @@ namespace NetGen.Kernels
             ref float values = ref MemoryMarshal.GetArrayDataReference(weights.ValueArray);
             nint stride = batch;
             int done = firstSample + ((batch - firstSample) / chunk * chunk);
-
-            for (nint s = firstSample; s < done; s += chunk)
+            if (overlapLastChunk && done < batch && batch >= chunk)
             {
+                done = batch;
+            }
+
+            for (nint next = firstSample; next < done; next += chunk)
+            {
+                nint s = Math.Min(next, batch - chunk);
                 for (int p = 0; p < panels; p++)
                 {
                     for (nint r = 0; r < rows; r++)
