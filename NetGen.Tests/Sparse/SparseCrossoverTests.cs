@@ -14,7 +14,8 @@ namespace NetGen.Tests.Sparse
         [InlineData(10035, 7, true)]
         [InlineData(20070, 128, true)]
         [InlineData(80282, 128, false)]    // 60 % sparse
-        [InlineData(60211, 128, true)]     // 70 % sparse
+        [InlineData(60211, 128, false)]    // 70 % sparse
+        [InlineData(30106, 128, true)]     // 85 % sparse
         [InlineData(0, 1, true)]
         public void ShouldUseSparse_784x256_FollowsThresholds(long nonZeros, int batch, bool expected) =>
             Assert.Equal(expected, SparseCrossover.ShouldUseSparse(rows: 256, columns: 784, nonZeros, batch));
