@@ -29,8 +29,8 @@ namespace NetGen.Tests.Sparse
         [MemberData(nameof(Batches))]
         public void CsrFeatureMajor_AlignedAndShifted_MatchReference(int batch)
         {
-            // Offsets in floats from a 64-byte boundary: aligned rows, and two that split every
-            // 512-bit load of a row across two cache lines.
+            // Offsets in floats from a 64-byte boundary: 0 aligns every row when the batch is a
+            // multiple of 16, and 1 and 12 then make every 512-bit load straddle two cache lines.
             foreach (int offset in new[] { 0, 1, 12 })
             {
                 foreach (Pattern pattern in AllPatterns)
