@@ -13,9 +13,6 @@ namespace NetGen.Kernels
         /// <summary>Number of samples that one pass of the feature-major driver keeps in registers, in vectors.</summary>
         private const int FeatureMajorVectorsPerChunk = 8;
 
-        /// <summary>Feature-major CSR runs panel by panel only above this many columns (inputs).</summary>
-        private const int PanelMinColumns = 0;
-
         /// <summary>Writes <c>y[o] = bias[o] + Σ_k values[k]·x[columns[k]]</c> over the stored entries k of each row o.</summary>
         private static void MultiplyVector(CsrMatrix weights, ref float x, ref float bias, ref float y)
         {

@@ -106,8 +106,8 @@ namespace NetGen.Tests.Sparse
         [InlineData(200)]
         public void CsrForwardFeatureMajor_ColumnPanelsAndTail_MatchReference(int batch)
         {
-            // With AVX-512, chunks of 128 samples take 512-bit panels. Above 256 columns the next
-            // chunks of 64 take 256-bit panels, and the samples after them take the row loop.
+            // With AVX-512, chunks of 128 samples take 512-bit panels. The rest takes chunks of 64
+            // in 256-bit panels, the last of which may overlap samples already done.
             foreach (Pattern pattern in AllPatterns)
             {
                 Check(Format.Csr, featureMajor: true, rows: 11, columns: 200, batch, pattern, seed: batch);
