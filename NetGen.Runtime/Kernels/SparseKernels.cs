@@ -99,13 +99,14 @@ namespace NetGen.Kernels
             {
                 // Chunks of 128 samples take 512-bit panels where AVX-512 runs, which measured 1.1 to
                 // 1.4 times faster than 256-bit ones. The rest goes panel by panel over chunks of 64
-                // samples, which keeps the inputs of wide layers in L1. The last of these chunks may
-                // overlap samples already done. At batch 100 on 784×256 at 90 % sparsity, that ran
-                // 1.2 to 1.9 times faster (noisy runs) than leaving 36 samples to the row loop, which
-                // walks every row once per 8 samples. Batches below 64 samples take the row loop.
-                // NOTE: narrow layers once took the row loop instead of 256-bit panels, and at batch
-                // 100 the panels measured faster on 256×256 but slower on 128×10 at 90 % sparsity
-                // (one noisy run each), so the panels' edge there is not settled.
+                // samples, which keeps the inputs of wide layers in L1. When more than 16 samples
+                // are left, the last of these chunks may overlap samples already done. At batch 100
+                // on 784×256 at 90 % sparsity, that ran 1.2 to 1.9 times faster (noisy runs) than
+                // leaving 36 samples to the row loop, which walks every row once per 8 samples. The
+                // rest of the batch, and batches below 64 samples, take the row loop.
+                // NOTE: narrow layers once took the row loop instead of 256-bit panels. At batch 100
+                // the panels measured faster on 256×256 but slower on 128×10 at 90 % sparsity, in one
+                // noisy run each, so their edge on narrow layers is not settled.
                 int done = 0;
                 if (Vector512Fma.IsSupported)
                 {
