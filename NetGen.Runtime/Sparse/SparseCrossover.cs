@@ -39,9 +39,9 @@ namespace NetGen.Sparse
 
         /// <summary>
         /// Feature-major CSR without the transposes, on activations at 64-byte boundaries, beat dense
-        /// from 30–60 % sparsity at batch 128, 35–70 % at batch 64 and 55–80 % at batch 100, whose
-        /// rows do not start on cache lines, on the four measured shapes. One threshold serves every
-        /// batch of <see cref="FeatureMajorMinBatch"/> and more, so it is the highest of these.
+        /// on the four measured shapes from 30–60 % sparsity at batch 128 and 35–70 % at batch 64.
+        /// At batch 100, whose rows do not start on cache lines, it needed 55–80 %. One threshold
+        /// serves every batch of <see cref="FeatureMajorMinBatch"/> and more, so it is the highest of these.
         /// </summary>
         /// <remarks>
         /// NOTE: at batch 128 this keeps layers from 60 to 80 % sparsity dense, where the sparse
