@@ -24,8 +24,11 @@ namespace NetGen.Kernels
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static partial class SampleKernels
     {
-        /// <summary>Outputs of the widest panel: four 8-float accumulators.</summary>
-        private const int PanelWidth = 32;
+        /// <summary>Outputs of the widest panel: eight 16-float accumulators on AVX-512.</summary>
+        private const int PanelWidth = 128;
+
+        /// <summary>Outputs that the 256-bit kernel computes at a time: four 8-float accumulators.</summary>
+        private const int NarrowPanelWidth = 32;
 
         /// <summary>
         /// Widest layer kept row-major. A panel of 8 would spend a broadcast and an FMA per input on
@@ -41,8 +44,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads. The
-        /// outputs, padded with zeros to a multiple of 8, are cut into panels of 32 while 32 remain,
-        /// then one of 16 and one of 8 as needed. A panel of width p that starts at output s holds
+        /// outputs, padded with zeros to a multiple of 8, are cut into panels of 128 while 128
+        /// remain, then one each of 64, 32, 16 and 8 as needed. A panel of width p that starts at output s holds
         /// <c>w[s + k, i]</c> at <c>s·inputs + i·p + k</c>, so it is one contiguous stream of
         /// inputs × p floats. A layer of at most 4 outputs keeps w row-major instead, followed by
         /// zeros. The bias starts at <c>inputs · </c><see cref="PaddedWidth"/>, padded with zeros.
@@ -87,8 +90,16 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Returns the width of the panel that starts at output <paramref name="start"/> of a layer <paramref name="width"/> outputs wide after padding.</summary>
-        private static int PanelAt(int start, int width) =>
-            width - start >= PanelWidth ? PanelWidth : width - start >= 16 ? 16 : 8;
+        private static int PanelAt(int start, int width)
+        {
+            int panel = PanelWidth;
+            while (panel > 8 && width - start < panel)
+            {
+                panel /= 2;
+            }
+
+            return panel;
+        }
 
         /// <summary>
         /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
@@ -123,10 +134,16 @@ namespace NetGen.Kernels
                 return;
             }
 
+            // Panels of 32 and more run 32 outputs at a time, reading every panel row at its stride.
             int o = 0;
-            for (; o + PanelWidth <= width; o += PanelWidth)
+            for (int panel; o + NarrowPanelWidth <= width; o += panel)
             {
-                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
+                panel = PanelAt(o, width);
+                for (int part = 0; part < panel; part += NarrowPanelWidth)
+                {
+                    ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, ((nint)o * inputs) + part), ref Unsafe.Add(ref bias, o + part), ref x,
+                        ref Unsafe.Add(ref y, o + part), inputs, panel);
+                }
             }
 
             if (o + 16 <= width)
@@ -142,13 +159,15 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Computes the 32 outputs of one panel into four accumulators, plus four more for the odd
-        /// inputs so that each FMA chain is half as long.
+        /// Computes 32 outputs of one panel into four accumulators, plus four more for the odd
+        /// inputs so that each FMA chain is half as long. Rows of the panel are
+        /// <paramref name="rowLength"/> floats apart: 32, or more when these outputs are part of a wider panel.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardThirtyTwo<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs)
+        private static void ForwardThirtyTwo<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs, int rowLength)
             where TActivation : struct, ISampleActivation
         {
+            nint row = rowLength;
             Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
             Vector256<float> a2 = Vector256.LoadUnsafe(ref bias, 16), a3 = Vector256.LoadUnsafe(ref bias, 24);
             Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0;
@@ -162,11 +181,12 @@ namespace NetGen.Kernels
                 a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), even, a1);
                 a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), even, a2);
                 a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), even, a3);
-                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 32), odd, c0);
-                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 40), odd, c1);
-                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 48), odd, c2);
-                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 56), odd, c3);
-                panel = ref Unsafe.Add(ref panel, 64);
+                ref float next = ref Unsafe.Add(ref panel, row);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next), odd, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 8), odd, c1);
+                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 16), odd, c2);
+                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 24), odd, c3);
+                panel = ref Unsafe.Add(ref panel, 2 * row);
             }
 
             if (i < inputs)

@@ -24,7 +24,7 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void Pack_TransposesAndPadsWithZeros()
         {
-            // Outputs padded to a multiple of 8 split into panels of 32 while 32 remain, then 16, then 8.
+            // Outputs padded to a multiple of 8 split into panels of 128 while 128 remain, then 64, 32, 16 and 8.
             // Layers of at most 4 outputs stay row-major, which the empty panel list marks.
             var cases = new (int Inputs, int Outputs, int[] Panels)[]
             {
@@ -37,8 +37,13 @@ namespace NetGen.Tests.Kernels
                 (5, 9, [16]),
                 (3, 17, [16, 8]),
                 (2, 56, [32, 16, 8]),
-                (2, 57, [32, 32]),
-                (3, 70, [32, 32, 8]),
+                (2, 57, [64]),
+                (3, 70, [64, 8]),
+                (2, 100, [64, 32, 8]),
+                (3, 128, [128]),
+                (2, 250, [128, 128]),
+                (2, 248, [128, 64, 32, 16, 8]),
+                (1, 385, [128, 128, 128, 8]),
             };
 
             foreach ((int inputs, int outputs, int[] panels) in cases)
@@ -103,7 +108,7 @@ namespace NetGen.Tests.Kernels
         {
             for (int inputs = 0; inputs <= 37; inputs++)
             {
-                foreach (int outputs in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
+                foreach (int outputs in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65, 100, 128, 129, 248, 250 })
                 {
                     CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
                 }
@@ -344,7 +349,7 @@ namespace NetGen.Tests.Kernels
             {
                 for (int inputs = 0; inputs <= 37; inputs++)
                 {
-                    foreach (int outputs in new[] { 5, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
+                    foreach (int outputs in new[] { 5, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65, 100, 128, 248, 250 })
                     {
                         SampleKernelsTests.CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
                     }
