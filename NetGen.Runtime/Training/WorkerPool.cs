@@ -17,8 +17,8 @@ namespace NetGen
     /// </para>
     /// <para>
     /// Each pool thread waits on its own <see cref="ManualResetEventSlim"/> and reports completion
-    /// through one <see cref="CountdownEvent"/>. Both are reused for every phase, so a phase
-    /// allocates nothing once the events have created their internal locks during the first waits.
+    /// through one <see cref="CountdownEvent"/>. Both are reused for every phase, and the
+    /// constructor makes them create their kernel handles and internal locks, so no phase allocates.
     /// </para>
     /// </remarks>
     internal sealed class WorkerPool : IDisposable
@@ -67,10 +67,27 @@ namespace NetGen
             }
 
             _ = _finished.WaitHandle;
+            CreateLocks();
             for (int i = 0; i < _threads.Length; i++)
             {
                 _threads[i].Start(i + 1);
             }
+        }
+
+        /// <summary>
+        /// Makes every event create the lock object it allocates on the first wait that blocks,
+        /// by waiting 1 ms on each while nothing can set it. Without this, the 24-byte lock of
+        /// the first blocking wait lands in whichever training step first waits long enough,
+        /// which happened on a loaded machine.
+        /// </summary>
+        private void CreateLocks()
+        {
+            foreach (ManualResetEventSlim signal in _startSignals)
+            {
+                _ = signal.Wait(1);
+            }
+
+            _ = _finished.Wait(1);
         }
 
         /// <summary>Total number of workers, the calling thread included.</summary>
