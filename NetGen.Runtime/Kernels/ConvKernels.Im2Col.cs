@@ -16,11 +16,21 @@ namespace NetGen.Kernels
     // The [K, P] layout gives y and dy directly in NCHW order, so no transpose is needed.
     public static partial class ConvKernels
     {
-        /// <summary>Returns the scratch floats of the im2col kernels: the columns [K, P], a product [Co/G, K] and K zeros.</summary>
-        internal static long Im2ColScratchLength(in ConvGeometry g)
+        /// <summary>
+        /// Returns the scratch floats of the im2col kernels: the columns [K, P] with a spill margin,
+        /// a product [Co/G, K], K zeros, and at stride 1 the padded planes of <see cref="UnfoldUnitStride"/>.
+        /// </summary>
+        internal static long Im2ColScratchLength(in ConvGeometry g) =>
+            ColumnsLength(g) + ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + PaddedUnfoldLength(g);
+
+        /// <summary>Returns the floats of scratch that the columns take, their spill margin included.</summary>
+        private static int ColumnsLength(in ConvGeometry g) => (g.ReductionLength * g.OutPositions) + SpillMargin;
+
+        /// <summary>Returns the padded planes of <see cref="UnfoldUnitStride"/>, which follow the columns, product and zeros in scratch.</summary>
+        private static Span<float> PaddedUnfoldPlanes(Span<float> scratch, in ConvGeometry g)
         {
-            long reduction = g.ReductionLength;
-            return (reduction * g.OutPositions) + (g.OutChannelsPerGroup * reduction) + reduction;
+            int start = ColumnsLength(g) + (g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength;
+            return scratch.Slice(start, (int)PaddedUnfoldLength(g));
         }
 
         /// <summary>Computes one sample of <see cref="Forward"/> by im2col and GEMM.</summary>
@@ -29,11 +39,25 @@ namespace NetGen.Kernels
             int reduction = g.ReductionLength;
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
-            Span<float> columns = scratch.Slice(0, reduction * positions);
+            Span<float> columns = scratch.Slice(0, ColumnsLength(g));
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                PadInput(x, planes, g);
+            }
 
             for (int group = 0; group < g.Groups; group++)
             {
-                Unfold(x, columns, g, group);
+                if (padded)
+                {
+                    UnfoldUnitStride(planes, columns, g, group);
+                }
+                else
+                {
+                    Unfold(x, columns, g, group);
+                }
+
                 ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 Span<float> groupOutputs = y.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyWeightsByColumns(groupWeights, columns, groupOutputs, outPerGroup, reduction, positions);
@@ -56,15 +80,36 @@ namespace NetGen.Kernels
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
             Span<float> columns = scratch.Slice(0, reduction * positions);
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                planes.Clear();
+            }
+            else
+            {
+                dx.Clear();
+            }
 
-            dx.Clear();
             for (int group = 0; group < g.Groups; group++)
             {
                 ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 columns.Clear();
                 AccumulateTransposedProduct(groupWeights, groupGradients, columns, outPerGroup, reduction, positions);
-                FoldAdd(columns, dx, g, group);
+                if (padded)
+                {
+                    FoldAddUnitStride(scratch.Slice(0, ColumnsLength(g)), planes, g, group);
+                }
+                else
+                {
+                    FoldAdd(columns, dx, g, group);
+                }
+            }
+
+            if (padded)
+            {
+                CopyInterior(planes, dx, g);
             }
         }
 
@@ -74,14 +119,29 @@ namespace NetGen.Kernels
             int reduction = g.ReductionLength;
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
-            Span<float> columns = scratch.Slice(0, reduction * positions);
-            Span<float> product = scratch.Slice(reduction * positions, outPerGroup * reduction);
-            Span<float> zeros = scratch.Slice((reduction * positions) + (outPerGroup * reduction), reduction);
+            int columnsLength = ColumnsLength(g);
+            Span<float> columns = scratch.Slice(0, columnsLength);
+            Span<float> product = scratch.Slice(columnsLength, outPerGroup * reduction);
+            Span<float> zeros = scratch.Slice(columnsLength + (outPerGroup * reduction), reduction);
             zeros.Clear();
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                PadInput(x, planes, g);
+            }
 
             for (int group = 0; group < g.Groups; group++)
             {
-                Unfold(x, columns, g, group);
+                if (padded)
+                {
+                    UnfoldUnitStride(planes, columns, g, group);
+                }
+                else
+                {
+                    Unfold(x, columns, g, group);
+                }
+
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyByColumnsTransposed(groupGradients, columns, zeros, product, outPerGroup, reduction, positions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
