@@ -25,6 +25,7 @@ namespace NetGen.Kernels
             g.PadHeight == 0 && g.PadWidth == 0 && (Vector512Fma.IsSupported || (Vector256Fma.IsSupported && Avx2.IsSupported));
 
         /// <summary>Runs <see cref="MaxForward"/> for 2×2 windows at stride 2 without padding, on checked spans.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void MaxForwardPairs(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int batch, in PoolGeometry g)
         {
             int width = g.InWidth;
