@@ -184,41 +184,34 @@ namespace NetGen.Kernels
         // Choice of algorithm per kernel. The direct algorithm needs stride 1. Among stride-1
         // layers it wins where the GEMMs get few rows: the rows of the forward product are Co/G
         // and the reduction of both gradient products runs over Co/G. The table lists microseconds
-        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
-        // They were measured on an AMD EPYC with AVX-512 (2 cores, net10.0) while other jobs
-        // loaded the machine, which is why the CPU time of the thread is used and not wall time.
-        // ConvAlgorithmCpuTimes.Run in NetGen.Benchmarks prints this table; repeated runs moved
-        // each cell by up to 6 %.
-        //   layer                           Co/G  forward    backward input  weight gradient
-        //   Fashion 1×28×28 → 32, 3×3 same   32   197 / 191     202 / 337       211 / 275
-        //   Fashion 32×14×14 → 64, 3×3 same  64  2734 / 2543   2546 / 2804     2674 / 2892
-        //   LeNet 1×28×28 → 6, 5×5 valid      6   163 / 76      179 / 117       150 / 102
-        //   LeNet 6×12×12 → 16, 5×5 valid    16   273 / 285     242 / 278       281 / 235
-        //   depthwise 32×14×14, 3×3 same      1   799 / 137     682 / 145       804 / 183
-        // The forward kernel therefore runs direct at stride 1 (it loses about 5 %, on LeNet's
-        // second layer, whose wide rows waste 28 of 92 positions), the backward-input kernel at
-        // Co/G ≤ 8 and the weight gradient at Co/G ≤ 16.
-        // NOTE: the thresholds 8 and 16 are estimates between measured layers. No layer with Co/G
-        // between 6 and 32 other than LeNet's second was measured, so such layers may run the slower one.
-        //
-        // Once the im2col GEMMs ran on 512-bit vectors (the direct kernels stay at 256 bits), the same
-        // table on the idle machine (`dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu`)
-        // gave im2col / direct forward times of 127 / 180 (Fashion 1), 1741 / 2418 (Fashion 2),
-        // 131 / 74 (LeNet 1), 211 / 277 (LeNet 2) and 741 / 132 (depthwise) µs; the gradient
-        // kernels kept their choices. With 512-bit vectors the forward kernel therefore runs direct
-        // only at Co/G ≤ 8, like the backward-input kernel.
+        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each,
+        // from `dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu` (ConvAlgorithmCpuTimes)
+        // on an AMD Zen 5 with AVX-512 (2 cores, net10.0) while other jobs kept the load average
+        // at 4 to 6; two runs agreed within 3 % except LeNet's second weight gradient (146 and 114 µs).
+        // Both algorithms run 512-bit vectors, and im2col unfolds stride-1 inputs from padded planes.
+        //   layer                           Co/G  forward      backward input  weight gradient
+        //   Fashion 1×28×28 → 32, 3×3 same   32    101 / 125     125 / 302       122 / 217
+        //   Fashion 32×14×14 → 64, 3×3 same  64   1148 / 2045   1201 / 2376     1385 / 2538
+        //   LeNet 1×28×28 → 6, 5×5 valid      6     65 / 54      146 / 88         53 / 75
+        //   LeNet 6×12×12 → 16, 5×5 valid    16     77 / 237     229 / 178       114 / 251
+        //   depthwise 32×14×14, 3×3 same      1    183 / 128     325 / 129       195 / 157
+        // The forward kernel therefore runs direct at Co/G ≤ 8, the backward-input kernel at
+        // Co/G ≤ 16 and the weight gradient only at Co/G ≤ 2.
+        // NOTE: the thresholds are estimates between measured layers: no layer with Co/G of 2 to 5,
+        // 7 to 15 or 17 to 31 was measured, so such layers may run the slower algorithm. Machines
+        // without AVX-512 were not measured with these kernels.
 
         /// <summary>Picks the algorithm of <see cref="Forward"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseForwardAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && (!Vector512Fma.IsSupported || g.OutChannelsPerGroup <= 8) ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 8 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         /// <summary>Picks the algorithm of <see cref="BackwardInput"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseBackwardInputAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && g.OutChannelsPerGroup <= 8 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 16 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         /// <summary>Picks the algorithm of the weight gradient in <see cref="AccumulateGradients"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseWeightGradientAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && g.OutChannelsPerGroup <= 16 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 2 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         private static bool HasUnitStride(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
 

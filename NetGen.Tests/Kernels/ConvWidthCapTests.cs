@@ -4,13 +4,13 @@ using NetGen.Kernels;
 namespace NetGen.Tests.Kernels
 {
     /// <summary>
-    /// The im2col kernels at stride 1, which unfold and fold through padded planes with whole
-    /// vectors, under each SIMD width cap, against the double-precision references of
-    /// <see cref="ConvKernelsTests"/>. Output rows of 1 to 33 floats end inside, at and past the
-    /// 4, 8 and 16 lanes of the vector widths.
+    /// Both algorithms at stride 1 under each SIMD width cap, against the double-precision
+    /// references of <see cref="ConvKernelsTests"/>: im2col, which unfolds and folds through
+    /// padded planes with whole vectors, and the direct kernels. Output rows of 1 to 33 floats end
+    /// inside, at and past the 4, 8 and 16 lanes of the vector widths.
     /// </summary>
     [Collection(SimdWidthCollection.Name)]
-    public class ConvUnitStrideTests
+    public class ConvWidthCapTests
     {
         private static readonly ConvGeometry[] Geometries =
         {
@@ -24,17 +24,18 @@ namespace NetGen.Tests.Kernels
             new(6, 5, 20, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 2, 3),
         };
 
-        /// <summary>Each geometry under each width cap: 512, 256 and 128-bit vectors, and 0 for scalar code.</summary>
-        public static TheoryData<int, int> Cases
+        /// <summary>Each geometry with im2col (false) and the direct algorithm (true) under each width cap: 512, 256 and 128-bit vectors, and 0 for scalar code.</summary>
+        public static TheoryData<int, int, bool> Cases
         {
             get
             {
-                var data = new TheoryData<int, int>();
+                var data = new TheoryData<int, int, bool>();
                 for (int index = 0; index < Geometries.Length; index++)
                 {
                     foreach (int cap in new[] { 512, 256, 128, 0 })
                     {
-                        data.Add(index, cap);
+                        data.Add(index, cap, false);
+                        data.Add(index, cap, true);
                     }
                 }
 
@@ -44,9 +45,10 @@ namespace NetGen.Tests.Kernels
 
         [Theory]
         [MemberData(nameof(Cases))]
-        public void Im2Col_Forward_MatchesReference(int index, int widthCap)
+        public void Forward_MatchesReference(int index, int widthCap, bool direct)
         {
             ConvGeometry g = Geometries[index];
+            ConvAlgorithm algorithm = direct ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
             const int batch = 2;
             float[] x = TestValues.Uniform(batch * g.InputLength, seed: index);
             float[] w = TestValues.Uniform(g.WeightLength, seed: 100 + index);
@@ -55,17 +57,18 @@ namespace NetGen.Tests.Kernels
             var y = new GuardedBuffer(batch * g.OutputLength);
             y.Span.Fill(float.NaN);
 
-            WithWidthCap(widthCap, () => ConvKernels.ForwardWith(ConvAlgorithm.Im2Col, x, w, bias, y.Span, ConvKernelsTests.NaNScratch(g), batch, g));
+            WithWidthCap(widthCap, () => ConvKernels.ForwardWith(algorithm, x, w, bias, y.Span, ConvKernelsTests.NaNScratch(g), batch, g));
 
             y.AssertGuardsIntact();
-            ConvKernelsTests.AssertAllClose(expected, magnitude, y.ToArray(), $"im2col forward of {g} at width cap {widthCap}");
+            ConvKernelsTests.AssertAllClose(expected, magnitude, y.ToArray(), $"{algorithm} forward of {g} at width cap {widthCap}");
         }
 
         [Theory]
         [MemberData(nameof(Cases))]
-        public void Im2Col_BackwardInput_MatchesReference(int index, int widthCap)
+        public void BackwardInput_MatchesReference(int index, int widthCap, bool direct)
         {
             ConvGeometry g = Geometries[index];
+            ConvAlgorithm algorithm = direct ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
             const int batch = 2;
             float[] dy = TestValues.Uniform(batch * g.OutputLength, seed: 300 + index);
             float[] w = TestValues.Uniform(g.WeightLength, seed: 400 + index);
@@ -73,17 +76,18 @@ namespace NetGen.Tests.Kernels
             var dx = new GuardedBuffer(batch * g.InputLength);
             dx.Span.Fill(float.NaN);
 
-            WithWidthCap(widthCap, () => ConvKernels.BackwardInputWith(ConvAlgorithm.Im2Col, dy, w, dx.Span, ConvKernelsTests.NaNScratch(g), batch, g));
+            WithWidthCap(widthCap, () => ConvKernels.BackwardInputWith(algorithm, dy, w, dx.Span, ConvKernelsTests.NaNScratch(g), batch, g));
 
             dx.AssertGuardsIntact();
-            ConvKernelsTests.AssertAllClose(expected, magnitude, dx.ToArray(), $"im2col backward input of {g} at width cap {widthCap}");
+            ConvKernelsTests.AssertAllClose(expected, magnitude, dx.ToArray(), $"{algorithm} backward input of {g} at width cap {widthCap}");
         }
 
         [Theory]
         [MemberData(nameof(Cases))]
-        public void Im2Col_WeightGradient_MatchesReference(int index, int widthCap)
+        public void WeightGradient_MatchesReference(int index, int widthCap, bool direct)
         {
             ConvGeometry g = Geometries[index];
+            ConvAlgorithm algorithm = direct ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
             const int batch = 2;
             float[] dy = TestValues.Uniform(batch * g.OutputLength, seed: 500 + index);
             float[] x = TestValues.Uniform(batch * g.InputLength, seed: 600 + index);
@@ -91,11 +95,11 @@ namespace NetGen.Tests.Kernels
             var dw = new GuardedBuffer(new float[g.WeightLength]);
             var dbias = new GuardedBuffer(new float[g.OutChannels]);
 
-            WithWidthCap(widthCap, () => ConvKernels.AccumulateGradientsWith(ConvAlgorithm.Im2Col, dy, x, dw.Span, dbias.Span, ConvKernelsTests.NaNScratch(g), batch, g));
+            WithWidthCap(widthCap, () => ConvKernels.AccumulateGradientsWith(algorithm, dy, x, dw.Span, dbias.Span, ConvKernelsTests.NaNScratch(g), batch, g));
 
             dw.AssertGuardsIntact();
-            ConvKernelsTests.AssertAllClose(expected, magnitude, dw.ToArray(), $"im2col weight gradient of {g} at width cap {widthCap}");
-            ConvKernelsTests.AssertAllClose(biasExpected, biasMagnitude, dbias.ToArray(), $"im2col bias gradient of {g} at width cap {widthCap}");
+            ConvKernelsTests.AssertAllClose(expected, magnitude, dw.ToArray(), $"{algorithm} weight gradient of {g} at width cap {widthCap}");
+            ConvKernelsTests.AssertAllClose(biasExpected, biasMagnitude, dbias.ToArray(), $"{algorithm} bias gradient of {g} at width cap {widthCap}");
         }
 
         /// <summary>Runs <paramref name="call"/> with <see cref="SimdWidth.MaximumBits"/> set to <paramref name="widthCap"/>, then restores the default.</summary>
