@@ -44,7 +44,7 @@ namespace NetGen.Kernels
             Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
             if (padded)
             {
-                PadInput(x, planes, g);
+                PadInputWithMargin(x, planes, g);
             }
 
             for (int group = 0; group < g.Groups; group++)
@@ -128,7 +128,7 @@ namespace NetGen.Kernels
             Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
             if (padded)
             {
-                PadInput(x, planes, g);
+                PadInputWithMargin(x, planes, g);
             }
 
             for (int group = 0; group < g.Groups; group++)

@@ -152,17 +152,122 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Copies the interior of padded planes, without the padding, into an NCHW sample.</summary>
-        private static void CopyInterior(ReadOnlySpan<float> padded, Span<float> x, in ConvGeometry g)
+        /// <summary>Copies one sample into the zero-padded planes of <see cref="UnfoldUnitStride"/>, margin included.</summary>
+        private static void PadInputWithMargin(ReadOnlySpan<float> x, Span<float> padded, in ConvGeometry g)
         {
+            padded.Clear();
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            ref float paddedStart = ref MemoryMarshal.GetReference(padded);
+            if (Vector512Fma.IsSupported && g.InWidth >= Vector512<float>.Count / 2)
+            {
+                PadRowsCore<Vector512Fma, Vector512<float>>(ref xStart, x.Length, ref paddedStart, g);
+            }
+            else if (Vector256Fma.IsSupported && g.InWidth >= Vector256<float>.Count / 2)
+            {
+                PadRowsCore<Vector256Fma, Vector256<float>>(ref xStart, x.Length, ref paddedStart, g);
+            }
+            else
+            {
+                PadInput(x, padded.Slice(0, padded.Length - SpillMargin), g);
+            }
+        }
+
+        /// <summary>
+        /// Copies the input rows into the padded planes in whole vectors. The lanes past a row's end
+        /// store zeros over the padding and the start of the next row, which its own copy rewrites;
+        /// the last vectors of the sample, which would read past x, copy exactly.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void PadRowsCore<TSimd, TVector>(ref float x, int inputLength, ref float padded, in ConvGeometry g)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            int width = g.InWidth;
             int paddedWidth = g.PaddedWidth;
             int paddedPlane = g.PaddedHeight * paddedWidth;
+            int count = TSimd.Count;
+            int lastStart = (width - 1) / count * count;
+            int keep = width - lastStart;
+            TVector lastMask = keep < count ? TSimd.Select(TSimd.UpperLanesMask(count - keep), TSimd.Zero, TSimd.UpperLanesMask(count)) : TSimd.UpperLanesMask(count);
             for (int ci = 0; ci < g.InChannels; ci++)
             {
                 for (int ih = 0; ih < g.InHeight; ih++)
                 {
-                    padded.Slice((ci * paddedPlane) + ((ih + g.PadTop) * paddedWidth) + g.PadLeft, g.InWidth)
-                        .CopyTo(x.Slice(((ci * g.InHeight) + ih) * g.InWidth, g.InWidth));
+                    int source = ((ci * g.InHeight) + ih) * width;
+                    ref float sourceRow = ref Unsafe.Add(ref x, source);
+                    ref float target = ref Unsafe.Add(ref padded, (ci * paddedPlane) + ((ih + g.PadTop) * paddedWidth) + g.PadLeft);
+                    if (source + lastStart + count > inputLength)
+                    {
+                        // The last rows of the sample: an exact copy that reads nothing past x.
+                        for (int iw = 0; iw < width; iw++)
+                        {
+                            Unsafe.Add(ref target, iw) = Unsafe.Add(ref sourceRow, iw);
+                        }
+
+                        continue;
+                    }
+
+                    int column = 0;
+                    for (; column < lastStart; column += count)
+                    {
+                        TSimd.Store(ref Unsafe.Add(ref target, column), TSimd.Load(ref Unsafe.Add(ref sourceRow, column)));
+                    }
+
+                    TSimd.Store(ref Unsafe.Add(ref target, column), TSimd.And(TSimd.Load(ref Unsafe.Add(ref sourceRow, column)), lastMask));
+                }
+            }
+        }
+
+        /// <summary>Copies the interior of padded planes, without the padding, into an NCHW sample.</summary>
+        private static void CopyInterior(ReadOnlySpan<float> padded, Span<float> x, in ConvGeometry g)
+        {
+            ref float paddedStart = ref MemoryMarshal.GetReference(padded);
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            if (Vector512Fma.IsSupported)
+            {
+                CopyInteriorCore<Vector512Fma, Vector512<float>>(ref paddedStart, ref xStart, x.Length, g);
+            }
+            else if (Vector256Fma.IsSupported)
+            {
+                CopyInteriorCore<Vector256Fma, Vector256<float>>(ref paddedStart, ref xStart, x.Length, g);
+            }
+            else
+            {
+                CopyInteriorCore<ScalarSimd, float>(ref paddedStart, ref xStart, x.Length, g);
+            }
+        }
+
+        /// <summary>
+        /// Copies the rows in whole vectors, which read into the padded planes' margin and store
+        /// over the start of the next row of x, which its own copy rewrites; the vectors that would
+        /// store past the end of x copy exactly.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void CopyInteriorCore<TSimd, TVector>(ref float padded, ref float x, int sampleLength, in ConvGeometry g)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+        {
+            int width = g.InWidth;
+            int paddedWidth = g.PaddedWidth;
+            int paddedPlane = g.PaddedHeight * paddedWidth;
+            int count = TSimd.Count;
+            for (int ci = 0; ci < g.InChannels; ci++)
+            {
+                for (int ih = 0; ih < g.InHeight; ih++)
+                {
+                    int target = ((ci * g.InHeight) + ih) * width;
+                    ref float targetRow = ref Unsafe.Add(ref x, target);
+                    ref float source = ref Unsafe.Add(ref padded, (ci * paddedPlane) + ((ih + g.PadTop) * paddedWidth) + g.PadLeft);
+                    int column = 0;
+                    for (; column < width && target + column + count <= sampleLength; column += count)
+                    {
+                        TSimd.Store(ref Unsafe.Add(ref targetRow, column), TSimd.Load(ref Unsafe.Add(ref source, column)));
+                    }
+
+                    for (; column < width; column++)
+                    {
+                        Unsafe.Add(ref targetRow, column) = Unsafe.Add(ref source, column);
+                    }
                 }
             }
         }

@@ -74,6 +74,10 @@ namespace NetGen.Kernels
         {
             RequirePoolArguments(dx.Length, dy.Length, batch, g, nameof(dx), nameof(dy));
             KernelArguments.RequireLength(argmax.Length, batch, g.OutputLength, nameof(argmax), nameof(batch), "geometry.OutputLength");
+            if (UsesPairPath(g) && Vector512Fma.IsSupported && MaxBackwardPairs(dy, argmax, dx, batch, g))
+            {
+                return;
+            }
 
             dx.Clear();
             int inputLength = g.InputLength;

@@ -171,5 +171,128 @@ namespace NetGen.Kernels
             Vector256<float> halves = Avx.Shuffle(lower, upper, 0b11_01_11_01);
             return Avx2.Permute4x64(halves.AsDouble(), 0b11_01_10_00).AsSingle();
         }
+
+        /// <summary>
+        /// Runs <see cref="MaxBackward"/> for 2×2 windows at stride 2 without padding, which do not
+        /// overlap: each window writes its gradient to its argmax and zeros to its other three
+        /// elements, in one pass and without clearing dx first. Returns false, with dx partly
+        /// written, if an argmax lies outside its window, so that the caller reruns the general path.
+        /// </summary>
+        /// <remarks>
+        /// A vector of 16 outputs stores 32 floats into each of the two input rows, the whole top row
+        /// before the bottom row, so the lanes past the row's end store zeros that later stores
+        /// overwrite. Rows whose vectors would pass the end of the spans, and the last
+        /// input row of planes with odd height, are written one element at a time.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static bool MaxBackwardPairs(ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int batch, in PoolGeometry g)
+        {
+            const int Count = 16;
+            int width = g.InWidth;
+            int outWidth = g.OutWidth;
+            int planeLength = g.InHeight * width;
+            int outPlaneLength = g.OutHeight * outWidth;
+            int planes = batch * g.Channels;
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref int argmaxStart = ref MemoryMarshal.GetReference(argmax);
+            ref float dxStart = ref MemoryMarshal.GetReference(dx);
+            Vector512<int> lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            Vector512<int> interleaveLower = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            Vector512<int> interleaveUpper = interleaveLower + Vector512.Create(8);
+            for (int plane = 0; plane < planes; plane++)
+            {
+                int channelOffset = (plane % g.Channels) * planeLength;
+                int planeStart = plane * planeLength;
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                {
+                    int output = (plane * outPlaneLength) + (oh * outWidth);
+                    int top = planeStart + (2 * oh * width);
+                    int rowIndex = channelOffset + (2 * oh * width);
+                    bool vectors = output + (((outWidth - 1) / Count) + 1) * Count <= dy.Length &&
+                        top + width + (2 * (((outWidth - 1) / Count) + 1) * Count) <= dx.Length;
+                    if (!vectors)
+                    {
+                        if (!MaxBackwardPairsScalar(ref Unsafe.Add(ref dyStart, output), ref Unsafe.Add(ref argmaxStart, output), ref Unsafe.Add(ref dxStart, top), width, outWidth, rowIndex))
+                        {
+                            return false;
+                        }
+
+                        continue;
+                    }
+
+                    // Row 0 is the top input row and row 1 the bottom one.
+                    for (int row = 0; row < 2; row++)
+                    {
+                        ref float target = ref Unsafe.Add(ref dxStart, top + (row * width));
+                        Vector512<int> rowOffset = Vector512.Create(rowIndex + (row * width));
+                        for (int ow = 0; ow < outWidth; ow += Count)
+                        {
+                            Vector512<float> gradient = Vector512.LoadUnsafe(ref Unsafe.Add(ref dyStart, output + ow));
+                            Vector512<int> index = Vector512.LoadUnsafe(ref Unsafe.Add(ref argmaxStart, output + ow));
+                            Vector512<int> inside = Vector512.LessThan(lanes, Vector512.Create(outWidth - ow));
+                            Vector512<int> left = rowOffset + ((lanes + Vector512.Create(ow)) * 2);
+                            Vector512<int> takesLeft = Vector512.Equals(index, left) & inside;
+                            Vector512<int> takesRight = Vector512.Equals(index, left + Vector512<int>.One) & inside;
+                            if (row == 1)
+                            {
+                                // Every window's argmax must be one of its four elements.
+                                Vector512<int> topLeft = left - Vector512.Create(width);
+                                Vector512<int> found = (takesLeft | takesRight | Vector512.Equals(index, topLeft) | Vector512.Equals(index, topLeft + Vector512<int>.One)) & inside;
+                                if (!Vector512.EqualsAll(found, inside))
+                                {
+                                    return false;
+                                }
+                            }
+
+                            Vector512<float> leftValues = gradient & takesLeft.AsSingle();
+                            Vector512<float> rightValues = gradient & takesRight.AsSingle();
+                            Avx512F.PermuteVar16x32x2(leftValues, interleaveLower, rightValues).StoreUnsafe(ref Unsafe.Add(ref target, 2 * ow));
+                            Avx512F.PermuteVar16x32x2(leftValues, interleaveUpper, rightValues).StoreUnsafe(ref Unsafe.Add(ref target, (2 * ow) + Count));
+                        }
+                    }
+
+                    if (width % 2 != 0)
+                    {
+                        // No window reads the last column of an odd width; a vector that ends at that column leaves it unwritten.
+                        Unsafe.Add(ref dxStart, top + width - 1) = 0f;
+                        Unsafe.Add(ref dxStart, top + (2 * width) - 1) = 0f;
+                    }
+                }
+
+                if (g.InHeight % 2 != 0)
+                {
+                    dx.Slice(planeStart + ((g.InHeight - 1) * width), width).Clear();
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Writes the two input rows of one output row of <see cref="MaxBackwardPairs"/> element by element; returns false if an argmax lies outside its window.</summary>
+        private static bool MaxBackwardPairsScalar(ref float dy, ref int argmax, ref float dx, int width, int outWidth, int rowIndex)
+        {
+            for (int ow = 0; ow < outWidth; ow++)
+            {
+                int position = Unsafe.Add(ref argmax, ow) - rowIndex - (2 * ow);
+                if (position != 0 && position != 1 && position != width && position != width + 1)
+                {
+                    return false;
+                }
+
+                float gradient = Unsafe.Add(ref dy, ow);
+                Unsafe.Add(ref dx, 2 * ow) = position == 0 ? gradient : 0f;
+                Unsafe.Add(ref dx, (2 * ow) + 1) = position == 1 ? gradient : 0f;
+                Unsafe.Add(ref dx, width + (2 * ow)) = position == width ? gradient : 0f;
+                Unsafe.Add(ref dx, width + (2 * ow) + 1) = position == width + 1 ? gradient : 0f;
+            }
+
+            if (width % 2 != 0)
+            {
+                Unsafe.Add(ref dx, width - 1) = 0f;
+                Unsafe.Add(ref dx, (2 * width) - 1) = 0f;
+            }
+
+            return true;
+        }
     }
 }
