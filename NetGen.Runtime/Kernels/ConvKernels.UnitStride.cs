@@ -174,8 +174,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Copies the input rows into the padded planes in whole vectors. The lanes past a row's end
-        /// store zeros over the padding and the start of the next row, which its own copy rewrites;
-        /// the last vectors of the sample, which would read past x, copy exactly.
+        /// store zeros over the padding and the start of the next row, which that row's copy
+        /// rewrites. The last rows of the sample, whose vectors would read past x, copy exactly.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void PadRowsCore<TSimd, TVector>(ref float x, int inputLength, ref float padded, in ConvGeometry g)
@@ -238,9 +238,9 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Copies the rows in whole vectors, which read into the padded planes' margin and store
-        /// over the start of the next row of x, which its own copy rewrites; the vectors that would
-        /// store past the end of x copy exactly.
+        /// Copies the rows in whole vectors. A vector may read into the padded planes' margin and
+        /// store over the start of the next row of x, which that row's copy rewrites. Vectors that
+        /// would store past the end of x copy element by element.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void CopyInteriorCore<TSimd, TVector>(ref float padded, ref float x, int sampleLength, in ConvGeometry g)

@@ -184,10 +184,11 @@ namespace NetGen.Kernels
         // Choice of algorithm per kernel. The direct algorithm needs stride 1. Among stride-1
         // layers it wins where the GEMMs get few rows: the rows of the forward product are Co/G
         // and the reduction of both gradient products runs over Co/G. The table lists microseconds
-        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each,
-        // from `dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu` (ConvAlgorithmCpuTimes)
-        // on an AMD Zen 5 with AVX-512 (2 cores, net10.0) while other jobs kept the load average
-        // at 4 to 6; two runs agreed within 3 % except LeNet's second weight gradient (146 and 114 µs).
+        // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
+        // `dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu` (ConvAlgorithmCpuTimes)
+        // measured it on an AMD Zen 5 with AVX-512 (2 cores, net10.0) while other jobs kept the
+        // load average at 4 to 6. Two runs agreed within 3 %, except LeNet's second weight
+        // gradient (146 and 114 µs).
         // Both algorithms run 512-bit vectors, and im2col unfolds stride-1 inputs from padded planes.
         //   layer                           Co/G  forward      backward input  weight gradient
         //   Fashion 1×28×28 → 32, 3×3 same   32    101 / 125     125 / 302       122 / 217

@@ -6,10 +6,10 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels
 {
     // Batch normalisation over rows of S positions, one (sample, channel) row at a time, with an
-    // optional ReLU fused in. The forward pass reads each row twice while it sits in L1 (its sum,
-    // then its deviations from the row mean and their squares) and merges the rows' means and
-    // squared deviations in double with the pairwise update of Chan, Golub and LeVeque; a second
-    // sweep writes xhat and y. The backward pass sums dy and dy·xhat in one sweep and writes dx in
+    // optional ReLU fused in. The forward pass reads each row twice while it sits in L1: its sum,
+    // then its deviations from the row mean and their squares. It merges the rows' means and
+    // squared deviations in double with the pairwise update of Chan, Golub and LeVeque, and a
+    // second sweep writes xhat and y. The backward pass sums dy and dy·xhat in one sweep and writes dx in
     // a second. With ReLU, the backward pass recomputes y = γ·xhat + β from the kept xhat with
     // the same fused multiply-add as the forward pass, so it takes the same ReLU decision
     // without reading y.
@@ -133,8 +133,8 @@ namespace NetGen.Kernels
             TVector tailMask = TSimd.UpperLanesMask(spatial % count);
             TVector one = TSimd.Broadcast(1f);
 
-            // Both sweeps walk the tensors in memory order, sample by sample, so the hardware
-            // prefetchers stream them; rows of a few hundred floats visited channel by channel
+            // Both sweeps walk the tensors in memory order, sample by sample, so that the hardware
+            // prefetchers stream them. Rows of a few hundred floats visited channel by channel
             // would each start a new stream. The per-channel state of a block of channels lives on the stack.
             Span<double> merged = stackalloc double[3 * RowChannelBlock];
             Span<float> constants = stackalloc float[2 * RowChannelBlock];
@@ -170,7 +170,7 @@ namespace NetGen.Kernels
                     (double deviations, double squares) = RowDeviations<TSimd, TVector>(ref row, spatial, center, tailMask);
 
                     // The deviation sum corrects the center to the row mean and the squares to the
-                    // squared deviations about it; the pairwise update then merges the row in.
+                    // squared deviations about it. The pairwise update then merges the row in.
                     double rowMean = center + (deviations / spatial);
                     double rowSquares = Math.Max(squares - (deviations * deviations / spatial), 0);
                     double before = mergedCount[j];
@@ -207,7 +207,7 @@ namespace NetGen.Kernels
                     TVector gammas = TSimd.Broadcast(gamma[c]);
                     TVector betas = TSimd.Broadcast(beta[c]);
                     ref float source = ref rows.Input(b, c);
-                    ref float normalised = ref rows.Kept(b, c);
+                    ref float normalised = ref rows.Normalized(b, c);
                     ref float output = ref rows.Output(b, c);
                     for (int s = 0; s < spatial; s += count)
                     {
@@ -274,7 +274,7 @@ namespace NetGen.Kernels
                     TVector gammas = TSimd.Broadcast(gamma[c]);
                     TVector betas = relu ? TSimd.Broadcast(beta[c]) : TSimd.Zero;
                     ref float gradient = ref rows.Input(b, c);
-                    ref float normalised = ref rows.Kept(b, c);
+                    ref float normalised = ref rows.Normalized(b, c);
                     for (int start = 0; start < spatial; start += ChunkLength)
                     {
                         int chunkEnd = Math.Min(spatial, start + ChunkLength);
@@ -332,7 +332,7 @@ namespace NetGen.Kernels
                     TVector xhatScale = TSimd.Broadcast(xhatScales[j]);
                     TVector offset = TSimd.Broadcast(offsets[j]);
                     ref float gradient = ref rows.Input(b, c);
-                    ref float normalised = ref rows.Kept(b, c);
+                    ref float normalised = ref rows.Normalized(b, c);
                     ref float output = ref rows.Output(b, c);
                     for (int s = 0; s < spatial; s += count)
                     {
@@ -421,17 +421,17 @@ namespace NetGen.Kernels
             where TVector : struct =>
             TSimd.MultiplyAdd(gradient, TSimd.And(one, TSimd.PositiveMask(output)), TSimd.Zero);
 
-        /// <summary>Three [batch, channels, spatial] tensors that the row kernels walk together: an input, a kept tensor and an output.</summary>
+        /// <summary>Three [batch, channels, spatial] tensors that the row kernels walk together: an input, xhat and an output.</summary>
         private readonly ref struct RowTensors
         {
             private readonly ref float _input;
-            private readonly ref float _kept;
+            private readonly ref float _normalized;
             private readonly ref float _output;
 
-            public RowTensors(ref float input, ref float kept, ref float output, int batch, int channels, int spatial)
+            public RowTensors(ref float input, ref float normalized, ref float output, int batch, int channels, int spatial)
             {
                 _input = ref input;
-                _kept = ref kept;
+                _normalized = ref normalized;
                 _output = ref output;
                 Batch = batch;
                 Channels = channels;
@@ -448,7 +448,7 @@ namespace NetGen.Kernels
             public ref float Input(int b, int c) => ref Unsafe.Add(ref _input, RowStart(b, c));
 
             /// <summary>Returns the start of row (b, c) of xhat.</summary>
-            public ref float Kept(int b, int c) => ref Unsafe.Add(ref _kept, RowStart(b, c));
+            public ref float Normalized(int b, int c) => ref Unsafe.Add(ref _normalized, RowStart(b, c));
 
             /// <summary>Returns the start of row (b, c) of the output: y forward, dx backward.</summary>
             public ref float Output(int b, int c) => ref Unsafe.Add(ref _output, RowStart(b, c));

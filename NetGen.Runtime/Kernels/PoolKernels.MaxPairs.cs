@@ -8,8 +8,8 @@ namespace NetGen.Kernels
 {
     // Max pooling with 2×2 windows at stride 2 and no padding, the pooling of most CNNs. Output
     // row oh of a plane reads input rows 2·oh and 2·oh + 1, and output ow the columns 2·ow and
-    // 2·ow + 1, so a vector of N outputs loads 2·N consecutive floats from each of the two rows and
-    // splits them into even and odd columns with a permute. The four candidates are taken in
+    // 2·ow + 1. A vector of N outputs therefore loads 2·N consecutive floats from each of the two
+    // rows and splits them into even and odd columns with a permute. The four candidates are taken in
     // row-major window order with the update of UpdateMaxima, which keeps the first maximum and the
     // first NaN, so the outputs and argmax equal those of the general path.
     //
