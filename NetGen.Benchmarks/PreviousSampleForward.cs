@@ -203,4 +203,8 @@ internal readonly struct PreviousTanh : ISampleActivation
         series = Fma.MultiplyAdd(x * square, series, x);
         return Vector256.ConditionalSelect(Vector256.LessThan(magnitude, Vector256.Create(0.25f)), series, far);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>The previous kernels ran 256-bit vectors only; this form exists for the interface.</remarks>
+    public static Vector512<float> Apply(Vector512<float> x) => Vector512.Create(Apply(x.GetLower()), Apply(x.GetUpper()));
 }

@@ -228,15 +228,21 @@ namespace NetGen.Generator
             ParameterCount = parameterOffset;
             BufferCount = bufferOffset;
             StatisticsLength = statistics;
+            HasPackedSample = true;
             IsSmall = true;
+            long denseWeights = 0;
             int sampleOffset = 0;
             foreach (LayerLayout layer in layers)
             {
-                IsSmall &= (layer.IsDense && layer.WeightCount <= SmallLayerWeights) || layer.Kind == LayerKind.Dropout;
+                HasPackedSample &= layer.IsDense || layer.Kind == LayerKind.Dropout;
+                IsSmall &= !layer.IsDense || layer.WeightCount <= SmallLayerWeights;
+                denseWeights += layer.IsDense ? layer.WeightCount : 0;
                 layer.SampleOffset = sampleOffset;
                 sampleOffset += layer.IsDense ? RoundUp(layer.Outputs) : 0;
             }
 
+            HasPackedSample &= denseWeights <= PackedSampleMaxWeights;
+            IsSmall &= HasPackedSample;
             SampleBufferLength = sampleOffset;
             MaxWidth = widest;
             DeltaAOffset = activationOffset;
@@ -251,11 +257,30 @@ namespace NetGen.Generator
         /// </summary>
         public const int SmallLayerWeights = 16384;
 
+        /// <summary>
+        /// Largest number of dense weights, in floats, for which single-sample calls keep a packed
+        /// copy: 1 Mi floats, so the copy adds at most 4 MiB. At batch 1 every weight is read once
+        /// per call, and the packed copy is read as one sequential stream where the row-major
+        /// weights are read as eight rows at once.
+        /// </summary>
+        public const int PackedSampleMaxWeights = 1 << 20;
+
         public NetworkSpec Spec { get; }
 
         /// <summary>
-        /// True when every dense layer is small enough that single-sample calls go through
-        /// <c>SampleKernels</c> on padded buffers instead of the general dense kernels.
+        /// True when every layer is dense or dropout and the dense weights fit in
+        /// <see cref="PackedSampleMaxWeights"/>, so single-sample calls go through
+        /// <c>SampleKernels</c> on a packed copy of the weights instead of the general dense kernels.
+        /// </summary>
+        public bool HasPackedSample { get; }
+
+        /// <summary>
+        /// True when the network has a packed sample path and every dense layer is small enough
+        /// (<see cref="SmallLayerWeights"/>) that rebuilding the copy costs about as much as a call.
+        /// Such networks rebuild it on the first call after a change. Larger ones run that call
+        /// on the row-major weights and rebuild the copy on the next call only if the parameters
+        /// have not changed in between, so alternating training and single-sample calls never
+        /// pays for packing.
         /// </summary>
         public bool IsSmall { get; }
 

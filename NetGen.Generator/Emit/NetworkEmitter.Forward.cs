@@ -22,6 +22,16 @@ namespace NetGen.Generator.Emit
             {
                 w.Line(Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize).CopyTo(output);");
             }
+            else if (layout.HasPackedSample)
+            {
+                w.Open("if (UsePackedWeights())");
+                w.Line(Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize).CopyTo(output);");
+                w.Close();
+                w.Open("else");
+                w.Line("RunForward(input, _sampleWorkspace, 1, false);");
+                w.Line("_sampleWorkspace.Activations.Slice(" + last + "ActivationOffset, OutputSize).CopyTo(output);");
+                w.Close();
+            }
             else
             {
                 w.Line("RunForward(input, _sampleWorkspace, 1, false);");
@@ -39,6 +49,15 @@ namespace NetGen.Generator.Emit
             {
                 w.Line("return " + Support + ".IndexOfMax(" + Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize));");
             }
+            else if (layout.HasPackedSample)
+            {
+                w.Open("if (UsePackedWeights())");
+                w.Line("return " + Support + ".IndexOfMax(" + Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize));");
+                w.Close();
+                w.Line();
+                w.Line("RunForward(input, _sampleWorkspace, 1, false);");
+                w.Line("return " + Support + ".IndexOfMax(_sampleWorkspace.Activations.Slice(" + last + "ActivationOffset, OutputSize));");
+            }
             else
             {
                 w.Line("RunForward(input, _sampleWorkspace, 1, false);");
@@ -48,7 +67,7 @@ namespace NetGen.Generator.Emit
             w.Close();
             w.Line();
 
-            if (layout.IsSmall)
+            if (layout.HasPackedSample)
             {
                 EmitSampleForward(w, layout);
             }

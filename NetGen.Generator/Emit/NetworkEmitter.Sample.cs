@@ -8,7 +8,7 @@ namespace NetGen.Generator.Emit
         private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
 
         /// <summary>
-        /// Writes the fields of a small network's single-sample path: the packed copy of the dense
+        /// Writes the fields of the packed single-sample path: the packed copy of the dense
         /// weights that <c>SampleKernels</c> reads, the offset of each layer in it, the flag that
         /// marks the copy stale, and the buffer of layer outputs.
         /// </summary>
@@ -30,24 +30,32 @@ namespace NetGen.Generator.Emit
             w.Line("// Set whenever a caller may have written the parameters: every property that returns a writable");
             w.Line("// view of them sets it, and the next single-sample call rebuilds _packedWeights and clears it.");
             w.Line("private bool _packedWeightsStale = true;");
+            if (!layout.IsSmall)
+            {
+                w.Line();
+                w.Line("// Set once _packedWeights matches the parameters. A call that finds them stale runs on the");
+                w.Line("// row-major weights and clears this flag, and the next call packs only if nothing changed.");
+                w.Line("private bool _packedWeightsReady;");
+            }
+
             w.Line();
             w.Line("// Each dense layer's outputs at its own offset, padded to whole 8-float vectors.");
             w.Line("private readonly float[] _sampleBuffer = new float[" + Int(layout.SampleBufferLength) + "];");
         }
 
         /// <summary>
-        /// Writes a property that returns a writable view of the parameters. In a small network the
-        /// getter also marks the packed weights stale, since the caller may write through the view.
+        /// Writes a property that returns a writable view of the parameters. In a network with packed
+        /// sample weights the getter also marks them stale, since the caller may write through the view.
         /// </summary>
         private static void EmitParameterView(SourceWriter w, NetworkLayout layout, string declaration, string view)
         {
-            w.Line(layout.IsSmall
+            w.Line(layout.HasPackedSample
                 ? declaration + " { get { _packedWeightsStale = true; return " + view + "; } }"
                 : declaration + " => " + view + ";");
         }
 
         /// <summary>
-        /// Writes the single-sample forward pass of a small network: each dense layer runs on the
+        /// Writes the packed single-sample forward pass: each dense layer runs on the
         /// packed-weight sample kernel with its activation in registers, and dropout is the
         /// identity in inference. Also writes the method that rebuilds the packed weights and the
         /// public method that marks them stale.
@@ -61,7 +69,16 @@ namespace NetGen.Generator.Emit
             w.Line("/// <remarks>");
             w.Line("/// Single-sample calls read a packed copy of the weights. Reading <see cref=\"Parameters\"/> or a");
             w.Line("/// layer's Weight or Bias property, training and loading all mark that copy stale, and the next");
-            w.Line("/// call rebuilds it. Only a span kept across a single-sample call and written after it goes");
+            if (layout.IsSmall)
+            {
+                w.Line("/// call rebuilds it. Only a span kept across a single-sample call and written after it goes");
+            }
+            else
+            {
+                w.Line("/// call reads the row-major weights instead; the call after it rebuilds the copy unless the");
+                w.Line("/// parameters were marked stale again. Only a span kept across a single-sample call and written after it goes");
+            }
+
             w.Line("/// unnoticed: call this method after such writes.");
             w.Line("/// </remarks>");
             w.Line("public void NotifyParametersChanged() => _packedWeightsStale = true;");
@@ -78,17 +95,47 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line("_packedWeightsStale = false;");
+            if (!layout.IsSmall)
+            {
+                w.Line("_packedWeightsReady = true;");
+            }
+
             w.Close();
             w.Line();
 
-            w.Line("// Single-sample forward pass of this small network, in inference mode. Every layer's outputs");
+            if (!layout.IsSmall)
+            {
+                w.Line("// Returns whether this single-sample call may read the packed weights, packing them first if");
+                w.Line("// the parameters have not been marked stale since the last call. Stale parameters may change");
+                w.Line("// again before the next call, as in a training loop, so this call reads the row-major weights.");
+                w.Open("private bool UsePackedWeights()");
+                w.Open("if (_packedWeightsStale)");
+                w.Line("_packedWeightsStale = false;");
+                w.Line("_packedWeightsReady = false;");
+                w.Line("return false;");
+                w.Close();
+                w.Line();
+                w.Open("if (!_packedWeightsReady)");
+                w.Line("PackWeights();");
+                w.Close();
+                w.Line();
+                w.Line("return true;");
+                w.Close();
+                w.Line();
+            }
+
+            w.Line("// Single-sample forward pass on the packed weights, in inference mode. Every layer's outputs");
             w.Line("// sit in _sampleBuffer, and the kernels read only the first Inputs values of a layer's input.");
             w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open("private ref float RunSampleForward(" + ReadOnlySpanType + " input)");
-            w.Open("if (_packedWeightsStale)");
-            w.Line("PackWeights();");
-            w.Close();
-            w.Line();
+            if (layout.IsSmall)
+            {
+                w.Open("if (_packedWeightsStale)");
+                w.Line("PackWeights();");
+                w.Close();
+                w.Line();
+            }
+
             w.Line("ref float p = ref " + Marshal + ".GetArrayDataReference(_packedWeights);");
             w.Line("ref float s = ref " + Marshal + ".GetArrayDataReference(_sampleBuffer);");
             w.Line("ref float x = ref " + Marshal + ".GetReference(input);");

@@ -191,7 +191,7 @@ namespace NetGen.Generator.Emit
             w.Line();
             w.Line("// Buffers for single-sample Forward and Predict, so those calls allocate nothing.");
             w.Line("private readonly " + WorkspaceType + " _sampleWorkspace;");
-            if (layout.IsSmall)
+            if (layout.HasPackedSample)
             {
                 EmitSampleFields(w, layout);
             }

@@ -25,12 +25,75 @@ namespace NetGen.Kernels
 
         /// <summary>Replaces every value x with tanh(x).</summary>
         /// <remarks>
-        /// NOTE: TensorPrimitives.Tanh (System.Numerics.Tensors 11.0.0, measured on x64 with AVX2)
-        /// errs by up to about 6e-8 absolute rather than relative, so values near 0 lose relative
-        /// accuracy and tanh(±0) returns ∓5.96e-8 instead of 0.
+        /// On x86 with AVX2 and FMA this runs the rational function of
+        /// <see cref="SampleActivations.Tanh"/> (at most 3e-7 relative error, tanh(±0) = ±0), which the
+        /// single-sample path uses too. Measured on AMD Zen 5 over 320,000 values it took 34 µs with
+        /// 512-bit vectors, where TensorPrimitives.Tanh took 100 µs. Elsewhere it calls
+        /// TensorPrimitives.Tanh. NOTE: TensorPrimitives.Tanh (System.Numerics.Tensors 11.0.0,
+        /// measured on x64 with AVX2) errs by up to about 6e-8 absolute rather than relative, so
+        /// values near 0 lose relative accuracy and tanh(±0) returns ∓5.96e-8 instead of 0.
         /// </remarks>
         /// <param name="values">Values to transform in place.</param>
-        public static void Tanh(Span<float> values) => TensorPrimitives.Tanh(values, values);
+        public static void Tanh(Span<float> values)
+        {
+            if (Vector512Fma.IsSupported)
+            {
+                TanhVectors512(values);
+            }
+            else if (Vector256Fma.IsSupported)
+            {
+                TanhVectors256(values);
+            }
+            else
+            {
+                TensorPrimitives.Tanh(values, values);
+            }
+        }
+
+        /// <summary>Applies the 512-bit rational tanh in place, 16 values at a time, the last ones through a copy on the stack.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TanhVectors512(Span<float> values)
+        {
+            ref float start = ref MemoryMarshal.GetReference(values);
+            int i = 0;
+            for (; i <= values.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                SampleActivations.Tanh.Apply(Vector512.LoadUnsafe(ref start, (nuint)i)).StoreUnsafe(ref start, (nuint)i);
+            }
+
+            if (i < values.Length)
+            {
+                // The values are transformed in place, so the last vector cannot overlap the previous one.
+                Span<float> last = stackalloc float[Vector512<float>.Count];
+                last.Clear();
+                Span<float> rest = values.Slice(i);
+                rest.CopyTo(last);
+                SampleActivations.Tanh.Apply(Vector512.Create<float>(last)).CopyTo(last);
+                last.Slice(0, rest.Length).CopyTo(rest);
+            }
+        }
+
+        /// <summary>Applies the 256-bit rational tanh in place, as <see cref="TanhVectors512"/> does with 8 values at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TanhVectors256(Span<float> values)
+        {
+            ref float start = ref MemoryMarshal.GetReference(values);
+            int i = 0;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                SampleActivations.Tanh.Apply(Vector256.LoadUnsafe(ref start, (nuint)i)).StoreUnsafe(ref start, (nuint)i);
+            }
+
+            if (i < values.Length)
+            {
+                Span<float> last = stackalloc float[Vector256<float>.Count];
+                last.Clear();
+                Span<float> rest = values.Slice(i);
+                rest.CopyTo(last);
+                SampleActivations.Tanh.Apply(Vector256.Create<float>(last)).CopyTo(last);
+                last.Slice(0, rest.Length).CopyTo(rest);
+            }
+        }
 
         /// <summary>Replaces every value x with the logistic sigmoid 1 / (1 + e^−x).</summary>
         /// <param name="values">Values to transform in place.</param>

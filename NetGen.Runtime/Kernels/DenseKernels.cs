@@ -63,6 +63,10 @@ namespace NetGen.Kernels
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
             }
+            else if (UseNarrowForward(batch, inputs, outputs))
+            {
+                ForwardNarrow512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+            }
             else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 ForwardCore<Vector512Fma, Vector512<float>>(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
@@ -156,8 +160,13 @@ namespace NetGen.Kernels
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dwStart = ref MemoryMarshal.GetReference(dw);
 
-            // Vectors run along the rows of x and dw, so the input count picks the vector width.
-            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+            // Vectors run along the rows of x and dw, so the input count picks the vector width,
+            // except for layers with few inputs, whose outer-product kernel runs along the outputs.
+            if (UseNarrowWeightGradient(batch, inputs, outputs))
+            {
+                AccumulateWeightGradientNarrow512(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+            }
+            else if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
             }

@@ -10,9 +10,10 @@ namespace NetGen.Kernels
     /// Single-sample dense layers for small networks, where per-call overhead and the dependency
     /// chain through the layers dominate. Each layer reads its weights from a packed copy that
     /// <see cref="Pack"/> writes, transposed into panels of 32, 16 or 8 outputs, so one sample is a
-    /// sequence of broadcast-and-FMA steps into vector accumulators of 8 outputs each, with no
-    /// horizontal sums, and the activation runs while the sums are still in registers. Layers of
-    /// at most 4 outputs stay row-major and take one dot product per output.
+    /// sequence of broadcast-and-FMA steps into vector accumulators of 16 outputs each on CPUs
+    /// with AVX-512 (8 with AVX2), with no horizontal sums, and the activation runs while the sums
+    /// are still in registers. Layers of at most 4 outputs stay row-major and take one dot product
+    /// per output.
     /// </summary>
     /// <remarks>
     /// <see cref="Forward"/> checks no arguments. It is inlined into the generated forward pass,
@@ -21,10 +22,13 @@ namespace NetGen.Kernels
     /// where the lanes past <c>outputs</c> hold f(0).
     /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static class SampleKernels
+    public static partial class SampleKernels
     {
-        /// <summary>Outputs of the widest panel: four 8-float accumulators.</summary>
-        private const int PanelWidth = 32;
+        /// <summary>Outputs of the widest panel: eight 16-float accumulators on AVX-512.</summary>
+        private const int PanelWidth = 128;
+
+        /// <summary>Outputs that the 256-bit kernel computes at a time: four 8-float accumulators.</summary>
+        private const int NarrowPanelWidth = 32;
 
         /// <summary>
         /// Widest layer kept row-major. A panel of 8 would spend a broadcast and an FMA per input on
@@ -40,8 +44,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads. The
-        /// outputs, padded with zeros to a multiple of 8, are cut into panels of 32 while 32 remain,
-        /// then one of 16 and one of 8 as needed. A panel of width p that starts at output s holds
+        /// outputs, padded with zeros to a multiple of 8, are cut into panels of 128 while 128
+        /// remain, then one each of 64, 32, 16 and 8 as needed. A panel of width p that starts at output s holds
         /// <c>w[s + k, i]</c> at <c>s·inputs + i·p + k</c>, so it is one contiguous stream of
         /// inputs × p floats. A layer of at most 4 outputs keeps w row-major instead, followed by
         /// zeros. The bias starts at <c>inputs · </c><see cref="PaddedWidth"/>, padded with zeros.
@@ -86,8 +90,16 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Returns the width of the panel that starts at output <paramref name="start"/> of a layer <paramref name="width"/> outputs wide after padding.</summary>
-        private static int PanelAt(int start, int width) =>
-            width - start >= PanelWidth ? PanelWidth : width - start >= 16 ? 16 : 8;
+        private static int PanelAt(int start, int width)
+        {
+            int panel = PanelWidth;
+            while (panel > 8 && width - start < panel)
+            {
+                panel /= 2;
+            }
+
+            return panel;
+        }
 
         /// <summary>
         /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
@@ -116,10 +128,22 @@ namespace NetGen.Kernels
                 return;
             }
 
-            int o = 0;
-            for (; o + PanelWidth <= width; o += PanelWidth)
+            if (Vector512Fma.IsSupported)
             {
-                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
+                ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+                return;
+            }
+
+            // Panels of 32 and more run 32 outputs at a time, reading every panel row at its stride.
+            int o = 0;
+            for (int panel; o + NarrowPanelWidth <= width; o += panel)
+            {
+                panel = PanelAt(o, width);
+                for (int part = 0; part < panel; part += NarrowPanelWidth)
+                {
+                    ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, ((nint)o * inputs) + part), ref Unsafe.Add(ref bias, o + part), ref x,
+                        ref Unsafe.Add(ref y, o + part), inputs, panel);
+                }
             }
 
             if (o + 16 <= width)
@@ -135,13 +159,15 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Computes the 32 outputs of one panel into four accumulators, plus four more for the odd
-        /// inputs so that each FMA chain is half as long.
+        /// Computes 32 outputs of one panel into four accumulators, plus four more for the odd
+        /// inputs so that each FMA chain is half as long. Rows of the panel are
+        /// <paramref name="rowLength"/> floats apart: 32, or more when these outputs are part of a wider panel.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardThirtyTwo<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs)
+        private static void ForwardThirtyTwo<TActivation>(ref float panel, ref float bias, ref float x, ref float y, int inputs, int rowLength)
             where TActivation : struct, ISampleActivation
         {
+            nint row = rowLength;
             Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
             Vector256<float> a2 = Vector256.LoadUnsafe(ref bias, 16), a3 = Vector256.LoadUnsafe(ref bias, 24);
             Vector256<float> c0 = Vector256<float>.Zero, c1 = c0, c2 = c0, c3 = c0;
@@ -155,11 +181,12 @@ namespace NetGen.Kernels
                 a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 8), even, a1);
                 a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 16), even, a2);
                 a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 24), even, a3);
-                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 32), odd, c0);
-                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 40), odd, c1);
-                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 48), odd, c2);
-                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref panel, 56), odd, c3);
-                panel = ref Unsafe.Add(ref panel, 64);
+                ref float next = ref Unsafe.Add(ref panel, row);
+                c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next), odd, c0);
+                c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 8), odd, c1);
+                c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 16), odd, c2);
+                c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref next, 24), odd, c3);
+                panel = ref Unsafe.Add(ref panel, 2 * row);
             }
 
             if (i < inputs)
@@ -331,139 +358,6 @@ namespace NetGen.Kernels
                     Unsafe.Add(ref y, start + k) = TActivation.Apply(sum);
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// An activation that single-sample kernels apply in registers. The vector form may use AVX2
-    /// and FMA instructions: <see cref="SampleKernels"/> calls it only where those exist.
-    /// </summary>
-    public interface ISampleActivation
-    {
-        /// <summary>Applies the activation to one value.</summary>
-        static abstract float Apply(float x);
-
-        /// <summary>Applies the activation to every lane.</summary>
-        static abstract Vector256<float> Apply(Vector256<float> x);
-    }
-
-    /// <summary>Activations for <see cref="SampleKernels"/>; names match <see cref="Activation"/>.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static class SampleActivations
-    {
-        /// <summary>f(x) = x.</summary>
-        public readonly struct Identity : ISampleActivation
-        {
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Apply(float x) => x;
-
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static Vector256<float> Apply(Vector256<float> x) => x;
-        }
-
-        /// <summary>f(x) = max(0, x), NaN kept.</summary>
-        public readonly struct Relu : ISampleActivation
-        {
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Apply(float x) => x > 0 || float.IsNaN(x) ? x : 0f;
-
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static Vector256<float> Apply(Vector256<float> x) =>
-                Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
-        }
-
-        /// <summary>f(x) = tanh(x).</summary>
-        public readonly struct Tanh : ISampleActivation
-        {
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Apply(float x) => MathF.Tanh(x);
-
-            /// <inheritdoc/>
-            /// <remarks>
-            /// A rational function x·P(x²)/Q(x²), P of degree 5 and Q of degree 3, fitted to tanh on
-            /// [0, 9] for the smallest maximum relative error (Loeb's linearised least squares with
-            /// Lawson's reweighting, evaluated in 40-digit arithmetic). The fit errs by at most 6.2e-8
-            /// relative; evaluated in float it errs by at most 3e-7 relative, which a test checks.
-            /// Inputs are clamped to ±9, where tanh rounds to ±1 in float; NaN stays NaN.
-            /// </remarks>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static Vector256<float> Apply(Vector256<float> x)
-            {
-                // Avx.Min and Avx.Max return their second operand when either is NaN, so the
-                // constant comes first and NaN passes through every clamp.
-                Vector256<float> clamped = Avx.Max(Vector256.Create(-9f), Avx.Min(Vector256.Create(9f), x));
-                Vector256<float> square = clamped * clamped;
-
-                // P and Q by Horner's rule with fused multiply-adds, as two independent chains.
-                Vector256<float> numerator = Vector256.Create(1.827717624e-11f);
-                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(-1.27918436214e-8f));
-                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(9.27219271611e-6f));
-                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.00292136930717f));
-                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.129198298152f));
-                numerator = Fma.MultiplyAdd(numerator, square, Vector256.Create(0.999999947347f));
-                Vector256<float> denominator = Vector256.Create(0.000228178946786f);
-                denominator = Fma.MultiplyAdd(denominator, square, Vector256.Create(0.023765761243f));
-                denominator = Fma.MultiplyAdd(denominator, square, Vector256.Create(0.462531168765f));
-                denominator = Fma.MultiplyAdd(denominator, square, Vector256<float>.One);
-
-                // Rounding can carry the quotient a few ulp past ±1 near the clamp.
-                Vector256<float> tanh = clamped * numerator / denominator;
-                return Avx.Max(Vector256.Create(-1f), Avx.Min(Vector256<float>.One, tanh));
-            }
-        }
-
-        /// <summary>f(x) = 1/(1 + e^−x).</summary>
-        public readonly struct Sigmoid : ISampleActivation
-        {
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static float Apply(float x) => 1f / (1f + MathF.Exp(-x));
-
-            /// <inheritdoc/>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static Vector256<float> Apply(Vector256<float> x) =>
-                Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(-x));
-        }
-    }
-
-    /// <summary>Vector exponential in float arithmetic, for activations computed in registers on x86 with AVX2 and FMA.</summary>
-    internal static class VectorMath
-    {
-        /// <summary>
-        /// Returns e^x per lane: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two parts, Cody and
-        /// Waite's reduction), e^r by its Taylor polynomial to r⁶, scaled by 2ⁿ through the exponent
-        /// bits. The truncation error is below 1.3e-7 relative; rounding adds an estimated few ulp,
-        /// which the forward tests of small networks bound at 1e-3 relative. Inputs are clamped to
-        /// [−87.3, 88.7] so the result stays a normal float or ∞ past the top; NaN stays NaN.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Exp(Vector256<float> x)
-        {
-            Vector256<float> clamped = Avx.Min(Avx.Max(x, Vector256.Create(-87.3f)), Vector256.Create(88.7f));
-            Vector256<float> n = Avx.RoundToNearestInteger(clamped * Vector256.Create(1.44269504f));
-            Vector256<float> r = clamped - (n * Vector256.Create(0.693359375f));
-            r -= n * Vector256.Create(-2.12194440e-4f);
-
-            // Horner's rule with fused multiply-adds: half the latency of separate multiplies and adds.
-            Vector256<float> p = Vector256.Create(1f / 720f);
-            p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 120f));
-            p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 24f));
-            p = Fma.MultiplyAdd(p, r, Vector256.Create(1f / 6f));
-            p = Fma.MultiplyAdd(p, r, Vector256.Create(0.5f));
-            p = Fma.MultiplyAdd(p, r, Vector256<float>.One);
-            p = Fma.MultiplyAdd(p, r, Vector256<float>.One);
-
-            Vector256<int> scale = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-            Vector256<float> result = p * scale.AsSingle();
-
-            // Above the clamp the true value overflows; NaN fails both comparisons and stays NaN.
-            result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(88.7f)), Vector256.Create(float.PositiveInfinity), result);
-            return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
         }
     }
 }

@@ -131,6 +131,43 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Forward_FewInputsWholeVectors_MatchesReference()
+        {
+            // Layers with at most 64 inputs and outputs in whole 16-float vectors take the
+            // outer-product kernel on AVX-512: 32-output and 16-output panels, sample tiles of four
+            // and eight, and the samples left over.
+            foreach (int batch in new[] { 2, 3, 4, 5, 8, 9, 17 })
+            {
+                foreach (int inputs in new[] { 1, 2, 3, 4, 7, 16, 31, 32, 33, 63, 64, 65 })
+                {
+                    foreach (int outputs in new[] { 16, 32, 48, 64 })
+                    {
+                        CheckForward(batch, inputs, outputs, seed: (batch * 1000) + (inputs * 10) + outputs, isa: null);
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void AccumulateGradients_FewInputsWholeVectors_MatchesReference()
+        {
+            // Fewer than 16 inputs and outputs in whole 16-float vectors take the outer-product
+            // weight gradient on AVX-512: groups of four inputs, single inputs left over, pairs of
+            // samples and an odd last sample. Output counts up to 70 also reach every width of
+            // the column sums of the bias gradient.
+            foreach (int batch in new[] { 2, 3, 5, 17 })
+            {
+                foreach (int inputs in new[] { 1, 3, 4, 5, 8, 15, 16 })
+                {
+                    foreach (int outputs in new[] { 16, 32, 48, 21, 37, 70 })
+                    {
+                        CheckAccumulateGradients(batch, inputs, outputs, seed: (batch * 1000) + (inputs * 10) + outputs, isa: null);
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void Forward_ManyWeightBlocks_MatchesReference() =>
             // 3000 inputs make blocks of 16 rows, so 50 outputs span four blocks, the last one partial.
             CheckForward(batch: 5, inputs: 3000, outputs: 50, seed: 3, isa: null);

@@ -24,7 +24,7 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void Pack_TransposesAndPadsWithZeros()
         {
-            // Outputs padded to a multiple of 8 split into panels of 32 while 32 remain, then 16, then 8.
+            // Outputs padded to a multiple of 8 split into panels of 128 while 128 remain, then 64, 32, 16 and 8.
             // Layers of at most 4 outputs stay row-major, which the empty panel list marks.
             var cases = new (int Inputs, int Outputs, int[] Panels)[]
             {
@@ -37,8 +37,13 @@ namespace NetGen.Tests.Kernels
                 (5, 9, [16]),
                 (3, 17, [16, 8]),
                 (2, 56, [32, 16, 8]),
-                (2, 57, [32, 32]),
-                (3, 70, [32, 32, 8]),
+                (2, 57, [64]),
+                (3, 70, [64, 8]),
+                (2, 100, [64, 32, 8]),
+                (3, 128, [128]),
+                (2, 250, [128, 128]),
+                (2, 248, [128, 64, 32, 16, 8]),
+                (1, 385, [128, 128, 128, 8]),
             };
 
             foreach ((int inputs, int outputs, int[] panels) in cases)
@@ -103,7 +108,7 @@ namespace NetGen.Tests.Kernels
         {
             for (int inputs = 0; inputs <= 37; inputs++)
             {
-                foreach (int outputs in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65 })
+                foreach (int outputs in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65, 100, 128, 129, 248, 250 })
                 {
                     CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
                 }
@@ -166,6 +171,45 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Tanh_512Bit_IsWithinRelativeTolerance()
+        {
+            if (!Avx512F.IsSupported || !Vector512.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            var random = new Random(7);
+            var values = new float[80_000];
+            for (int k = 0; k < values.Length; k++)
+            {
+                float magnitude = (float)Math.Pow(10, (random.NextDouble() * 9.3) - 8);
+                values[k] = random.Next(2) == 0 ? magnitude : -magnitude;
+            }
+
+            for (int k = 0; k < values.Length; k += 16)
+            {
+                Vector512<float> result = SampleActivations.Tanh.Apply(Vector512.Create(values.AsSpan(k, 16)));
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    double expected = Math.Tanh(values[k + lane]);
+                    double error = Math.Abs(result[lane] - expected) / Math.Abs(expected);
+                    Assert.True(error <= TanhRelativeTolerance, $"tanh({values[k + lane]:R}) = {result[lane]:R}, expected {expected:R}; relative error {error:E2}");
+                }
+            }
+
+            Vector512<float> special = SampleActivations.Tanh.Apply(Vector512.Create(
+                0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 9f, -50f, 1e-30f, 0.5f, -0.5f, 3f, -3f, 8.9f, -8.9f, 20f, -1e-30f));
+            float[] expectedSpecial = { 0f, -0f, 1f, -1f, float.NaN, 1f, -1f, 1e-30f };
+            for (int lane = 0; lane < expectedSpecial.Length; lane++)
+            {
+                Assert.True(expectedSpecial[lane].Equals(special[lane]) || Math.Abs(special[lane] - expectedSpecial[lane]) <= 1e-36,
+                    $"512-bit tanh lane {lane} is {special[lane]:R}, expected {expectedSpecial[lane]:R}");
+            }
+
+            Assert.True(float.IsNegative(special[1]), $"512-bit tanh(−0) is {special[1]}, expected −0");
+        }
+
+        [Fact]
         public void Tanh_KeepsSpecialValues()
         {
             if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
@@ -225,7 +269,7 @@ namespace NetGen.Tests.Kernels
             }
         }
 
-        private static void CheckForward(int inputs, int outputs, int seed)
+        internal static void CheckForward(int inputs, int outputs, int seed)
         {
             float[] xValues = TestValues.Uniform(inputs, seed);
             float[] weights = TestValues.Uniform(outputs * inputs, seed + 1);
@@ -290,6 +334,31 @@ namespace NetGen.Tests.Kernels
             }
 
             y.AssertGuardsIntact();
+        }
+    }
+
+    /// <summary>Runs the single-sample kernel tests again with 256-bit vectors, the path of CPUs without AVX-512.</summary>
+    [Collection(SimdWidthCollection.Name)]
+    public class SampleKernelsNarrowVectorTests
+    {
+        [Fact]
+        public void Forward_256BitPanels_MatchReference_AllSmallShapes()
+        {
+            SimdWidth.MaximumBits = 256;
+            try
+            {
+                for (int inputs = 0; inputs <= 37; inputs++)
+                {
+                    foreach (int outputs in new[] { 5, 8, 9, 16, 24, 31, 32, 33, 48, 56, 64, 65, 100, 128, 248, 250 })
+                    {
+                        SampleKernelsTests.CheckForward(inputs, outputs, seed: (inputs * 100) + outputs);
+                    }
+                }
+            }
+            finally
+            {
+                SimdWidth.MaximumBits = SimdWidth.Unlimited;
+            }
         }
     }
 }

@@ -12,6 +12,13 @@ internal sealed partial class PackedControlNet;
 [Network, Input(13), Dense(41, Activation.Sigmoid), Dropout(0.25f), Dense(17, Activation.LeakyRelu), Dense(57, Activation.Relu), Dense(3)]
 internal sealed partial class PackedOddNet;
 
+/// <summary>
+/// A network whose first layer (20,000 weights) is above the small-layer limit: its single-sample
+/// calls read the row-major weights on the first call after a change and pack them on the next.
+/// </summary>
+[Network, Input(200), Dense(100, Activation.Relu), Dense(7)]
+internal sealed partial class PackedWideNet;
+
 public class PackedWeightsTests
 {
     /// <summary>
@@ -143,6 +150,101 @@ public class PackedWeightsTests
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
 
+    [Fact]
+    public void WideNet_EveryCallMatchesReference()
+    {
+        // Call 1 runs on the row-major weights, call 2 packs them, call 3 reads the packed copy;
+        // after each write the pattern starts again.
+        var network = new PackedWideNet(seed: 14);
+        float[] input = TestInputs(PackedWideNet.InputSize, count: 1, seed: 15);
+        var output = new float[PackedWideNet.OutputSize];
+        for (int round = 0; round < 3; round++)
+        {
+            for (int call = 0; call < 3; call++)
+            {
+                network.Forward(input, output);
+                AssertWideMatchesReference(network, input, output, $"round {round}, call {call}");
+                Assert.Equal(IndexOfMax(output), network.Predict(input));
+            }
+
+            network.Dense1Weight[(round * 200) + 7] += 1.5f;
+            network.Dense2Bias[round] -= 0.75f;
+        }
+    }
+
+    [Fact]
+    public void WideNet_TrainingBetweenCalls_ReachesEachCall()
+    {
+        var network = new PackedWideNet(seed: 16);
+        float[] inputs = TestInputs(PackedWideNet.InputSize, count: 4, seed: 17);
+        float[] targets = TestInputs(PackedWideNet.OutputSize, count: 4, seed: 18);
+        float[] input = inputs.AsSpan(0, PackedWideNet.InputSize).ToArray();
+        var output = new float[PackedWideNet.OutputSize];
+        Workspace workspace = network.CreateWorkspace(4);
+        var optimizer = new Sgd(0.1f);
+        network.Forward(input, output);
+        network.Forward(input, output);
+
+        for (int step = 0; step < 3; step++)
+        {
+            network.TrainStep(inputs, targets, optimizer, workspace);
+            network.Forward(input, output);
+            AssertWideMatchesReference(network, input, output, $"after training step {step}");
+        }
+
+        // A span kept across calls and written afterwards reaches Forward after NotifyParametersChanged,
+        // also once the packed copy is in use.
+        Span<float> parameters = network.Parameters;
+        network.Forward(input, output);
+        network.Forward(input, output);
+        parameters[PackedWideNet.ParameterCount - 1] += 3f;
+        network.NotifyParametersChanged();
+        network.Forward(input, output);
+        AssertWideMatchesReference(network, input, output, "after writing a kept span and calling NotifyParametersChanged");
+    }
+
+    [Fact]
+    public void WideNet_SingleSample_MatchesBatchPath() =>
+        CheckSingleAgainstBatch(new PackedWideNet(seed: 19));
+
+    [Fact]
+    public void WideNet_ForwardAndPredict_AllocateNothing()
+    {
+        var network = new PackedWideNet(seed: 20);
+        float[] input = TestInputs(PackedWideNet.InputSize, count: 1, seed: 21);
+        var output = new float[PackedWideNet.OutputSize];
+        network.Forward(input, output);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            // Alternates the row-major call after a write with packing and packed calls.
+            if (i % 3 == 0)
+            {
+                network.Parameters[i] += 0.01f;
+            }
+
+            network.Forward(input, output);
+            _ = network.Predict(input);
+        }
+
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    private static void AssertWideMatchesReference(PackedWideNet network, float[] input, float[] output, string when) =>
+        AssertMatchesReference(network.Parameters.ToArray(), [200, 100, 7], [Activation.Relu, Activation.Identity], input, output, when);
+
+    private static int IndexOfMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+
+        return best;
+    }
+
     private static void CheckSingleAgainstBatch<TNetwork>(TNetwork network)
         where TNetwork : ITrainableNetwork
     {
@@ -165,10 +267,13 @@ public class PackedWeightsTests
         }
     }
 
-    private static void AssertMatchesReference(PackedControlNet network, float[] input, float[] output, string when)
+    private static void AssertMatchesReference(PackedControlNet network, float[] input, float[] output, string when) =>
+        AssertMatchesReference(network.Parameters.ToArray(), ControlSizes, ControlActivations, input, output, when);
+
+    private static void AssertMatchesReference(float[] networkParameters, int[] sizes, Activation[] activations, float[] input, float[] output, string when)
     {
-        var reference = new ReferenceMlp(ControlSizes, ControlActivations, Loss.SquaredError);
-        double[] parameters = network.Parameters.ToArray().Select(v => (double)v).ToArray();
+        var reference = new ReferenceMlp(sizes, activations, Loss.SquaredError);
+        double[] parameters = networkParameters.Select(v => (double)v).ToArray();
         double[] expected = reference.Forward(parameters, input.Select(v => (double)v).ToArray());
         for (int o = 0; o < expected.Length; o++)
         {
