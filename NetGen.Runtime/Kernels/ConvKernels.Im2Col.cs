@@ -20,8 +20,11 @@ namespace NetGen.Kernels
         /// Returns the scratch floats of the im2col kernels: the columns [K, P] with a spill margin,
         /// a product [Co/G, K], K zeros, and at stride 1 the padded planes of <see cref="UnfoldUnitStride"/>.
         /// </summary>
-        internal static long Im2ColScratchLength(in ConvGeometry g) =>
-            ColumnsLength(g) + ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + PaddedUnfoldLength(g);
+        internal static long Im2ColScratchLength(in ConvGeometry g)
+        {
+            long single = ColumnsLength(g) + ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + PaddedUnfoldLength(g);
+            return UsesPairedWeightGradient(g) ? Math.Max(single, PairedWeightGradientLength(g)) : single;
+        }
 
         /// <summary>Returns the floats of scratch that the columns take, their spill margin included.</summary>
         private static int ColumnsLength(in ConvGeometry g) => (g.ReductionLength * g.OutPositions) + SpillMargin;
@@ -144,6 +147,68 @@ namespace NetGen.Kernels
 
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyByColumnsTransposed(groupGradients, columns, zeros, product, outPerGroup, reduction, positions);
+                Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
+            }
+        }
+
+        /// <summary>Largest K·P for which the weight gradient unfolds two samples at once: 64 Ki floats, so that both fit in a 1 MiB L2 cache.</summary>
+        private const int PairedColumnsLimit = 1 << 16;
+
+        /// <summary>
+        /// Whether the im2col weight gradient takes two samples per product
+        /// (<see cref="Im2ColWeightGradientPair"/>): stride 1 and columns of at most <see cref="PairedColumnsLimit"/> floats.
+        /// </summary>
+        private static bool UsesPairedWeightGradient(in ConvGeometry g) =>
+            UsesPaddedUnfold(g) && (long)g.ReductionLength * g.OutPositions <= PairedColumnsLimit;
+
+        /// <summary>Returns the scratch floats of <see cref="Im2ColWeightGradientPair"/>: columns [K, 2P] with a margin, dy [Co/G, 2P], a product [Co/G, K], K zeros and two sets of padded planes.</summary>
+        private static long PairedWeightGradientLength(in ConvGeometry g)
+        {
+            long pairPositions = 2L * g.OutPositions;
+            return (g.ReductionLength * pairPositions) + SpillMargin + (g.OutChannelsPerGroup * pairPositions) +
+                ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + (2 * PaddedUnfoldLength(g));
+        }
+
+        /// <summary>
+        /// Adds the weight gradient of two samples with one product per group, whose reduction runs
+        /// over the positions of both: <c>dw += [dy0 dy1] · [columns0 columns1]ᵀ</c>. The longer
+        /// reduction halves the horizontal sums and the additions into dw per sample.
+        /// </summary>
+        private static void Im2ColWeightGradientPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1,
+            Span<float> dw, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int pairPositions = 2 * positions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            int paddedLength = (int)PaddedUnfoldLength(g);
+            int start = 0;
+            Span<float> columns = scratch.Slice(start, (reduction * pairPositions) + SpillMargin);
+            start += columns.Length;
+            Span<float> gradients = scratch.Slice(start, outPerGroup * pairPositions);
+            start += gradients.Length;
+            Span<float> product = scratch.Slice(start, outPerGroup * reduction);
+            start += product.Length;
+            Span<float> zeros = scratch.Slice(start, reduction);
+            start += reduction;
+            Span<float> first = scratch.Slice(start, paddedLength);
+            Span<float> second = scratch.Slice(start + paddedLength, paddedLength);
+            zeros.Clear();
+            PadInputWithMargin(x0, first, g);
+            PadInputWithMargin(x1, second, g);
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                UnfoldUnitStrideSamples(first, second, 2, columns, g, group);
+                for (int r = 0; r < outPerGroup; r++)
+                {
+                    int row = ((group * outPerGroup) + r) * positions;
+                    dy0.Slice(row, positions).CopyTo(gradients.Slice(r * pairPositions, positions));
+                    dy1.Slice(row, positions).CopyTo(gradients.Slice((r * pairPositions) + positions, positions));
+                }
+
+                MultiplyByColumnsTransposed(gradients, columns, zeros, product, outPerGroup, reduction, pairPositions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
             }

@@ -26,30 +26,43 @@ namespace NetGen.Kernels
 
         /// <summary>Writes the columns [K, P] of group <paramref name="group"/> from the padded planes of the whole sample.</summary>
         /// <remarks><paramref name="columns"/> must have <see cref="SpillMargin"/> floats after K·P, and <paramref name="padded"/> after its planes.</remarks>
-        private static void UnfoldUnitStride(ReadOnlySpan<float> padded, Span<float> columns, in ConvGeometry g, int group)
+        private static void UnfoldUnitStride(ReadOnlySpan<float> padded, Span<float> columns, in ConvGeometry g, int group) =>
+            UnfoldUnitStrideSamples(padded, padded, 1, columns, g, group);
+
+        /// <summary>
+        /// Writes the columns of <paramref name="samples"/> (1 or 2) samples side by side: row k is
+        /// [K, samples·P] with the first sample's P positions, from <paramref name="padded"/>, then
+        /// the second's, from <paramref name="secondPadded"/>.
+        /// </summary>
+        /// <remarks>
+        /// Each row is written sample after sample and the rows in order, so a vector that spills
+        /// past one sample's positions lands on data that a later copy writes.
+        /// </remarks>
+        private static void UnfoldUnitStrideSamples(ReadOnlySpan<float> padded, ReadOnlySpan<float> secondPadded, int samples, Span<float> columns, in ConvGeometry g, int group)
         {
             ref float paddedStart = ref MemoryMarshal.GetReference(padded);
+            ref float secondStart = ref MemoryMarshal.GetReference(secondPadded);
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             if (Vector512Fma.IsSupported)
             {
-                UnfoldUnitStrideCore<Vector512Fma, Vector512<float>>(ref paddedStart, ref columnsStart, g, group);
+                UnfoldUnitStrideCore<Vector512Fma, Vector512<float>>(ref paddedStart, ref secondStart, samples, ref columnsStart, g, group);
             }
             else if (Vector256Fma.IsSupported)
             {
-                UnfoldUnitStrideCore<Vector256Fma, Vector256<float>>(ref paddedStart, ref columnsStart, g, group);
+                UnfoldUnitStrideCore<Vector256Fma, Vector256<float>>(ref paddedStart, ref secondStart, samples, ref columnsStart, g, group);
             }
             else if (Vector128Simd.IsSupported)
             {
-                UnfoldUnitStrideCore<Vector128Simd, Vector128<float>>(ref paddedStart, ref columnsStart, g, group);
+                UnfoldUnitStrideCore<Vector128Simd, Vector128<float>>(ref paddedStart, ref secondStart, samples, ref columnsStart, g, group);
             }
             else
             {
-                UnfoldUnitStrideCore<ScalarSimd, float>(ref paddedStart, ref columnsStart, g, group);
+                UnfoldUnitStrideCore<ScalarSimd, float>(ref paddedStart, ref secondStart, samples, ref columnsStart, g, group);
             }
         }
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void UnfoldUnitStrideCore<TSimd, TVector>(ref float padded, ref float columns, in ConvGeometry g, int group)
+        private static void UnfoldUnitStrideCore<TSimd, TVector>(ref float padded, ref float secondPadded, int samples, ref float columns, in ConvGeometry g, int group)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -59,21 +72,25 @@ namespace NetGen.Kernels
             int outWidth = g.OutWidth;
             int count = TSimd.Count;
             nint row = 0;
-            for (int ci = 0; ci < g.InChannelsPerGroup; ci++)
+            nint planeOffset = (nint)group * g.InChannelsPerGroup * paddedPlane;
+            for (int ci = 0; ci < g.InChannelsPerGroup; ci++, planeOffset += paddedPlane)
             {
-                ref float plane = ref Unsafe.Add(ref padded, (nint)((group * g.InChannelsPerGroup) + ci) * paddedPlane);
                 for (int kh = 0; kh < g.KernelHeight; kh++)
                 {
                     for (int kw = 0; kw < g.KernelWidth; kw++)
                     {
-                        ref float source = ref Unsafe.Add(ref plane, (kh * g.DilationHeight * paddedWidth) + (kw * g.DilationWidth));
-                        for (int oh = 0; oh < outHeight; oh++, row += outWidth)
+                        nint tapOffset = planeOffset + (kh * g.DilationHeight * paddedWidth) + (kw * g.DilationWidth);
+                        for (int sample = 0; sample < samples; sample++)
                         {
-                            ref float sourceRow = ref Unsafe.Add(ref source, oh * paddedWidth);
-                            ref float target = ref Unsafe.Add(ref columns, row);
-                            for (int ow = 0; ow < outWidth; ow += count)
+                            ref float source = ref Unsafe.Add(ref sample == 0 ? ref padded : ref secondPadded, tapOffset);
+                            for (int oh = 0; oh < outHeight; oh++, row += outWidth)
                             {
-                                TSimd.Store(ref Unsafe.Add(ref target, ow), TSimd.Load(ref Unsafe.Add(ref sourceRow, ow)));
+                                ref float sourceRow = ref Unsafe.Add(ref source, oh * paddedWidth);
+                                ref float target = ref Unsafe.Add(ref columns, row);
+                                for (int ow = 0; ow < outWidth; ow += count)
+                                {
+                                    TSimd.Store(ref Unsafe.Add(ref target, ow), TSimd.Load(ref Unsafe.Add(ref sourceRow, ow)));
+                                }
                             }
                         }
                     }

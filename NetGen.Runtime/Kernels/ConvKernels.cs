@@ -161,6 +161,7 @@ namespace NetGen.Kernels
             Span<float> dbias, Span<float> scratch, int batch, in ConvGeometry g)
         {
             int positions = g.OutPositions;
+            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedWeightGradient(g);
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> dySample = dy.Slice(b * g.OutputLength, g.OutputLength);
@@ -169,7 +170,13 @@ namespace NetGen.Kernels
                 {
                     DirectWeightGradient(dySample, xSample, dw, scratch, g);
                 }
-                else
+                else if (paired && b % 2 == 0 && b + 1 < batch)
+                {
+                    // Samples b and b + 1 together; the bias gradient below still runs per sample.
+                    Im2ColWeightGradientPair(dySample, dy.Slice((b + 1) * g.OutputLength, g.OutputLength),
+                        xSample, x.Slice((b + 1) * g.InputLength, g.InputLength), dw, scratch, g);
+                }
+                else if (!paired || b % 2 == 0)
                 {
                     Im2ColWeightGradient(dySample, xSample, dw, scratch, g);
                 }
