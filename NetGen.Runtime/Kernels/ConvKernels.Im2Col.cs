@@ -14,6 +14,9 @@ namespace NetGen.Kernels
     //   backward input   dcols[K, P] = w[Co/G, K]ᵀ · dy[Co/G, P]     (DenseKernels weight-gradient core)
     //   weight gradient  dw[Co/G, K] += dy[Co/G, P] · columns[K, P]ᵀ  (DenseKernels forward core)
     // The [K, P] layout gives y and dy directly in NCHW order, so no transpose is needed.
+    // At stride 1 with small columns, both gradient passes take two samples at a time: their
+    // columns and dy rows sit side by side as [K, 2P] and [Co/G, 2P], so each product reduces or
+    // vectorises over 2P positions.
     public static partial class ConvKernels
     {
         /// <summary>
@@ -23,7 +26,7 @@ namespace NetGen.Kernels
         internal static long Im2ColScratchLength(in ConvGeometry g)
         {
             long single = ColumnsLength(g) + ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + PaddedUnfoldLength(g);
-            return UsesPairedWeightGradient(g) ? Math.Max(single, PairedWeightGradientLength(g)) : single;
+            return UsesPairedGradients(g) ? Math.Max(single, PairedGradientsLength(g)) : single;
         }
 
         /// <summary>Returns the floats of scratch that the columns take, their spill margin included.</summary>
@@ -152,18 +155,67 @@ namespace NetGen.Kernels
             }
         }
 
-        /// <summary>Largest K·P for which the weight gradient unfolds two samples at once: 64 Ki floats, so that both fit in a 1 MiB L2 cache.</summary>
+        /// <summary>Largest K·P for which the gradient kernels unfold two samples at once: 64 Ki floats, so that both fit in a 1 MiB L2 cache.</summary>
         private const int PairedColumnsLimit = 1 << 16;
 
         /// <summary>
-        /// Whether the im2col weight gradient takes two samples per product
-        /// (<see cref="Im2ColWeightGradientPair"/>): stride 1 and columns of at most <see cref="PairedColumnsLimit"/> floats.
+        /// Whether the im2col gradient kernels take two samples per product
+        /// (<see cref="Im2ColWeightGradientPair"/> and <see cref="Im2ColBackwardInputPair"/>): stride 1
+        /// and columns of at most <see cref="PairedColumnsLimit"/> floats.
         /// </summary>
-        private static bool UsesPairedWeightGradient(in ConvGeometry g) =>
+        private static bool UsesPairedGradients(in ConvGeometry g) =>
             UsesPaddedUnfold(g) && (long)g.ReductionLength * g.OutPositions <= PairedColumnsLimit;
 
-        /// <summary>Returns the scratch floats of <see cref="Im2ColWeightGradientPair"/>: columns [K, 2P] with a margin, dy [Co/G, 2P], a product [Co/G, K], K zeros and two sets of padded planes.</summary>
-        private static long PairedWeightGradientLength(in ConvGeometry g)
+        /// <summary>
+        /// Computes the input gradient of two samples with one product per group over the positions
+        /// of both, then folds each sample's half of the columns into its own padded planes.
+        /// </summary>
+        private static void Im2ColBackwardInputPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, ReadOnlySpan<float> w,
+            Span<float> dx0, Span<float> dx1, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int pairPositions = 2 * positions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            int paddedLength = (int)PaddedUnfoldLength(g);
+            int start = 0;
+            Span<float> columns = scratch.Slice(start, (reduction * pairPositions) + SpillMargin);
+            start += columns.Length;
+            Span<float> gradients = scratch.Slice(start, outPerGroup * pairPositions);
+            start += gradients.Length + (outPerGroup * reduction) + reduction;
+            Span<float> first = scratch.Slice(start, paddedLength);
+            Span<float> second = scratch.Slice(start + paddedLength, paddedLength);
+            first.Clear();
+            second.Clear();
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                CopyGradientPair(dy0, dy1, gradients, group, outPerGroup, positions);
+                ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                Span<float> product = columns.Slice(0, reduction * pairPositions);
+                product.Clear();
+                AccumulateTransposedProduct(groupWeights, gradients, product, outPerGroup, reduction, pairPositions);
+                FoldAddUnitStrideSamples(columns, first, second, 2, g, group);
+            }
+
+            CopyInterior(first, dx0, g);
+            CopyInterior(second, dx1, g);
+        }
+
+        /// <summary>Writes the rows of group <paramref name="group"/> of two samples' dy side by side: [Co/G, 2P].</summary>
+        private static void CopyGradientPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, Span<float> gradients, int group, int outPerGroup, int positions)
+        {
+            int pairPositions = 2 * positions;
+            for (int r = 0; r < outPerGroup; r++)
+            {
+                int row = ((group * outPerGroup) + r) * positions;
+                dy0.Slice(row, positions).CopyTo(gradients.Slice(r * pairPositions, positions));
+                dy1.Slice(row, positions).CopyTo(gradients.Slice((r * pairPositions) + positions, positions));
+            }
+        }
+
+        /// <summary>Returns the scratch floats of the paired kernels: columns [K, 2P] with a margin, dy [Co/G, 2P], a product [Co/G, K], K zeros and two sets of padded planes.</summary>
+        private static long PairedGradientsLength(in ConvGeometry g)
         {
             long pairPositions = 2L * g.OutPositions;
             return (g.ReductionLength * pairPositions) + SpillMargin + (g.OutChannelsPerGroup * pairPositions) +
@@ -201,12 +253,7 @@ namespace NetGen.Kernels
             for (int group = 0; group < g.Groups; group++)
             {
                 UnfoldUnitStrideSamples(first, second, 2, columns, g, group);
-                for (int r = 0; r < outPerGroup; r++)
-                {
-                    int row = ((group * outPerGroup) + r) * positions;
-                    dy0.Slice(row, positions).CopyTo(gradients.Slice(r * pairPositions, positions));
-                    dy1.Slice(row, positions).CopyTo(gradients.Slice((r * pairPositions) + positions, positions));
-                }
+                CopyGradientPair(dy0, dy1, gradients, group, outPerGroup, positions);
 
                 MultiplyByColumnsTransposed(gradients, columns, zeros, product, outPerGroup, reduction, pairPositions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);

@@ -100,30 +100,38 @@ namespace NetGen.Kernels
 
         /// <summary>Adds the columns [K, P] of group <paramref name="group"/> onto the padded planes of the input gradient.</summary>
         /// <remarks>The margins are as in <see cref="UnfoldUnitStride"/>; the lanes past each output row add zero.</remarks>
-        private static void FoldAddUnitStride(ReadOnlySpan<float> columns, Span<float> padded, in ConvGeometry g, int group)
+        private static void FoldAddUnitStride(ReadOnlySpan<float> columns, Span<float> padded, in ConvGeometry g, int group) =>
+            FoldAddUnitStrideSamples(columns, padded, padded, 1, g, group);
+
+        /// <summary>
+        /// Adds columns laid out as <see cref="UnfoldUnitStrideSamples"/> writes them, for
+        /// <paramref name="samples"/> (1 or 2) samples, onto the padded planes of each sample's input gradient.
+        /// </summary>
+        private static void FoldAddUnitStrideSamples(ReadOnlySpan<float> columns, Span<float> padded, Span<float> secondPadded, int samples, in ConvGeometry g, int group)
         {
             ref float columnsStart = ref MemoryMarshal.GetReference(columns);
             ref float paddedStart = ref MemoryMarshal.GetReference(padded);
+            ref float secondStart = ref MemoryMarshal.GetReference(secondPadded);
             if (Vector512Fma.IsSupported)
             {
-                FoldAddUnitStrideCore<Vector512Fma, Vector512<float>>(ref columnsStart, ref paddedStart, g, group);
+                FoldAddUnitStrideCore<Vector512Fma, Vector512<float>>(ref columnsStart, ref paddedStart, ref secondStart, samples, g, group);
             }
             else if (Vector256Fma.IsSupported)
             {
-                FoldAddUnitStrideCore<Vector256Fma, Vector256<float>>(ref columnsStart, ref paddedStart, g, group);
+                FoldAddUnitStrideCore<Vector256Fma, Vector256<float>>(ref columnsStart, ref paddedStart, ref secondStart, samples, g, group);
             }
             else if (Vector128Simd.IsSupported)
             {
-                FoldAddUnitStrideCore<Vector128Simd, Vector128<float>>(ref columnsStart, ref paddedStart, g, group);
+                FoldAddUnitStrideCore<Vector128Simd, Vector128<float>>(ref columnsStart, ref paddedStart, ref secondStart, samples, g, group);
             }
             else
             {
-                FoldAddUnitStrideCore<ScalarSimd, float>(ref columnsStart, ref paddedStart, g, group);
+                FoldAddUnitStrideCore<ScalarSimd, float>(ref columnsStart, ref paddedStart, ref secondStart, samples, g, group);
             }
         }
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void FoldAddUnitStrideCore<TSimd, TVector>(ref float columns, ref float padded, in ConvGeometry g, int group)
+        private static void FoldAddUnitStrideCore<TSimd, TVector>(ref float columns, ref float padded, ref float secondPadded, int samples, in ConvGeometry g, int group)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -141,28 +149,32 @@ namespace NetGen.Kernels
             TVector lastMask = keep < count ? TSimd.Select(TSimd.UpperLanesMask(count - keep), TSimd.Zero, TSimd.UpperLanesMask(count)) : TSimd.Zero;
 
             nint row = 0;
-            for (int ci = 0; ci < g.InChannelsPerGroup; ci++)
+            nint planeOffset = (nint)group * g.InChannelsPerGroup * paddedPlane;
+            for (int ci = 0; ci < g.InChannelsPerGroup; ci++, planeOffset += paddedPlane)
             {
-                ref float plane = ref Unsafe.Add(ref padded, (nint)((group * g.InChannelsPerGroup) + ci) * paddedPlane);
                 for (int kh = 0; kh < g.KernelHeight; kh++)
                 {
                     for (int kw = 0; kw < g.KernelWidth; kw++)
                     {
-                        ref float target = ref Unsafe.Add(ref plane, (kh * g.DilationHeight * paddedWidth) + (kw * g.DilationWidth));
-                        for (int oh = 0; oh < outHeight; oh++, row += outWidth)
+                        nint tapOffset = planeOffset + (kh * g.DilationHeight * paddedWidth) + (kw * g.DilationWidth);
+                        for (int sample = 0; sample < samples; sample++)
                         {
-                            ref float targetRow = ref Unsafe.Add(ref target, oh * paddedWidth);
-                            ref float source = ref Unsafe.Add(ref columns, row);
-                            int ow = 0;
-                            for (; ow < lastStart; ow += count)
+                            ref float target = ref Unsafe.Add(ref sample == 0 ? ref padded : ref secondPadded, tapOffset);
+                            for (int oh = 0; oh < outHeight; oh++, row += outWidth)
                             {
-                                ref float sum = ref Unsafe.Add(ref targetRow, ow);
-                                TSimd.Store(ref sum, TSimd.MultiplyAdd(TSimd.Load(ref Unsafe.Add(ref source, ow)), one, TSimd.Load(ref sum)));
-                            }
+                                ref float targetRow = ref Unsafe.Add(ref target, oh * paddedWidth);
+                                ref float source = ref Unsafe.Add(ref columns, row);
+                                int ow = 0;
+                                for (; ow < lastStart; ow += count)
+                                {
+                                    ref float sum = ref Unsafe.Add(ref targetRow, ow);
+                                    TSimd.Store(ref sum, TSimd.MultiplyAdd(TSimd.Load(ref Unsafe.Add(ref source, ow)), one, TSimd.Load(ref sum)));
+                                }
 
-                            ref float lastSum = ref Unsafe.Add(ref targetRow, ow);
-                            TVector lastSource = keep < count ? TSimd.And(TSimd.Load(ref Unsafe.Add(ref source, ow)), lastMask) : TSimd.Load(ref Unsafe.Add(ref source, ow));
-                            TSimd.Store(ref lastSum, TSimd.MultiplyAdd(lastSource, one, TSimd.Load(ref lastSum)));
+                                ref float lastSum = ref Unsafe.Add(ref targetRow, ow);
+                                TVector lastSource = keep < count ? TSimd.And(TSimd.Load(ref Unsafe.Add(ref source, ow)), lastMask) : TSimd.Load(ref Unsafe.Add(ref source, ow));
+                                TSimd.Store(ref lastSum, TSimd.MultiplyAdd(lastSource, one, TSimd.Load(ref lastSum)));
+                            }
                         }
                     }
                 }

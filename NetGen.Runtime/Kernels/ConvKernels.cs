@@ -141,6 +141,7 @@ namespace NetGen.Kernels
         internal static void BackwardInputWith(ConvAlgorithm algorithm, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx,
             Span<float> scratch, int batch, in ConvGeometry g)
         {
+            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedGradients(g);
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> dySample = dy.Slice(b * g.OutputLength, g.OutputLength);
@@ -148,6 +149,12 @@ namespace NetGen.Kernels
                 if (algorithm == ConvAlgorithm.Direct)
                 {
                     DirectBackwardInput(dySample, w, dxSample, scratch, g);
+                }
+                else if (paired && b + 1 < batch)
+                {
+                    Im2ColBackwardInputPair(dySample, dy.Slice((b + 1) * g.OutputLength, g.OutputLength), w,
+                        dxSample, dx.Slice((b + 1) * g.InputLength, g.InputLength), scratch, g);
+                    b++;
                 }
                 else
                 {
@@ -161,7 +168,7 @@ namespace NetGen.Kernels
             Span<float> dbias, Span<float> scratch, int batch, in ConvGeometry g)
         {
             int positions = g.OutPositions;
-            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedWeightGradient(g);
+            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedGradients(g);
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> dySample = dy.Slice(b * g.OutputLength, g.OutputLength);
