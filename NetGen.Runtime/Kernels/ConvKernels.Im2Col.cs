@@ -159,12 +159,20 @@ namespace NetGen.Kernels
         private const int PairedColumnsLimit = 1 << 16;
 
         /// <summary>
-        /// Whether the im2col gradient kernels take two samples per product
-        /// (<see cref="Im2ColWeightGradientPair"/> and <see cref="Im2ColBackwardInputPair"/>): stride 1
-        /// and columns of at most <see cref="PairedColumnsLimit"/> floats.
+        /// Most output positions P for which the gradient kernels pair samples. Pairing paid off on
+        /// the Fashion CNN's second layer (P = 196) and cost 25 % on its first layer (P = 784),
+        /// whose products already run over long rows.
         /// </summary>
+        private const int PairedPositionsLimit = 256;
+
+        /// <summary>
+        /// Whether the im2col gradient kernels take two samples per product
+        /// (<see cref="Im2ColWeightGradientPair"/> and <see cref="Im2ColBackwardInputPair"/>): stride 1,
+        /// at most <see cref="PairedPositionsLimit"/> positions and columns of at most <see cref="PairedColumnsLimit"/> floats.
+        /// </summary>
+        // NOTE: both limits are estimates from the two Fashion layers; no layer with P between 196 and 784 was measured.
         private static bool UsesPairedGradients(in ConvGeometry g) =>
-            UsesPaddedUnfold(g) && (long)g.ReductionLength * g.OutPositions <= PairedColumnsLimit;
+            UsesPaddedUnfold(g) && g.OutPositions <= PairedPositionsLimit && (long)g.ReductionLength * g.OutPositions <= PairedColumnsLimit;
 
         /// <summary>
         /// Computes the input gradient of two samples with one product per group over the positions

@@ -201,15 +201,17 @@ namespace NetGen.Kernels
         // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
         // `dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu` (ConvAlgorithmCpuTimes)
         // measured it on an AMD Zen 5 with AVX-512 (2 cores, net10.0) while other jobs kept the
-        // load average at 4 to 6. Two runs agreed within 3 %, except LeNet's second weight
-        // gradient (146 and 114 µs).
-        // Both algorithms run 512-bit vectors, and im2col unfolds stride-1 inputs from padded planes.
+        // load average at 5 to 6. Repeated runs agreed within 10 %, except LeNet's second weight gradient
+        // (107 to 146 µs).
+        // Both algorithms run 512-bit vectors. im2col unfolds stride-1 inputs from padded planes,
+        // and its gradient passes take two samples at a time where P ≤ 256 (Fashion's second layer,
+        // LeNet's second and the depthwise layer).
         //   layer                           Co/G  forward      backward input  weight gradient
-        //   Fashion 1×28×28 → 32, 3×3 same   32    101 / 125     125 / 302       122 / 217
-        //   Fashion 32×14×14 → 64, 3×3 same  64   1148 / 2045   1201 / 2376     1385 / 2538
-        //   LeNet 1×28×28 → 6, 5×5 valid      6     65 / 54      146 / 88         53 / 75
-        //   LeNet 6×12×12 → 16, 5×5 valid    16     77 / 237     229 / 178       114 / 251
-        //   depthwise 32×14×14, 3×3 same      1    183 / 128     325 / 129       195 / 157
+        //   Fashion 1×28×28 → 32, 3×3 same   32     98 / 126     132 / 302       120 / 215
+        //   Fashion 32×14×14 → 64, 3×3 same  64   1139 / 2037   1121 / 2359     1239 / 2503
+        //   LeNet 1×28×28 → 6, 5×5 valid      6     66 / 55      148 / 90         55 / 75
+        //   LeNet 6×12×12 → 16, 5×5 valid    16     80 / 234     239 / 178       108 / 253
+        //   depthwise 32×14×14, 3×3 same      1    182 / 128     310 / 132       191 / 163
         // The forward kernel therefore runs direct at Co/G ≤ 8, the backward-input kernel at
         // Co/G ≤ 16 and the weight gradient only at Co/G ≤ 2.
         // NOTE: the thresholds are estimates between measured layers: no layer with Co/G of 2 to 5,
