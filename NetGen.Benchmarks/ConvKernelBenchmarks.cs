@@ -210,7 +210,8 @@ namespace NetGen.Benchmarks
             return best;
         }
 
-        private static double CpuMicroseconds()
+        /// <summary>Returns the CPU time of the calling thread in microseconds.</summary>
+        internal static double CpuMicroseconds()
         {
             if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuTimeClock, out TimeSpec time) == 0)
             {

@@ -4,11 +4,17 @@ using BenchmarkDotNet.Running;
 using NetGen.Benchmarks;
 
 // "latency" runs the single-sample latency distribution, "conv-cpu" the thread-CPU-time table
-// behind the convolution algorithm rule; anything else goes to BenchmarkDotNet.
+// behind the convolution algorithm rule, and "cnn-profile" the cost of each kernel call in one
+// FashionCnn training step. Anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "conv-cpu")
 {
     ConvAlgorithmCpuTimes.Run();
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "cnn-profile")
+{
+    return CnnStepProfile.Run();
 }
 
 if (args.Length > 0 && args[0] == "latency")

@@ -55,6 +55,10 @@ namespace NetGen.Generator.Emit
                     if (layer.Kind == LayerKind.BatchNorm)
                     {
                         EmitBatchNormForward(w, layer, input, normTarget);
+                        if (FusesRelu(layer))
+                        {
+                            break;
+                        }
                     }
                     else
                     {
@@ -96,16 +100,27 @@ namespace NetGen.Generator.Emit
             return target;
         }
 
+        /// <summary>
+        /// Whether a batch norm applies its ReLU inside the training kernels
+        /// (NormKernels.BatchNormReluTrainForward and BatchNormReluBackward), which saves a pass
+        /// over the activations in each direction. Evaluation mode keeps the separate ReLU.
+        /// </summary>
+        private static bool FusesRelu(LayerLayout layer) =>
+            layer.Kind == LayerKind.BatchNorm && layer.Activation == Activation.Relu && !layer.KeepsPreActivation;
+
         private static void EmitBatchNormForward(SourceWriter w, LayerLayout layer, string input, string output)
         {
             string n = layer.Name;
             string c = Int(layer.InputShape.Channels);
             string spatial = Int(layer.InputShape.Spatial);
             string epsilon = Float(layer.Spec.Epsilon);
+            bool fused = FusesRelu(layer);
             w.Open("if (training)");
-            w.Line("// Normalise with this batch's mean and biased variance per channel; keep x̂, μ and 1/σ for the backward pass.");
+            w.Line(fused
+                ? "// Normalise with this batch's mean and biased variance per channel, then ReLU; keep x̂, μ and 1/σ for the backward pass."
+                : "// Normalise with this batch's mean and biased variance per channel; keep x̂, μ and 1/σ for the backward pass.");
             w.Line(Support + ".CheckBatchNormValues(batch, " + spatial + ", \"" + n + "\");");
-            w.Line(Kernels + "NormKernels.BatchNormTrainForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + output + ", " + Normalized(layer) +
+            w.Line(Kernels + (fused ? "NormKernels.BatchNormReluTrainForward(" : "NormKernels.BatchNormTrainForward(") + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + output + ", " + Normalized(layer) +
                    ", scratch.Slice(" + n + "StatisticsOffset, " + c + "), scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + "), batch, " + c + ", " + spatial + ", " + epsilon + ");");
             w.Open("if (workspace.DefersStatistics)");
             w.Line("workspace.HasPendingStatistics = true;");
@@ -117,6 +132,11 @@ namespace NetGen.Generator.Emit
             w.Open("else");
             w.Line(Kernels + "NormKernels.BatchNormEvalForward(" + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + n + "RunningMean, " + n + "RunningVar, " +
                    output + ", batch, " + c + ", " + spatial + ", " + epsilon + ");");
+            if (fused)
+            {
+                w.Line(ActivationCall(layer, output, output)!);
+            }
+
             w.Close();
         }
 
@@ -183,7 +203,7 @@ namespace NetGen.Generator.Emit
             }
 
             string? derivative = ActivationBackwardCall(layer, "a" + Int(layer.Number), d);
-            if (derivative is not null)
+            if (derivative is not null && !FusesRelu(layer))
             {
                 w.Line(derivative);
             }
@@ -208,11 +228,27 @@ namespace NetGen.Generator.Emit
                     w.Line(k + "PoolKernels.GlobalAvgBackward(" + d + ", " + target + ", batch, " + c + ", " + spatial + ");");
                     break;
                 case LayerKind.BatchNorm:
+                    string invStd = "scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + ")";
                     w.Open("if (training)");
-                    w.Line(k + "NormKernels.BatchNormBackward(" + d + ", xhat" + number + ", " + Weights("p", layer) + ", scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + "), " +
-                           target + ", " + Weights("g", layer) + ", " + Biases("g", layer) + ", batch, " + c + ", " + spatial + ");");
+                    if (FusesRelu(layer))
+                    {
+                        w.Line("// ReLU′ is recomputed from x̂, γ and β inside the kernel.");
+                        w.Line(k + "NormKernels.BatchNormReluBackward(" + d + ", xhat" + number + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + invStd + ", " +
+                               target + ", " + Weights("g", layer) + ", " + Biases("g", layer) + ", batch, " + c + ", " + spatial + ");");
+                    }
+                    else
+                    {
+                        w.Line(k + "NormKernels.BatchNormBackward(" + d + ", xhat" + number + ", " + Weights("p", layer) + ", " + invStd + ", " +
+                               target + ", " + Weights("g", layer) + ", " + Biases("g", layer) + ", batch, " + c + ", " + spatial + ");");
+                    }
+
                     w.Close();
                     w.Open("else");
+                    if (FusesRelu(layer) && derivative is not null)
+                    {
+                        w.Line(derivative);
+                    }
+
                     w.Line(k + "NormKernels.BatchNormEvalBackward(" + d + ", " + input + ", " + Weights("p", layer) + ", " + n + "RunningMean, " + n + "RunningVar, " +
                            target + ", " + Weights("g", layer) + ", " + Biases("g", layer) + ", batch, " + c + ", " + spatial + ", " + Float(layer.Spec.Epsilon) + ");");
                     w.Close();

@@ -162,7 +162,11 @@ namespace NetGen.Kernels
             ref float gradientsStart = ref MemoryMarshal.GetReference(gradients);
             ref float dwStart = ref MemoryMarshal.GetReference(dw);
             var taps = new DirectTaps(g.InChannelsPerGroup, paddedPlane, g.KernelHeight, g.KernelWidth, g.DilationHeight * paddedWidth, g.DilationWidth);
-            if (Vector256Fma.IsSupported && wideLength >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && wideLength >= Vector512<float>.Count)
+            {
+                WeightGradientCore<Vector512Fma, Vector512<float>>(ref paddedStart, ref gradientsStart, ref dwStart, taps, g, wideLength);
+            }
+            else if (Vector256Fma.IsSupported && wideLength >= Vector256<float>.Count)
             {
                 WeightGradientCore<Vector256Fma, Vector256<float>>(ref paddedStart, ref gradientsStart, ref dwStart, taps, g, wideLength);
             }
@@ -201,7 +205,11 @@ namespace NetGen.Kernels
             ref float planesStart = ref MemoryMarshal.GetReference(planes);
             ref float wStart = ref MemoryMarshal.GetReference(w);
             ref float wideStart = ref MemoryMarshal.GetReference(wide);
-            if (Vector256Fma.IsSupported && length >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && length >= Vector512<float>.Count)
+            {
+                CorrelateWideCore<Vector512Fma, Vector512<float>>(ref planesStart, taps, ref wStart, weightStride, rows, length, ref wideStart);
+            }
+            else if (Vector256Fma.IsSupported && length >= Vector256<float>.Count)
             {
                 CorrelateWideCore<Vector256Fma, Vector256<float>>(ref planesStart, taps, ref wStart, weightStride, rows, length, ref wideStart);
             }
@@ -220,7 +228,11 @@ namespace NetGen.Kernels
         {
             ref float wideStart = ref MemoryMarshal.GetReference(wide);
             ref float targetStart = ref MemoryMarshal.GetReference(target);
-            if (Vector256Fma.IsSupported && columns >= Vector256<float>.Count)
+            if (Vector512Fma.IsSupported && columns >= Vector512<float>.Count)
+            {
+                CompactRowsCore<Vector512Fma, Vector512<float>>(ref wideStart, wideStride, ref targetStart, rowCount, columns, bias);
+            }
+            else if (Vector256Fma.IsSupported && columns >= Vector256<float>.Count)
             {
                 CompactRowsCore<Vector256Fma, Vector256<float>>(ref wideStart, wideStride, ref targetStart, rowCount, columns, bias);
             }

@@ -14,13 +14,29 @@ namespace NetGen.Kernels
     //   backward input   dcols[K, P] = w[Co/G, K]ᵀ · dy[Co/G, P]     (DenseKernels weight-gradient core)
     //   weight gradient  dw[Co/G, K] += dy[Co/G, P] · columns[K, P]ᵀ  (DenseKernels forward core)
     // The [K, P] layout gives y and dy directly in NCHW order, so no transpose is needed.
+    // At stride 1 with small columns, both gradient passes take two samples at a time: their
+    // columns and dy rows sit side by side as [K, 2P] and [Co/G, 2P], so each product reduces or
+    // vectorises over 2P positions.
     public static partial class ConvKernels
     {
-        /// <summary>Returns the scratch floats of the im2col kernels: the columns [K, P], a product [Co/G, K] and K zeros.</summary>
+        /// <summary>
+        /// Returns the scratch floats of the im2col kernels: the columns [K, P] with a spill margin,
+        /// a product [Co/G, K], K zeros, and at stride 1 the padded planes of <see cref="UnfoldUnitStride"/>.
+        /// </summary>
         internal static long Im2ColScratchLength(in ConvGeometry g)
         {
-            long reduction = g.ReductionLength;
-            return (reduction * g.OutPositions) + (g.OutChannelsPerGroup * reduction) + reduction;
+            long single = ColumnsLength(g) + ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + PaddedUnfoldLength(g);
+            return UsesPairedGradients(g) ? Math.Max(single, PairedGradientsLength(g)) : single;
+        }
+
+        /// <summary>Returns the floats of scratch that the columns take, their spill margin included.</summary>
+        private static int ColumnsLength(in ConvGeometry g) => (g.ReductionLength * g.OutPositions) + SpillMargin;
+
+        /// <summary>Returns the padded planes of <see cref="UnfoldUnitStride"/>, which follow the columns, product and zeros in scratch.</summary>
+        private static Span<float> PaddedUnfoldPlanes(Span<float> scratch, in ConvGeometry g)
+        {
+            int start = ColumnsLength(g) + (g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength;
+            return scratch.Slice(start, (int)PaddedUnfoldLength(g));
         }
 
         /// <summary>Computes one sample of <see cref="Forward"/> by im2col and GEMM.</summary>
@@ -29,11 +45,25 @@ namespace NetGen.Kernels
             int reduction = g.ReductionLength;
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
-            Span<float> columns = scratch.Slice(0, reduction * positions);
+            Span<float> columns = scratch.Slice(0, ColumnsLength(g));
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                PadInputWithMargin(x, planes, g);
+            }
 
             for (int group = 0; group < g.Groups; group++)
             {
-                Unfold(x, columns, g, group);
+                if (padded)
+                {
+                    UnfoldUnitStride(planes, columns, g, group);
+                }
+                else
+                {
+                    Unfold(x, columns, g, group);
+                }
+
                 ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 Span<float> groupOutputs = y.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyWeightsByColumns(groupWeights, columns, groupOutputs, outPerGroup, reduction, positions);
@@ -56,15 +86,36 @@ namespace NetGen.Kernels
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
             Span<float> columns = scratch.Slice(0, reduction * positions);
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                planes.Clear();
+            }
+            else
+            {
+                dx.Clear();
+            }
 
-            dx.Clear();
             for (int group = 0; group < g.Groups; group++)
             {
                 ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 columns.Clear();
                 AccumulateTransposedProduct(groupWeights, groupGradients, columns, outPerGroup, reduction, positions);
-                FoldAdd(columns, dx, g, group);
+                if (padded)
+                {
+                    FoldAddUnitStride(scratch.Slice(0, ColumnsLength(g)), planes, g, group);
+                }
+                else
+                {
+                    FoldAdd(columns, dx, g, group);
+                }
+            }
+
+            if (padded)
+            {
+                CopyInterior(planes, dx, g);
             }
         }
 
@@ -74,16 +125,145 @@ namespace NetGen.Kernels
             int reduction = g.ReductionLength;
             int positions = g.OutPositions;
             int outPerGroup = g.OutChannelsPerGroup;
-            Span<float> columns = scratch.Slice(0, reduction * positions);
-            Span<float> product = scratch.Slice(reduction * positions, outPerGroup * reduction);
-            Span<float> zeros = scratch.Slice((reduction * positions) + (outPerGroup * reduction), reduction);
+            int columnsLength = ColumnsLength(g);
+            Span<float> columns = scratch.Slice(0, columnsLength);
+            Span<float> product = scratch.Slice(columnsLength, outPerGroup * reduction);
+            Span<float> zeros = scratch.Slice(columnsLength + (outPerGroup * reduction), reduction);
             zeros.Clear();
+            bool padded = UsesPaddedUnfold(g);
+            Span<float> planes = padded ? PaddedUnfoldPlanes(scratch, g) : default;
+            if (padded)
+            {
+                PadInputWithMargin(x, planes, g);
+            }
 
             for (int group = 0; group < g.Groups; group++)
             {
-                Unfold(x, columns, g, group);
+                if (padded)
+                {
+                    UnfoldUnitStride(planes, columns, g, group);
+                }
+                else
+                {
+                    Unfold(x, columns, g, group);
+                }
+
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyByColumnsTransposed(groupGradients, columns, zeros, product, outPerGroup, reduction, positions);
+                Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
+            }
+        }
+
+        /// <summary>Largest K·P for which the gradient kernels unfold two samples at once: 64 Ki floats, so that both fit in a 1 MiB L2 cache.</summary>
+        private const int PairedColumnsLimit = 1 << 16;
+
+        /// <summary>
+        /// Most output positions P for which the gradient kernels pair samples. Pairing paid off on
+        /// the Fashion CNN's second layer (P = 196) and cost 25 % on its first layer (P = 784),
+        /// whose products already run over long rows.
+        /// </summary>
+        private const int PairedPositionsLimit = 256;
+
+        /// <summary>
+        /// Whether the im2col gradient kernels take two samples per product
+        /// (<see cref="Im2ColWeightGradientPair"/> and <see cref="Im2ColBackwardInputPair"/>): stride 1,
+        /// at most <see cref="PairedPositionsLimit"/> positions and columns of at most <see cref="PairedColumnsLimit"/> floats.
+        /// </summary>
+        // NOTE: both limits are estimates from the two Fashion layers; no layer with P between 196 and 784 was measured.
+        private static bool UsesPairedGradients(in ConvGeometry g) =>
+            UsesPaddedUnfold(g) && g.OutPositions <= PairedPositionsLimit && (long)g.ReductionLength * g.OutPositions <= PairedColumnsLimit;
+
+        /// <summary>
+        /// Computes the input gradient of two samples with one product per group over the positions
+        /// of both, then folds each sample's half of the columns into its own padded planes.
+        /// </summary>
+        private static void Im2ColBackwardInputPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, ReadOnlySpan<float> w,
+            Span<float> dx0, Span<float> dx1, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int pairPositions = 2 * positions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            int paddedLength = (int)PaddedUnfoldLength(g);
+            int start = 0;
+            Span<float> columns = scratch.Slice(start, (reduction * pairPositions) + SpillMargin);
+            start += columns.Length;
+            Span<float> gradients = scratch.Slice(start, outPerGroup * pairPositions);
+            start += gradients.Length + (outPerGroup * reduction) + reduction;
+            Span<float> first = scratch.Slice(start, paddedLength);
+            Span<float> second = scratch.Slice(start + paddedLength, paddedLength);
+            first.Clear();
+            second.Clear();
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                CopyGradientPair(dy0, dy1, gradients, group, outPerGroup, positions);
+                ReadOnlySpan<float> groupWeights = w.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
+                Span<float> product = columns.Slice(0, reduction * pairPositions);
+                product.Clear();
+                AccumulateTransposedProduct(groupWeights, gradients, product, outPerGroup, reduction, pairPositions);
+                FoldAddUnitStrideSamples(columns, first, second, 2, g, group);
+            }
+
+            CopyInterior(first, dx0, g);
+            CopyInterior(second, dx1, g);
+        }
+
+        /// <summary>Writes the rows of group <paramref name="group"/> of two samples' dy side by side: [Co/G, 2P].</summary>
+        private static void CopyGradientPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, Span<float> gradients, int group, int outPerGroup, int positions)
+        {
+            int pairPositions = 2 * positions;
+            for (int r = 0; r < outPerGroup; r++)
+            {
+                int row = ((group * outPerGroup) + r) * positions;
+                dy0.Slice(row, positions).CopyTo(gradients.Slice(r * pairPositions, positions));
+                dy1.Slice(row, positions).CopyTo(gradients.Slice((r * pairPositions) + positions, positions));
+            }
+        }
+
+        /// <summary>Returns the scratch floats of the paired kernels: columns [K, 2P] with a margin, dy [Co/G, 2P], a product [Co/G, K], K zeros and two sets of padded planes.</summary>
+        private static long PairedGradientsLength(in ConvGeometry g)
+        {
+            long pairPositions = 2L * g.OutPositions;
+            return (g.ReductionLength * pairPositions) + SpillMargin + (g.OutChannelsPerGroup * pairPositions) +
+                ((long)g.OutChannelsPerGroup * g.ReductionLength) + g.ReductionLength + (2 * PaddedUnfoldLength(g));
+        }
+
+        /// <summary>
+        /// Adds the weight gradient of two samples with one product per group, whose reduction runs
+        /// over the positions of both: <c>dw += [dy0 dy1] · [columns0 columns1]ᵀ</c>. The longer
+        /// reduction halves the horizontal sums and the additions into dw per sample.
+        /// </summary>
+        private static void Im2ColWeightGradientPair(ReadOnlySpan<float> dy0, ReadOnlySpan<float> dy1, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1,
+            Span<float> dw, Span<float> scratch, in ConvGeometry g)
+        {
+            int reduction = g.ReductionLength;
+            int positions = g.OutPositions;
+            int pairPositions = 2 * positions;
+            int outPerGroup = g.OutChannelsPerGroup;
+            int paddedLength = (int)PaddedUnfoldLength(g);
+            int start = 0;
+            Span<float> columns = scratch.Slice(start, (reduction * pairPositions) + SpillMargin);
+            start += columns.Length;
+            Span<float> gradients = scratch.Slice(start, outPerGroup * pairPositions);
+            start += gradients.Length;
+            Span<float> product = scratch.Slice(start, outPerGroup * reduction);
+            start += product.Length;
+            Span<float> zeros = scratch.Slice(start, reduction);
+            start += reduction;
+            Span<float> first = scratch.Slice(start, paddedLength);
+            Span<float> second = scratch.Slice(start + paddedLength, paddedLength);
+            zeros.Clear();
+            PadInputWithMargin(x0, first, g);
+            PadInputWithMargin(x1, second, g);
+
+            for (int group = 0; group < g.Groups; group++)
+            {
+                UnfoldUnitStrideSamples(first, second, 2, columns, g, group);
+                CopyGradientPair(dy0, dy1, gradients, group, outPerGroup, positions);
+
+                MultiplyByColumnsTransposed(gradients, columns, zeros, product, outPerGroup, reduction, pairPositions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
                 TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
             }

@@ -141,6 +141,7 @@ namespace NetGen.Kernels
         internal static void BackwardInputWith(ConvAlgorithm algorithm, ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx,
             Span<float> scratch, int batch, in ConvGeometry g)
         {
+            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedGradients(g);
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> dySample = dy.Slice(b * g.OutputLength, g.OutputLength);
@@ -148,6 +149,12 @@ namespace NetGen.Kernels
                 if (algorithm == ConvAlgorithm.Direct)
                 {
                     DirectBackwardInput(dySample, w, dxSample, scratch, g);
+                }
+                else if (paired && b + 1 < batch)
+                {
+                    Im2ColBackwardInputPair(dySample, dy.Slice((b + 1) * g.OutputLength, g.OutputLength), w,
+                        dxSample, dx.Slice((b + 1) * g.InputLength, g.InputLength), scratch, g);
+                    b++;
                 }
                 else
                 {
@@ -161,6 +168,7 @@ namespace NetGen.Kernels
             Span<float> dbias, Span<float> scratch, int batch, in ConvGeometry g)
         {
             int positions = g.OutPositions;
+            bool paired = algorithm == ConvAlgorithm.Im2Col && UsesPairedGradients(g);
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> dySample = dy.Slice(b * g.OutputLength, g.OutputLength);
@@ -169,7 +177,13 @@ namespace NetGen.Kernels
                 {
                     DirectWeightGradient(dySample, xSample, dw, scratch, g);
                 }
-                else
+                else if (paired && b % 2 == 0 && b + 1 < batch)
+                {
+                    // Samples b and b + 1 together; the bias gradient below still runs per sample.
+                    Im2ColWeightGradientPair(dySample, dy.Slice((b + 1) * g.OutputLength, g.OutputLength),
+                        xSample, x.Slice((b + 1) * g.InputLength, g.InputLength), dw, scratch, g);
+                }
+                else if (!paired || b % 2 == 0)
                 {
                     Im2ColWeightGradient(dySample, xSample, dw, scratch, g);
                 }
@@ -185,40 +199,36 @@ namespace NetGen.Kernels
         // layers it wins where the GEMMs get few rows: the rows of the forward product are Co/G
         // and the reduction of both gradient products runs over Co/G. The table lists microseconds
         // of thread CPU time per batch of 32, im2col / direct, the best of 20 runs of 25 ms each.
-        // They were measured on an AMD EPYC with AVX-512 (2 cores, net10.0) while other jobs
-        // loaded the machine, which is why the CPU time of the thread is used and not wall time.
-        // ConvAlgorithmCpuTimes.Run in NetGen.Benchmarks prints this table; repeated runs moved
-        // each cell by up to 6 %.
-        //   layer                           Co/G  forward    backward input  weight gradient
-        //   Fashion 1×28×28 → 32, 3×3 same   32   197 / 191     202 / 337       211 / 275
-        //   Fashion 32×14×14 → 64, 3×3 same  64  2734 / 2543   2546 / 2804     2674 / 2892
-        //   LeNet 1×28×28 → 6, 5×5 valid      6   163 / 76      179 / 117       150 / 102
-        //   LeNet 6×12×12 → 16, 5×5 valid    16   273 / 285     242 / 278       281 / 235
-        //   depthwise 32×14×14, 3×3 same      1   799 / 137     682 / 145       804 / 183
-        // The forward kernel therefore runs direct at stride 1 (it loses about 5 %, on LeNet's
-        // second layer, whose wide rows waste 28 of 92 positions), the backward-input kernel at
-        // Co/G ≤ 8 and the weight gradient at Co/G ≤ 16.
-        // NOTE: the thresholds 8 and 16 are estimates between measured layers. No layer with Co/G
-        // between 6 and 32 other than LeNet's second was measured, so such layers may run the slower one.
-        //
-        // Once the im2col GEMMs ran on 512-bit vectors (the direct kernels stay at 256 bits), the same
-        // table on the idle machine (`dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu`)
-        // gave im2col / direct forward times of 127 / 180 (Fashion 1), 1741 / 2418 (Fashion 2),
-        // 131 / 74 (LeNet 1), 211 / 277 (LeNet 2) and 741 / 132 (depthwise) µs; the gradient
-        // kernels kept their choices. With 512-bit vectors the forward kernel therefore runs direct
-        // only at Co/G ≤ 8, like the backward-input kernel.
+        // `dotnet run -c Release --project NetGen.Benchmarks -- conv-cpu` (ConvAlgorithmCpuTimes)
+        // measured it on an AMD Zen 5 with AVX-512 (2 cores, net10.0) while other jobs kept the
+        // load average at 5 to 6. Repeated runs agreed within 10 %, except LeNet's second weight gradient
+        // (107 to 146 µs).
+        // Both algorithms run 512-bit vectors. im2col unfolds stride-1 inputs from padded planes,
+        // and its gradient passes take two samples at a time where P ≤ 256 (Fashion's second layer,
+        // LeNet's second and the depthwise layer).
+        //   layer                           Co/G  forward      backward input  weight gradient
+        //   Fashion 1×28×28 → 32, 3×3 same   32     98 / 126     132 / 302       120 / 215
+        //   Fashion 32×14×14 → 64, 3×3 same  64   1139 / 2037   1121 / 2359     1239 / 2503
+        //   LeNet 1×28×28 → 6, 5×5 valid      6     66 / 55      148 / 90         55 / 75
+        //   LeNet 6×12×12 → 16, 5×5 valid    16     80 / 234     239 / 178       108 / 253
+        //   depthwise 32×14×14, 3×3 same      1    182 / 128     310 / 132       191 / 163
+        // The forward kernel therefore runs direct at Co/G ≤ 8, the backward-input kernel at
+        // Co/G ≤ 16 and the weight gradient only at Co/G ≤ 2.
+        // NOTE: the thresholds are estimates between measured layers: no layer with Co/G of 2 to 5,
+        // 7 to 15 or 17 to 31 was measured, so such layers may run the slower algorithm. Machines
+        // without AVX-512 were not measured with these kernels.
 
         /// <summary>Picks the algorithm of <see cref="Forward"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseForwardAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && (!Vector512Fma.IsSupported || g.OutChannelsPerGroup <= 8) ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 8 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         /// <summary>Picks the algorithm of <see cref="BackwardInput"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseBackwardInputAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && g.OutChannelsPerGroup <= 8 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 16 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         /// <summary>Picks the algorithm of the weight gradient in <see cref="AccumulateGradients"/> by the rule above.</summary>
         internal static ConvAlgorithm ChooseWeightGradientAlgorithm(in ConvGeometry g) =>
-            HasUnitStride(g) && g.OutChannelsPerGroup <= 16 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            HasUnitStride(g) && g.OutChannelsPerGroup <= 2 ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
 
         private static bool HasUnitStride(in ConvGeometry g) => g.StrideHeight == 1 && g.StrideWidth == 1;
 

@@ -31,6 +31,19 @@ namespace NetGen.Kernels
         public static void BatchNormTrainForward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
             Span<float> y, Span<float> xhat, Span<float> mean, Span<float> invStd, int batch, int channels, int spatial, float epsilon)
         {
+            RequireTrainForwardArguments(x, gamma, beta, y, xhat, mean, invStd, batch, channels, spatial, epsilon);
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormTrainForwardDense(x, gamma, beta, y, xhat, mean, invStd, batch, channels, epsilon);
+                return;
+            }
+
+            BatchNormTrainForwardRows(x, gamma, beta, y, xhat, mean, invStd, batch, channels, spatial, epsilon, relu: false);
+        }
+
+        private static void RequireTrainForwardArguments(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+            Span<float> y, Span<float> xhat, Span<float> mean, Span<float> invStd, int batch, int channels, int spatial, float epsilon)
+        {
             RequireBatchNormSizes(batch, channels, spatial);
             RequireTrainingCount(batch, spatial);
             RequireEpsilon(epsilon);
@@ -41,67 +54,6 @@ namespace NetGen.Kernels
             RequireTensorLength(xhat.Length, batch, channels, spatial, nameof(xhat));
             KernelArguments.RequireLength(mean.Length, channels, nameof(mean), nameof(channels));
             KernelArguments.RequireLength(invStd.Length, channels, nameof(invStd), nameof(channels));
-
-            if (UsesDensePath(batch, channels, spatial))
-            {
-                BatchNormTrainForwardDense(x, gamma, beta, y, xhat, mean, invStd, batch, channels, epsilon);
-                return;
-            }
-
-            double count = (double)batch * spatial;
-            int batchStride = channels * spatial;
-            for (int c = 0; c < channels; c++)
-            {
-                // First pass: an estimate of the mean.
-                double estimateSum = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    estimateSum += Sum(x.Slice(b * batchStride + c * spatial, spatial));
-                }
-
-                float estimate = (float)(estimateSum / count);
-
-                // Second pass: deviations from the estimate, kept in xhat, with their sum and sum of squares.
-                double deviationSum = 0;
-                double squareSum = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = b * batchStride + c * spatial;
-                    Span<float> deviation = xhat.Slice(start, spatial);
-                    MultiplyAdd(x.Slice(start, spatial), 1f, -estimate, deviation);
-                    if (spatial >= VectorRowThreshold)
-                    {
-                        deviationSum += Sum(deviation);
-                        squareSum += SumOfSquares(deviation);
-                    }
-                    else
-                    {
-                        foreach (float value in deviation)
-                        {
-                            deviationSum += value;
-                            squareSum += (double)value * value;
-                        }
-                    }
-                }
-
-                // The mean of the deviations corrects the estimate, and subtracting its square
-                // turns the mean square about the estimate into the variance about the mean.
-                double correction = deviationSum / count;
-                double variance = Math.Max(squareSum / count - correction * correction, 0);
-                float scale = (float)(1 / Math.Sqrt(variance + epsilon));
-                mean[c] = (float)(estimate + correction);
-                invStd[c] = scale;
-
-                // Third pass: xhat = (deviation − correction)·invStd and y = gamma·xhat + beta.
-                float shift = (float)(-correction * scale);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = b * batchStride + c * spatial;
-                    Span<float> normalised = xhat.Slice(start, spatial);
-                    MultiplyAdd(normalised, scale, shift, normalised);
-                    MultiplyAdd(normalised, gamma[c], beta[c], y.Slice(start, spatial));
-                }
-            }
         }
 
         /// <summary>
@@ -180,6 +132,19 @@ namespace NetGen.Kernels
         public static void BatchNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
             ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial)
         {
+            RequireBackwardArguments(dy, xhat, gamma, invStd, dx, dgamma, dbeta, batch, channels, spatial);
+            if (UsesDensePath(batch, channels, spatial))
+            {
+                BatchNormBackwardDense(dy, xhat, gamma, invStd, dx, dgamma, dbeta, batch, channels);
+                return;
+            }
+
+            BatchNormBackwardRows(dy, xhat, gamma, default, invStd, dx, dgamma, dbeta, batch, channels, spatial, relu: false);
+        }
+
+        private static void RequireBackwardArguments(ReadOnlySpan<float> dy, ReadOnlySpan<float> xhat, ReadOnlySpan<float> gamma,
+            ReadOnlySpan<float> invStd, Span<float> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial)
+        {
             RequireBatchNormSizes(batch, channels, spatial);
             RequireTrainingCount(batch, spatial);
             RequireTensorLength(dy.Length, batch, channels, spatial, nameof(dy));
@@ -189,55 +154,6 @@ namespace NetGen.Kernels
             RequireTensorLength(dx.Length, batch, channels, spatial, nameof(dx));
             KernelArguments.RequireLength(dgamma.Length, channels, nameof(dgamma), nameof(channels));
             KernelArguments.RequireLength(dbeta.Length, channels, nameof(dbeta), nameof(channels));
-
-            if (UsesDensePath(batch, channels, spatial))
-            {
-                BatchNormBackwardDense(dy, xhat, gamma, invStd, dx, dgamma, dbeta, batch, channels);
-                return;
-            }
-
-            double count = (double)batch * spatial;
-            int batchStride = channels * spatial;
-            for (int c = 0; c < channels; c++)
-            {
-                double gradientSum = 0;
-                double projection = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = b * batchStride + c * spatial;
-                    ReadOnlySpan<float> dyRow = dy.Slice(start, spatial);
-                    ReadOnlySpan<float> xhatRow = xhat.Slice(start, spatial);
-                    if (spatial >= VectorRowThreshold)
-                    {
-                        gradientSum += Sum(dyRow);
-                        projection += Dot(dyRow, xhatRow);
-                    }
-                    else
-                    {
-                        for (int s = 0; s < spatial; s++)
-                        {
-                            gradientSum += dyRow[s];
-                            projection += (double)dyRow[s] * xhatRow[s];
-                        }
-                    }
-                }
-
-                dbeta[c] += (float)gradientSum;
-                dgamma[c] += (float)projection;
-
-                // dx = dy·k + xhat·kProjection + kSum, the formula above with its constants folded.
-                double k = (double)gamma[c] * invStd[c];
-                float dyScale = (float)k;
-                float xhatScale = (float)(-k * projection / count);
-                float offset = (float)(-k * gradientSum / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = b * batchStride + c * spatial;
-                    Span<float> dxRow = dx.Slice(start, spatial);
-                    MultiplyAdd(dy.Slice(start, spatial), dyScale, offset, dxRow);
-                    TensorPrimitives.MultiplyAdd(xhat.Slice(start, spatial), xhatScale, dxRow, dxRow);
-                }
-            }
         }
 
         private static void RequireBatchNormSizes(int batch, int channels, int spatial)

@@ -22,7 +22,9 @@ namespace NetGen.Kernels
     /// <para>
     /// Means and variances use the corrected two-pass scheme: a first pass estimates the mean,
     /// a second sums the deviations from that estimate and their squares, and the sum of the
-    /// deviations corrects the estimate. Inputs with a large common offset (1000 + noise) keep
+    /// deviations corrects the estimate. Batch normalisation in training does this per
+    /// (sample, channel) row and merges the rows' statistics in double with the pairwise update
+    /// of Chan, Golub and LeVeque. Inputs with a large common offset (1000 + noise) keep
     /// their variance. Sums of up to <see cref="ChunkLength"/> floats run in fp32 vectors and
     /// longer ones add those partial sums in double. Dense features (S = 1) with at most
         /// 1024 channels and 4096 samples take a path that vectorises across channels and sums

@@ -32,6 +32,11 @@ namespace NetGen.Kernels
         {
             RequirePoolArguments(x.Length, y.Length, batch, g, nameof(x), nameof(y));
             KernelArguments.RequireLength(argmax.Length, batch, g.OutputLength, nameof(argmax), nameof(batch), "geometry.OutputLength");
+            if (UsesPairPath(g))
+            {
+                MaxForwardPairs(x, y, argmax, batch, g);
+                return;
+            }
 
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float yStart = ref MemoryMarshal.GetReference(y);
@@ -69,6 +74,10 @@ namespace NetGen.Kernels
         {
             RequirePoolArguments(dx.Length, dy.Length, batch, g, nameof(dx), nameof(dy));
             KernelArguments.RequireLength(argmax.Length, batch, g.OutputLength, nameof(argmax), nameof(batch), "geometry.OutputLength");
+            if (UsesPairPath(g) && Vector512Fma.IsSupported && MaxBackwardPairs(dy, argmax, dx, batch, g))
+            {
+                return;
+            }
 
             dx.Clear();
             int inputLength = g.InputLength;

@@ -21,7 +21,9 @@ namespace NetGen.Kernels
     /// </para>
     /// <para>
     /// Max pooling vectorises across the outputs of a row for horizontal strides 1 and 2 on
-    /// machines with AVX2. Other strides, other machines and average pooling run scalar loops.
+    /// machines with AVX2, with a separate path for 2×2 windows at stride 2 without padding that
+    /// also serves rows shorter than one vector. Other strides, other machines and average pooling
+    /// run scalar loops.
     /// </para>
     /// </remarks>
     public static partial class PoolKernels

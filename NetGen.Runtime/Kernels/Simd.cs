@@ -52,6 +52,9 @@ namespace NetGen.Kernels
         /// </summary>
         static abstract TVector UpperLanesMask(int laneCount);
 
+        /// <summary>Returns a mask with the lanes set where <paramref name="value"/> is greater than zero; NaN lanes are clear.</summary>
+        static abstract TVector PositiveMask(TVector value);
+
         /// <summary>Returns the sum of all lanes.</summary>
         static abstract float Sum(TVector value);
 
@@ -117,6 +120,9 @@ namespace NetGen.Kernels
                 Vector512.Create(Vector512<float>.Count - laneCount)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> PositiveMask(Vector512<float> value) => Vector512.GreaterThan(value, Vector512<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -167,6 +173,9 @@ namespace NetGen.Kernels
             Vector256.GreaterThanOrEqual(
                 Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7),
                 Vector256.Create(Vector256<float>.Count - laneCount)).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> PositiveMask(Vector256<float> value) => Vector256.GreaterThan(value, Vector256<float>.Zero);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sum(Vector256<float> value) => Vector256.Sum(value);
@@ -237,6 +246,9 @@ namespace NetGen.Kernels
                 Vector128.Create(Vector128<float>.Count - laneCount)).AsSingle();
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> PositiveMask(Vector128<float> value) => Vector128.GreaterThan(value, Vector128<float>.Zero);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sum(Vector128<float> value) => Vector128.Sum(value);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -296,6 +308,9 @@ namespace NetGen.Kernels
 
         public static float UpperLanesMask(int laneCount) =>
             laneCount > 0 ? BitConverter.Int32BitsToSingle(-1) : 0f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float PositiveMask(float value) => value > 0 ? BitConverter.Int32BitsToSingle(-1) : 0f;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Sum(float value) => value;

@@ -1,5 +1,8 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NetGen
 {
@@ -76,6 +79,21 @@ namespace NetGen
             Span<float> v = _secondMoment;
             Span<float> work = _work;
 
+            // The bias corrections 1 − β^t are computed in double, because in float 1 − 0.999^t keeps
+            // only about four significant digits for small t.
+            double correction1 = 1.0 - Math.Pow(_beta1, step);
+            double sqrtCorrection2 = Math.Sqrt(1.0 - Math.Pow(_beta2, step));
+
+            // lr·m̂/(√v̂ + ε) is computed as (lr·√c2/c1)·m/(√v + ε·√c2), where c1 and c2 are the two
+            // corrections. Multiplying numerator and denominator by √c2 changes nothing but saves a pass.
+            var scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
+            var stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
+            if (!_amsgrad)
+            {
+                StepFused(parameters, gradients, m, v, scaledEpsilon, stepSize);
+                return;
+            }
+
             // m = β1·m + (1 − β1)·g.
             TensorPrimitives.Multiply(m, _beta1, m);
             TensorPrimitives.MultiplyAdd(gradients, _gradientWeight1, m, m);
@@ -94,21 +112,55 @@ namespace NetGen
                 denominatorMoment = maxV;
             }
 
-            // The bias corrections 1 − β^t are computed in double, because in float 1 − 0.999^t keeps
-            // only about four significant digits for small t.
-            double correction1 = 1.0 - Math.Pow(_beta1, step);
-            double sqrtCorrection2 = Math.Sqrt(1.0 - Math.Pow(_beta2, step));
-
-            // lr·m̂/(√v̂ + ε) is computed as (lr·√c2/c1)·m/(√v + ε·√c2), where c1 and c2 are the two
-            // corrections. Multiplying numerator and denominator by √c2 changes nothing but saves a pass.
-            var scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
-            var stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
             TensorPrimitives.Sqrt(denominatorMoment, work);
             TensorPrimitives.Add(work, scaledEpsilon, work);
             TensorPrimitives.Divide(m, work, work);
 
             // p = p − stepSize·m/(√v + ε·√c2).
             TensorPrimitives.MultiplyAdd(work, -stepSize, parameters, parameters);
+        }
+
+        /// <summary>
+        /// Runs the update without AMSGrad in one pass over the parameters. It rounds as the
+        /// multi-pass path does, with a separate multiply and add where that path calls
+        /// TensorPrimitives.MultiplyAdd, which does not fuse them. Each pass of that path streams the
+        /// whole parameter vector, which for a few hundred thousand parameters does not fit in L2.
+        /// </summary>
+        private void StepFused(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, float scaledEpsilon, float stepSize)
+        {
+            ref float p = ref MemoryMarshal.GetReference(parameters);
+            ref float g = ref MemoryMarshal.GetReference(gradients);
+            ref float first = ref MemoryMarshal.GetReference(m);
+            ref float second = ref MemoryMarshal.GetReference(v);
+            int length = parameters.Length;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> beta1 = Vector256.Create(_beta1), beta2 = Vector256.Create(_beta2);
+                Vector256<float> weight1 = Vector256.Create(_gradientWeight1), weight2 = Vector256.Create(_gradientWeight2);
+                Vector256<float> epsilon = Vector256.Create(scaledEpsilon), negativeStep = Vector256.Create(-stepSize);
+                for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    Vector256<float> gradient = Vector256.LoadUnsafe(ref g, (nuint)i);
+                    Vector256<float> newFirst = (gradient * weight1) + (Vector256.LoadUnsafe(ref first, (nuint)i) * beta1);
+                    Vector256<float> newSecond = ((gradient * weight2) * gradient) + (Vector256.LoadUnsafe(ref second, (nuint)i) * beta2);
+                    newFirst.StoreUnsafe(ref first, (nuint)i);
+                    newSecond.StoreUnsafe(ref second, (nuint)i);
+                    Vector256<float> update = newFirst / (Vector256.Sqrt(newSecond) + epsilon);
+                    ((update * negativeStep) + Vector256.LoadUnsafe(ref p, (nuint)i)).StoreUnsafe(ref p, (nuint)i);
+                }
+            }
+
+            for (; i < length; i++)
+            {
+                float gradient = Unsafe.Add(ref g, i);
+                ref float firstMoment = ref Unsafe.Add(ref first, i);
+                ref float secondMoment = ref Unsafe.Add(ref second, i);
+                firstMoment = (gradient * _gradientWeight1) + (firstMoment * _beta1);
+                secondMoment = ((gradient * _gradientWeight2) * gradient) + (secondMoment * _beta2);
+                float update = firstMoment / (MathF.Sqrt(secondMoment) + scaledEpsilon);
+                Unsafe.Add(ref p, i) = (update * -stepSize) + Unsafe.Add(ref p, i);
+            }
         }
     }
 }

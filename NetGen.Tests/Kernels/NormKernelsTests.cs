@@ -391,7 +391,7 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>Returns offset + scale·u with u uniform in [−1, 1) from a fixed seed.</summary>
-        private static float[] Values(int length, int seed, float offset, float scale)
+        internal static float[] Values(int length, int seed, float offset, float scale)
         {
             float[] values = TestValues.Uniform(length, seed, scale);
             for (int i = 0; i < length; i++)
@@ -402,9 +402,9 @@ namespace NetGen.Tests.Kernels
             return values;
         }
 
-        private static double[] Widen(float[] values) => Array.ConvertAll(values, value => (double)value);
+        internal static double[] Widen(float[] values) => Array.ConvertAll(values, value => (double)value);
 
-        private static double[] Add(double[] left, double[] right)
+        internal static double[] Add(double[] left, double[] right)
         {
             var sum = new double[left.Length];
             for (int i = 0; i < sum.Length; i++)
@@ -415,7 +415,7 @@ namespace NetGen.Tests.Kernels
             return sum;
         }
 
-        private static double WeightedSum(double[] values, double[] weights)
+        internal static double WeightedSum(double[] values, double[] weights)
         {
             double sum = 0;
             for (int i = 0; i < values.Length; i++)
@@ -427,7 +427,7 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>Returns ∂loss/∂values by central differences, perturbing <paramref name="values"/> in place and restoring it.</summary>
-        private static double[] Gradient(double[] values, Func<double> loss)
+        internal static double[] Gradient(double[] values, Func<double> loss)
         {
             var gradient = new double[values.Length];
             for (int i = 0; i < values.Length; i++)
@@ -448,7 +448,7 @@ namespace NetGen.Tests.Kernels
         /// Batch normalisation in training mode in double, as torch.nn.BatchNorm2d documents it:
         /// per channel, the mean and the biased variance over batch and spatial positions.
         /// </summary>
-        private static (double[] Y, double[] Xhat, double[] Mean, double[] Variance) ReferenceBatchNorm(
+        internal static (double[] Y, double[] Xhat, double[] Mean, double[] Variance) ReferenceBatchNorm(
             double[] x, double[] gamma, double[] beta, int batch, int channels, int spatial, double epsilon)
         {
             var y = new double[x.Length];

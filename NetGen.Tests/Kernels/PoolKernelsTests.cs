@@ -431,7 +431,7 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>Returns a shuffled set of values k·0.01 − 0.5·length·0.01, so any two differ by at least 0.01 and no window has a tie.</summary>
-        private static float[] DistinctValues(int length, int seed)
+        internal static float[] DistinctValues(int length, int seed)
         {
             var random = new Random(seed);
             var values = new float[length];
@@ -444,7 +444,7 @@ namespace NetGen.Tests.Kernels
             return values;
         }
 
-        private static double[] Widen(float[] values) => Array.ConvertAll(values, value => (double)value);
+        internal static double[] Widen(float[] values) => Array.ConvertAll(values, value => (double)value);
 
         /// <summary>Visits every window: (sample, channel, output index, and the window's in-bounds input indices within the sample).</summary>
         private static void ForEachWindow(int batch, PoolGeometry g, Action<int, int, int, int, int, int> visit)
@@ -475,7 +475,7 @@ namespace NetGen.Tests.Kernels
         }
 
         /// <summary>Max pooling in double with padding as −∞, keeping the first maximum of a row-major scan and letting NaN win.</summary>
-        private static (double[] Output, int[] Index) ReferenceMax(double[] x, int batch, PoolGeometry g)
+        internal static (double[] Output, int[] Index) ReferenceMax(double[] x, int batch, PoolGeometry g)
         {
             var output = new double[batch * g.OutputLength];
             var index = new int[batch * g.OutputLength];
