@@ -238,7 +238,7 @@ namespace NetGen.Generator
                 IsSmall &= !layer.IsDense || layer.WeightCount <= SmallLayerWeights;
                 denseWeights += layer.IsDense ? layer.WeightCount : 0;
                 layer.SampleOffset = sampleOffset;
-                sampleOffset += layer.IsDense ? RoundUp(layer.Outputs) : 0;
+                sampleOffset += layer.IsDense ? RoundUpToCacheLine(layer.Outputs) : 0;
             }
 
             HasPackedSample &= denseWeights <= PackedSampleMaxWeights;
@@ -284,7 +284,7 @@ namespace NetGen.Generator
         /// </summary>
         public bool IsSmall { get; }
 
-        /// <summary>Floats in the single-sample buffer: each dense layer's outputs, padded to a multiple of 8.</summary>
+        /// <summary>Floats in the single-sample buffer: each dense layer's outputs, padded to whole 64-byte cache lines (16 floats), so each starts on one.</summary>
         public int SampleBufferLength { get; }
 
         public IReadOnlyList<LayerLayout> Layers { get; }
@@ -379,6 +379,9 @@ namespace NetGen.Generator
 
         /// <summary>Rounds up to a whole number of 8-float vectors.</summary>
         public static int RoundUp(int count) => (count + 7) & ~7;
+
+        /// <summary>Returns <paramref name="count"/> floats rounded up to whole 64-byte cache lines (16 floats).</summary>
+        public static int RoundUpToCacheLine(int count) => (count + 15) & ~15;
 
         private bool Exists(Predicate<LayerLayout> match)
         {

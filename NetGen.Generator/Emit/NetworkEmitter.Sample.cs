@@ -18,14 +18,15 @@ namespace NetGen.Generator.Emit
             foreach (LayerLayout layer in layout.DenseLayers)
             {
                 w.Line("private const int " + layer.Name + "PackedOffset = " + Int(packedLength) + ";");
-                packedLength += PackedLength(layer);
+                packedLength += NetworkLayout.RoundUpToCacheLine(PackedLength(layer));
             }
 
             w.Line();
             w.Line("// Every dense layer's weights transposed into panels of up to 32 outputs (row-major when it has");
             w.Line("// at most 4), then its bias, as SampleKernels.Pack writes them. Single-sample Forward and");
             w.Line("// Predict read only this copy.");
-            w.Line("private readonly float[] _packedWeights = new float[" + Int(packedLength) + "];");
+            w.Line("// Every layer starts on a 64-byte boundary, so no vector load of a panel row splits a cache line.");
+            w.Line("private readonly global::NetGen.AlignedBuffer _packedWeights = new global::NetGen.AlignedBuffer(" + Int(packedLength) + ");");
             w.Line();
             w.Line("// Set whenever a caller may have written the parameters: every property that returns a writable");
             w.Line("// view of them sets it, and the next single-sample call rebuilds _packedWeights and clears it.");
@@ -40,7 +41,7 @@ namespace NetGen.Generator.Emit
 
             w.Line();
             w.Line("// Each dense layer's outputs at its own offset, padded to whole 8-float vectors.");
-            w.Line("private readonly float[] _sampleBuffer = new float[" + Int(layout.SampleBufferLength) + "];");
+            w.Line("private readonly global::NetGen.AlignedBuffer _sampleBuffer = new global::NetGen.AlignedBuffer(" + Int(layout.SampleBufferLength) + ");");
         }
 
         /// <summary>
@@ -91,7 +92,7 @@ namespace NetGen.Generator.Emit
                 string n = layer.Name;
                 w.Line(Kernels + "SampleKernels.Pack(new " + ReadOnlySpanType + "(_parameters, " + n + "WeightOffset, " + n + "Outputs * " + n + "Inputs), " +
                        "new " + ReadOnlySpanType + "(_parameters, " + n + "BiasOffset, " + n + "Outputs), " +
-                       "new " + SpanType + "(_packedWeights, " + n + "PackedOffset, " + Int(PackedLength(layer)) + "), " + n + "Inputs, " + n + "Outputs);");
+                       "_packedWeights.Span.Slice(" + n + "PackedOffset, " + Int(PackedLength(layer)) + "), " + n + "Inputs, " + n + "Outputs);");
             }
 
             w.Line("_packedWeightsStale = false;");
@@ -136,8 +137,8 @@ namespace NetGen.Generator.Emit
                 w.Line();
             }
 
-            w.Line("ref float p = ref " + Marshal + ".GetArrayDataReference(_packedWeights);");
-            w.Line("ref float s = ref " + Marshal + ".GetArrayDataReference(_sampleBuffer);");
+            w.Line("ref float p = ref " + Marshal + ".GetReference(_packedWeights.Span);");
+            w.Line("ref float s = ref " + Marshal + ".GetReference(_sampleBuffer.Span);");
             w.Line("ref float x = ref " + Marshal + ".GetReference(input);");
 
             string input = "x";
@@ -160,7 +161,7 @@ namespace NetGen.Generator.Emit
                        input + ", ref " + output + ", " + n + "Inputs, " + n + "Outputs);");
                 if (SampleActivation(layer.Activation) is null && layer.Activation != Activation.Identity)
                 {
-                    string span = "new " + SpanType + "(_sampleBuffer, " + Int(layer.SampleOffset) + ", " + n + "Outputs)";
+                    string span = "_sampleBuffer.Span.Slice(" + Int(layer.SampleOffset) + ", " + n + "Outputs)";
                     w.Line("// " + layer.Activation + " has no in-register form; it runs over the outputs afterwards.");
                     w.Line(ActivationCall(layer, span, span)!.Replace("batch, ", "1, "));
                 }
