@@ -90,9 +90,28 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Returns the width of the panel that starts at output <paramref name="start"/> of a layer <paramref name="width"/> outputs wide after padding.</summary>
+        /// <remarks>Written without a loop, so the JIT folds it when the width is a constant.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int PanelAt(int start, int width) =>
-            width - start >= PanelWidth ? PanelWidth : width - start >= 64 ? 64 : width - start >= 32 ? 32 : width - start >= 16 ? 16 : 8;
+        private static int PanelAt(int start, int width)
+        {
+            int remaining = width - start;
+            if (remaining >= PanelWidth)
+            {
+                return PanelWidth;
+            }
+
+            if (remaining >= 64)
+            {
+                return 64;
+            }
+
+            if (remaining >= 32)
+            {
+                return 32;
+            }
+
+            return remaining >= 16 ? 16 : 8;
+        }
 
         /// <summary>
         /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
