@@ -66,7 +66,8 @@ namespace NetGen.Kernels
         /// A rational function x·P(x²)/Q(x²), P of degree 5 and Q of degree 3, fitted to tanh on
         /// [0, 9] for the smallest maximum relative error (Loeb's linearised least squares with
         /// Lawson's reweighting, evaluated in 40-digit arithmetic). The fit errs by at most 6.2e-8
-        /// relative; evaluated in float it errs by at most 3e-7 relative, which a test checks.
+        /// relative. Evaluated in float it errs by at most 3.6e-7 relative: 3.56e-7 at x = 0.1471794,
+        /// the largest over every float in (0, 9.5), an input that a test checks.
         /// Inputs are clamped to ±9, where tanh rounds to ±1 in float; NaN stays NaN. P and Q are
         /// evaluated by Estrin's scheme, which combines pairs of terms with powers of x². That puts
         /// three fused multiply-adds on the longest path instead of Horner's five, and in a small
