@@ -71,6 +71,20 @@ namespace NetGen.Generator.Emit
             {
                 EmitSampleForward(w, layout);
             }
+            else
+            {
+                // Declared on every network, so code that calls it keeps compiling when a network
+                // gains a layer that takes it off the packed path.
+                w.Line("/// <summary>");
+                w.Line("/// Tells the network that its parameters changed through a span obtained before the last");
+                w.Line("/// <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/> or <see cref=\"Predict\"/> call.");
+                w.Line("/// This network reads its parameters directly in single-sample calls, so there is nothing to update.");
+                w.Line("/// </summary>");
+                w.Line("public void NotifyParametersChanged()");
+                w.Line("{");
+                w.Line("}");
+                w.Line();
+            }
 
             w.Line("/// <summary>");
             w.Line("/// Computes the outputs of a batch and keeps the activations in <paramref name=\"workspace\"/> for");

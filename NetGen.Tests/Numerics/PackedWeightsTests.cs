@@ -19,6 +19,10 @@ internal sealed partial class PackedOddNet;
 [Network, Input(200), Dense(100, Activation.Relu), Dense(7)]
 internal sealed partial class PackedWideNet;
 
+/// <summary>A convolutional network, which has no packed single-sample path.</summary>
+[Network, Input(1, 6, 6), Conv2D(2, 3), Flatten, Dense(3)]
+internal sealed partial class UnpackedConvNet;
+
 public class PackedWeightsTests
 {
     /// <summary>
@@ -201,6 +205,22 @@ public class PackedWeightsTests
         network.NotifyParametersChanged();
         network.Forward(input, output);
         AssertWideMatchesReference(network, input, output, "after writing a kept span and calling NotifyParametersChanged");
+    }
+
+    [Fact]
+    public void NetworkWithoutPackedPath_NotifyChangesNothing()
+    {
+        // Every network declares NotifyParametersChanged; without a packed copy it has nothing to do.
+        var network = new UnpackedConvNet(seed: 22);
+        float[] input = TestInputs(UnpackedConvNet.InputSize, count: 1, seed: 23);
+        var before = new float[UnpackedConvNet.OutputSize];
+        var after = new float[UnpackedConvNet.OutputSize];
+        network.Forward(input, before);
+
+        network.NotifyParametersChanged();
+        network.Forward(input, after);
+
+        Assert.Equal(before, after);
     }
 
     [Fact]
