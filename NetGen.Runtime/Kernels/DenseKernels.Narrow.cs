@@ -27,14 +27,28 @@ namespace NetGen.Kernels
         /// fits <see cref="NarrowMaxWeights"/>.
         /// </summary>
         /// <remarks>
-        /// Measured on AMD Zen 5, one thread, batch 10,000 and 128 (time with the dot-product tiles
-        /// ÷ time with this kernel): 4 → 32 12.6× and 12×, 8 → 128 6.8× and 5.1×, 32 → 16 2.0× and
-        /// 1.4×, 32 → 64 2.3× and 1.6×, 64 → 64 1.6× and 1.1×. At 128 inputs (128 → 32) it still
-        /// won at batch 10,000 (1.3×) but lost at batch 128 (0.89×), so the limit is 64 inputs.
+        /// Measured on AMD Zen 5, one thread, as the time with the dot-product tiles over the time
+        /// with this kernel, at batch 10,000 and 128. The results were 4 → 32 12.6× and 12×, 8 → 128
+        /// 6.8× and 5.1×, 32 → 16 2.0× and 1.4×, 32 → 64 2.3× and 1.6×, 64 → 64 1.6× and 1.1×. At 128
+        /// inputs (128 → 32) it still won at batch 10,000 (1.3×) but lost at batch 128 (0.89×), so
+        /// the limit is 64 inputs.
         /// </remarks>
         private static bool UseNarrowForward(int batch, int inputs, int outputs) =>
-            batch > 1 && Vector512Fma.IsSupported && inputs > 0 && inputs <= NarrowMaxInputs && outputs > 0 && outputs % Vector512<float>.Count == 0
-            && (long)inputs * outputs <= NarrowMaxWeights;
+            Vector512Fma.IsSupported && inputs > 0 && inputs <= NarrowMaxInputs && outputs > 0 && outputs % Vector512<float>.Count == 0
+            && (long)inputs * outputs <= NarrowMaxWeights && (long)batch * NarrowSamplesPerTransposedWeight >= (long)inputs * outputs;
+
+        /// <summary>
+        /// Most weights that one sample of the batch may pay the transpose for. The kernel transposes
+        /// the weights on every call, about 0.5 ns per weight on AMD Zen 5, so small batches keep
+        /// the dot-product tiles.
+        /// </summary>
+        /// <remarks>
+        /// Measured break-even batches on that machine: about 4 for 4 → 32, 16 for 16 → 16, 32 for
+        /// 32 → 32, 24 for 24 → 64 and 100 for 64 → 64. At batch 2 the transpose made a 64 → 64
+        /// layer ten times slower (2.1 µs against 0.22 µs). NOTE: 16 is the largest ratio that loses
+        /// at none of those points, so some layers (24 → 64 at batch 32) keep the slower kernel.
+        /// </remarks>
+        private const int NarrowSamplesPerTransposedWeight = 16;
 
         /// <summary>
         /// Runs <see cref="Forward"/> as a sum of outer products with 512-bit vectors: four samples
@@ -192,13 +206,22 @@ namespace NetGen.Kernels
         /// vector lanes, which a layer of 4 inputs leaves three quarters empty.
         /// </summary>
         /// <remarks>
-        /// Measured on AMD Zen 5, one thread, batch 10,000, bias gradient included (dot-product
-        /// kernel → this one): 4 → 32 98 → 42 µs, 8 → 32 99 → 71 µs, 12 → 64 370 → 191 µs, 15 → 16
-        /// 79 → 57 µs. From 16 inputs on, the dot-product kernel fills whole 512-bit vectors and
+        /// Measured on AMD Zen 5, one thread, batch 10,000, bias gradient included. The dot-product
+        /// kernel took 98, 99, 370 and 79 µs for 4 → 32, 8 → 32, 12 → 64 and 15 → 16; this kernel
+        /// took 42, 71, 191 and 57 µs. From 16 inputs on, the dot-product kernel fills whole 512-bit vectors and
         /// won (32 → 16: 42 µs against 100 µs here), so the limit is below 16 inputs.
         /// </remarks>
         private static bool UseNarrowWeightGradient(int batch, int inputs, int outputs) =>
-            batch > 1 && Vector512Fma.IsSupported && inputs > 0 && inputs < Vector512<float>.Count && outputs > 0 && outputs % Vector512<float>.Count == 0;
+            Vector512Fma.IsSupported && inputs > 0 && inputs < Vector512<float>.Count && outputs > 0 && outputs % Vector512<float>.Count == 0
+            && (long)batch * NarrowSamplesPerGradientWeight >= (long)inputs * outputs;
+
+        /// <summary>
+        /// Most weights that one sample may pay for when the outer-product weight gradient adds its
+        /// sums into dw, one strided scalar per weight. Measured on AMD Zen 5, that cost made
+        /// 4 → 32 slower below about 16 samples and 15 → 16 below about 32, so small batches keep
+        /// the dot-product kernel.
+        /// </summary>
+        private const int NarrowSamplesPerGradientWeight = 8;
 
         /// <summary>
         /// Adds <c>dw[o,i] += Σ_b dy[b,o]·x[b,i]</c> as a sum of outer products over the samples:

@@ -134,9 +134,10 @@ namespace NetGen.Tests.Kernels
         public void Forward_FewInputsWholeVectors_MatchesReference()
         {
             // Layers with at most 64 inputs and outputs in whole 16-float vectors take the
-            // outer-product kernel on AVX-512: 32-output and 16-output panels, sample tiles of four
-            // and eight, and the samples left over.
-            foreach (int batch in new[] { 2, 3, 4, 5, 8, 9, 17 })
+            // outer-product kernel on AVX-512 once the batch has a sample per 16 weights: 32-output
+            // and 16-output panels, sample tiles of four and eight, and the samples left over.
+            // Smaller batches check the dot-product tiles on the same shapes.
+            foreach (int batch in new[] { 2, 3, 4, 5, 8, 9, 17, 61, 257 })
             {
                 foreach (int inputs in new[] { 1, 2, 3, 4, 7, 16, 31, 32, 33, 63, 64, 65 })
                 {
@@ -152,10 +153,10 @@ namespace NetGen.Tests.Kernels
         public void AccumulateGradients_FewInputsWholeVectors_MatchesReference()
         {
             // Fewer than 16 inputs and outputs in whole 16-float vectors take the outer-product
-            // weight gradient on AVX-512: groups of four inputs, single inputs left over, pairs of
-            // samples and an odd last sample. Output counts up to 70 also reach every width of
-            // the column sums of the bias gradient.
-            foreach (int batch in new[] { 2, 3, 5, 17 })
+            // weight gradient on AVX-512 once the batch has a sample per 8 weights: groups of four
+            // inputs, single inputs left over, pairs of samples and an odd last sample. Output
+            // counts up to 70 also reach every width of the column sums of the bias gradient.
+            foreach (int batch in new[] { 2, 3, 5, 17, 121 })
             {
                 foreach (int inputs in new[] { 1, 3, 4, 5, 8, 15, 16 })
                 {
