@@ -35,10 +35,10 @@ namespace NetGen.Kernels
         /// </remarks>
         private static bool UseNarrowForward(int batch, int inputs, int outputs) =>
             Vector512Fma.IsSupported && inputs > 0 && inputs <= NarrowMaxInputs && outputs > 0 && outputs % Vector512<float>.Count == 0
-            && (long)inputs * outputs <= NarrowMaxWeights && (long)batch * NarrowSamplesPerTransposedWeight >= (long)inputs * outputs;
+            && (long)inputs * outputs <= NarrowMaxWeights && (long)batch * NarrowMaxWeightsPerSample >= (long)inputs * outputs;
 
         /// <summary>
-        /// Most weights that one sample of the batch may pay the transpose for. The kernel transposes
+        /// Maximum number of weights per sample of the batch for which the forward kernel pays off. It transposes
         /// the weights on every call, about 0.5 ns per weight on AMD Zen 5, so small batches keep
         /// the dot-product tiles.
         /// </summary>
@@ -48,7 +48,7 @@ namespace NetGen.Kernels
         /// layer ten times slower (2.1 µs against 0.22 µs). NOTE: 16 is the largest ratio that loses
         /// at none of those points, so some layers (24 → 64 at batch 32) keep the slower kernel.
         /// </remarks>
-        private const int NarrowSamplesPerTransposedWeight = 16;
+        private const int NarrowMaxWeightsPerSample = 16;
 
         /// <summary>
         /// Runs <see cref="Forward"/> as a sum of outer products with 512-bit vectors: four samples
@@ -213,15 +213,15 @@ namespace NetGen.Kernels
         /// </remarks>
         private static bool UseNarrowWeightGradient(int batch, int inputs, int outputs) =>
             Vector512Fma.IsSupported && inputs > 0 && inputs < Vector512<float>.Count && outputs > 0 && outputs % Vector512<float>.Count == 0
-            && (long)batch * NarrowSamplesPerGradientWeight >= (long)inputs * outputs;
+            && (long)batch * NarrowGradientMaxWeightsPerSample >= (long)inputs * outputs;
 
         /// <summary>
-        /// Most weights that one sample may pay for when the outer-product weight gradient adds its
+        /// Maximum number of weights per sample for which the outer-product weight gradient pays off: it adds its
         /// sums into dw, one strided scalar per weight. Measured on AMD Zen 5, that cost made
         /// 4 → 32 slower below about 16 samples and 15 → 16 below about 32, so small batches keep
         /// the dot-product kernel.
         /// </summary>
-        private const int NarrowSamplesPerGradientWeight = 8;
+        private const int NarrowGradientMaxWeightsPerSample = 8;
 
         /// <summary>
         /// Adds <c>dw[o,i] += Σ_b dy[b,o]·x[b,i]</c> as a sum of outer products over the samples:
