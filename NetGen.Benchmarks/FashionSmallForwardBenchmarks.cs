@@ -132,7 +132,7 @@ public class FashionSmallForwardBenchmarks
 
     /// <summary>
     /// The packed-weight sample kernel called directly, one sample after another. At batch 1 it
-    /// is what Forward runs once the packed copy is current; at batch 128 it shows what the
+    /// is what Forward runs once the packed copy is current. At batch 128 it shows what the
     /// batched GEMM gains over repeated single-sample calls.
     /// </summary>
     [Benchmark(Description = "SampleKernels on packed weights")]

@@ -45,7 +45,7 @@ namespace NetGen.Kernels
         /// <summary>
         /// Writes a dense layer's weights and bias in the layout <see cref="Forward"/> reads. The
         /// outputs, padded with zeros to a multiple of 8, are cut into panels of 128 while 128
-        /// remain, then one each of 64, 32, 16 and 8 as needed. A panel of width p that starts at output s holds
+        /// remain, then one each of 64, 32, 16 and 8 as needed. A panel of width p that starts at output s contains
         /// <c>w[s + k, i]</c> at <c>s·inputs + i·p + k</c>, so it is one contiguous stream of
         /// inputs × p floats. A layer of at most 4 outputs keeps w row-major instead, followed by
         /// zeros. The bias starts at <c>inputs · </c><see cref="PaddedWidth"/>, padded with zeros.
@@ -150,25 +150,14 @@ namespace NetGen.Kernels
             }
 
             // Panels of 32 and more run 32 outputs at a time, reading every panel row at its stride.
-            // Layers narrower than 64 outputs have at most one panel of 32, read at a constant stride.
             int o = 0;
-            if (width < 64)
+            for (int panel; o + NarrowPanelWidth <= width; o += panel)
             {
-                for (; o + NarrowPanelWidth <= width; o += NarrowPanelWidth)
+                panel = PanelAt(o, width);
+                for (int part = 0; part < panel; part += NarrowPanelWidth)
                 {
-                    ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs, NarrowPanelWidth);
-                }
-            }
-            else
-            {
-                for (int panel; o + NarrowPanelWidth <= width; o += panel)
-                {
-                    panel = PanelAt(o, width);
-                    for (int part = 0; part < panel; part += NarrowPanelWidth)
-                    {
-                        ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, ((nint)o * inputs) + part), ref Unsafe.Add(ref bias, o + part), ref x,
-                            ref Unsafe.Add(ref y, o + part), inputs, panel);
-                    }
+                    ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, ((nint)o * inputs) + part), ref Unsafe.Add(ref bias, o + part), ref x,
+                        ref Unsafe.Add(ref y, o + part), inputs, panel);
                 }
             }
 

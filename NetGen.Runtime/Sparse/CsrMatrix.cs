@@ -193,7 +193,7 @@ namespace NetGen.Sparse
         /// Number of columns in one panel of the feature-major kernel. The inputs of a panel take
         /// 24 KiB for a 256-bit chunk of 64 samples and 48 KiB for a 512-bit chunk of 128. On the Zen 5
         /// machine of docs/sparsity.md (48 KiB of L1 data cache), widths from 72 to 96 ran within 3 % of
-        /// each other at batch 128, and narrower panels were slower because each row then loads and
+        /// each other at batch 128. Narrower panels were slower because each row then loads and
         /// stores its partial sums more often per stored entry.
         /// </summary>
         internal const int PanelColumns = 96;

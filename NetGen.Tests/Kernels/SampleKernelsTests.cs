@@ -364,7 +364,7 @@ namespace NetGen.Tests.Kernels
     public class SampleKernelsNarrowVectorTests
     {
         [Fact]
-        public void Forward_256BitPanels_MatchReference_AllSmallShapes()
+        public void Forward_256BitPanels_MatchReference()
         {
             SimdWidth.MaximumBits = 256;
             try
