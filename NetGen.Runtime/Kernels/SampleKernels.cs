@@ -9,9 +9,9 @@ namespace NetGen.Kernels
     /// <summary>
     /// Single-sample dense layers for small networks, where per-call overhead and the dependency
     /// chain through the layers dominate. Each layer reads its weights from a packed copy that
-    /// <see cref="Pack"/> writes, transposed into panels of 32, 16 or 8 outputs, so one sample is a
+    /// <see cref="Pack"/> writes, transposed into panels of up to 128 outputs, so one sample is a
     /// sequence of broadcast-and-FMA steps into vector accumulators of 16 outputs each for layers
-    /// of 64 outputs and more on CPUs with AVX-512 (8 otherwise), with no horizontal sums, and the
+    /// of 32 outputs and more on CPUs with AVX-512 (8 otherwise), with no horizontal sums, and the
     /// activation runs while the sums are still in registers. Layers of at most 4 outputs stay row-major and take one dot product
     /// per output.
     /// </summary>
@@ -140,10 +140,12 @@ namespace NetGen.Kernels
                 return;
             }
 
-            // Layers narrower than 64 outputs stay on 256-bit vectors. With 512-bit panels the 4 → 32
-            // → 32 → 2 control network ran as fast back to back but slower call after dependent call:
-            // the latency mode's median rose from 90 to 120 ns on AMD Zen 5.
-            if (width >= 64 && Vector512Fma.IsSupported)
+            // Layers of 32 outputs and more run on 512-bit vectors; a layer of 16 stays on 256-bit
+            // ones, where its four accumulators make shorter FMA chains. (An earlier note here kept
+            // 32-output layers on 256-bit vectors after a slower latency mode on AMD Zen 5. That mode
+            // then let its state decay into subnormal numbers, which stall FMAs, so the comparison
+            // measured the stalls; see LatencyMode.Feedback in the benchmarks.)
+            if (width >= 32 && Vector512Fma.IsSupported)
             {
                 ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
                 return;
