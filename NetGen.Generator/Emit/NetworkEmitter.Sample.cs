@@ -22,7 +22,7 @@ namespace NetGen.Generator.Emit
             }
 
             w.Line();
-            w.Line("// Every dense layer's weights transposed into panels of up to 32 outputs (row-major when it has");
+            w.Line("// Every dense layer's weights transposed into panels of up to 128 outputs (row-major when it has");
             w.Line("// at most 4), then its bias, as SampleKernels.Pack writes them. Single-sample Forward and");
             w.Line("// Predict read only this copy.");
             w.Line("// Every layer starts on a 64-byte boundary, so no vector load of a panel row splits a cache line.");

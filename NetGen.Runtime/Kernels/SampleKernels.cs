@@ -10,16 +10,16 @@ namespace NetGen.Kernels
     /// Single-sample dense layers for small networks, where per-call overhead and the dependency
     /// chain through the layers dominate. Each layer reads its weights from a packed copy that
     /// <see cref="Pack"/> writes, transposed into panels of up to 128 outputs, so one sample is a
-    /// sequence of broadcast-and-FMA steps into vector accumulators of 16 outputs each for layers
-    /// of 32 outputs and more on CPUs with AVX-512 (8 otherwise), with no horizontal sums, and the
-    /// activation runs while the sums are still in registers. Layers of at most 4 outputs stay row-major and take one dot product
-    /// per output.
+    /// sequence of broadcast-and-FMA steps into vector accumulators, with no horizontal sums. The
+    /// accumulators hold 16 outputs for layers of 25 outputs and more (32 after padding) on CPUs
+    /// with AVX-512, 8 otherwise, and the activation runs while the sums are still in registers.
+    /// Layers of at most 4 outputs stay row-major and take one dot product per output.
     /// </summary>
     /// <remarks>
     /// <see cref="Forward"/> checks no arguments. It is inlined into the generated forward pass,
     /// where the sizes are constants, so the JIT drops the branches between its panels. It reads x
-    /// only at indices below <c>inputs</c>, and writes y up to <c>outputs</c> rounded up to 8,
-    /// where the lanes past <c>outputs</c> hold f(0).
+    /// only at indices below <c>inputs</c>, and writes y up to <c>outputs</c> rounded up to 8.
+    /// The lanes past <c>outputs</c> hold f(0) for finite inputs and may hold NaN otherwise.
     /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static partial class SampleKernels
@@ -140,11 +140,12 @@ namespace NetGen.Kernels
                 return;
             }
 
-            // Layers of 32 outputs and more run on 512-bit vectors. A layer of 16 stays on 256-bit
-            // ones, where its four accumulators make shorter FMA chains. An earlier version kept
-            // 32-output layers on 256-bit vectors too, after a slower latency mode on AMD Zen 5.
-            // That mode let the 512-bit variant's state decay into subnormal numbers, which stall
-            // FMAs, so the comparison most likely measured the stalls (LatencyMode.Feedback).
+            // Layers of 25 outputs and more (a padded width of 32) run on 512-bit vectors. A layer
+            // of 16 stays on 256-bit ones, where its four accumulators make shorter FMA chains.
+            // An earlier version kept 32-output layers on 256-bit vectors too, after a slower
+            // latency mode on AMD Zen 5. That mode let the 512-bit variant's state decay into
+            // subnormal numbers, which stall FMAs, so the comparison most likely measured the
+            // stalls (LatencyMode.Feedback).
             if (width >= 32 && Vector512Fma.IsSupported)
             {
                 ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);

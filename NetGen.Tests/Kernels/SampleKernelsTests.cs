@@ -232,6 +232,39 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Tanh_SmallArguments_ReturnInput()
+        {
+            // Below 2^-12 the kernel returns x, so x² and x⁴ never go subnormal. Just above it the
+            // rational function takes over and must stay within the stated 3.6e-7.
+            if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            float[] tiny = { 1e-40f, -1e-40f, float.Epsilon, 1e-30f, 1e-19f, -1e-10f, 3e-10f, 1e-5f, -2.4e-4f, 0.00024414f };
+            foreach (float x in tiny)
+            {
+                Assert.Equal(x, SampleActivations.Tanh.Apply(Vector256.Create(x))[0]);
+                if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+                {
+                    Assert.Equal(x, SampleActivations.Tanh.Apply(Vector512.Create(x))[0]);
+                }
+            }
+
+            foreach (float x in new[] { 1f / 4096, -1f / 4096, 2.5e-4f, 1e-3f })
+            {
+                double expected = Math.Tanh(x);
+                double narrow = Math.Abs(SampleActivations.Tanh.Apply(Vector256.Create(x))[0] - expected) / Math.Abs(expected);
+                Assert.True(narrow <= 3.6e-7, $"256-bit tanh({x:R}) errs by {narrow:E3} relative, above the stated 3.6e-7");
+                if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+                {
+                    double wide = Math.Abs(SampleActivations.Tanh.Apply(Vector512.Create(x))[0] - expected) / Math.Abs(expected);
+                    Assert.True(wide <= 3.6e-7, $"512-bit tanh({x:R}) errs by {wide:E3} relative, above the stated 3.6e-7");
+                }
+            }
+        }
+
+        [Fact]
         public void Tanh_KeepsSpecialValues()
         {
             if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
