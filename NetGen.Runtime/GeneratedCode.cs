@@ -16,7 +16,7 @@ namespace NetGen
             if (actual != expected)
             {
                 throw new ArgumentException(
-                    $"'{parameterName}' has {actual} values, but the network expects exactly {expected}; pass a buffer of {expected} values.",
+                    $"'{parameterName}' has {actual} value(s), but the network expects exactly {expected}; pass a buffer of {expected} values. A null array arrives here as an empty one.",
                     parameterName);
             }
         }

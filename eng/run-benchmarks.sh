@@ -19,6 +19,11 @@ artifacts="$root/BenchmarkDotNet.Artifacts"
 
 echo "== Load before the run (other processes make the figures noisy): $(uptime)"
 
+# Reports older than this marker come from earlier runs, and the summary leaves them out.
+mkdir -p "$artifacts"
+started="$artifacts/.run-started"
+touch "$started"
+
 # The Release build also patches TorchSharp's native library where the system libstdc++ is too old.
 echo "== Build (Release)"
 dotnet build NetGen.Benchmarks/NetGen.Benchmarks.csproj -c Release --nologo -v quiet
@@ -48,7 +53,7 @@ echo "== Load after the run: $(uptime)"
 echo
 echo "== Summary"
 for report in "$artifacts"/results/*-report-github.md; do
-    [[ -f "$report" ]] || continue
+    [[ -f "$report" && "$report" -nt "$started" ]] || continue
     echo
     echo "### $(basename "$report" -report-github.md)"
     # The tables only: the environment header repeats in every report.

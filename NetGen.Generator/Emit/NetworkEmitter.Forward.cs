@@ -41,7 +41,11 @@ namespace NetGen.Generator.Emit
             w.Close();
             w.Line();
 
-            w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
+            w.Line("/// <summary>");
+            w.Line("/// Returns the index of the largest output for one sample: the predicted class of a classifier.");
+            w.Line("/// The first NaN output counts as the largest, as torch.argmax does, so a NaN input gives the");
+            w.Line("/// index of the first NaN output.");
+            w.Line("/// </summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");

@@ -71,8 +71,8 @@ namespace NetGen.Kernels
         /// Inputs are clamped to ±9, where tanh rounds to ±1 in float; NaN stays NaN. Below
         /// <see cref="SmallArgument"/> in magnitude the result is x itself, which is tanh(x) to within
         /// half an ulp there. The polynomials then run on 0 instead of x, because x² and x⁴ of such
-        /// an x can be subnormal, and on Intel Xeon every FMA on a subnormal takes a microcode
-        /// assist of about a microsecond per call of a small network. P and Q are
+        /// an x can be subnormal. On Intel Xeon every FMA on a subnormal takes a microcode assist,
+        /// which made a call of a small network about ten times slower. P and Q are
         /// evaluated by Estrin's scheme, which combines pairs of terms with powers of x². That puts
         /// three fused multiply-adds on the longest path instead of Horner's five, and in a small
         /// network the activation lies on the chain of dependent instructions that sets a call's latency.
