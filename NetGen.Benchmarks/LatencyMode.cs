@@ -102,10 +102,10 @@ internal static class LatencyMode
     }
 
     /// <summary>
-    /// Returns the next input from the last output. The offset keeps the loop away from zero: with
-    /// <c>output · 0.5</c> alone, the state of one kernel variant decayed to a subnormal fixed point
-    /// (about 3e-45), and every FMA on a subnormal takes a microcode assist on Intel Xeon, so calls
-    /// took 3.6 µs instead of 0.15 µs and measured the assist, not the network.
+    /// Returns the next input from the last output. The offset keeps the state away from zero.
+    /// With <c>output · 0.5</c> alone, one kernel variant settled at a subnormal value (about
+    /// 3e-45), where every FMA takes a microcode assist on Intel Xeon: calls took 3.6 µs instead
+    /// of 0.15 µs.
     /// </summary>
     private static float Feedback(float output) => 0.25f + (output * 0.5f);
 

@@ -140,12 +140,8 @@ namespace NetGen.Kernels
                 return;
             }
 
-            // Layers of 25 outputs and more (a padded width of 32) run on 512-bit vectors. A layer
-            // of 16 stays on 256-bit ones, where its four accumulators make shorter FMA chains.
-            // An earlier version kept 32-output layers on 256-bit vectors too, after a slower
-            // latency mode on AMD Zen 5. That mode let the 512-bit variant's state decay into
-            // subnormal numbers, which stall FMAs, so the comparison most likely measured the
-            // stalls (LatencyMode.Feedback).
+            // Layers with a padded width of 32 or more run on 512-bit vectors. A layer of 16 stays
+            // on 256-bit ones, where its four accumulators make shorter FMA chains.
             if (width >= 32 && Vector512Fma.IsSupported)
             {
                 ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);

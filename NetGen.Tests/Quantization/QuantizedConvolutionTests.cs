@@ -315,9 +315,9 @@ public sealed class QuantizedConvolutionTests : IDisposable
         var outputs = new float[4 * QuantizedCnn.OutputSize];
         ReadOnlySpan<float> sample = inputs.AsSpan(0, QuantizedCnn.InputSize);
 
-        // Warm up past the tiered JIT's 30-call promotion, so that the JIT and first-call
-        // initialisation have run. Three rounds once let 4,880 bytes through in a full-suite run,
-        // most likely a compilation on this thread charging type loading to it.
+        // Warm up past the tiered JIT's 30-call promotion, so that compilation and first-call
+        // initialisation are done. NOTE: with three rounds, one full-suite run counted 4,880
+        // bytes here; the cause was not found, and the test never failed when run alone.
         for (int i = 0; i < 50; i++)
         {
             staticModel.Forward(sample, output);
