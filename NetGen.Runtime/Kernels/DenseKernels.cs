@@ -23,7 +23,9 @@ namespace NetGen.Kernels
     /// the machine has AVX-512F, else 256-bit vectors with FMA when the row has at least 8 floats
     /// and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4, else scalar
     /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
-    /// tuned for batches. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// tuned for batches, and on AVX-512 batches of 32 or more (16 for small layers) with at
+    /// least 32 outputs transpose the weights into panels on the stack and sum outer products,
+    /// each output in one accumulator. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -66,6 +68,10 @@ namespace NetGen.Kernels
             else if (UseNarrowForward(batch, inputs, outputs))
             {
                 ForwardNarrow512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+            }
+            else if (UsePackedForward(batch, inputs, outputs))
+            {
+                ForwardPacked512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
             else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {

@@ -23,8 +23,9 @@ namespace NetGen.Tests.Kernels
         /// sum of n terms errs by at most n · 2⁻²⁴ ≈ n · 6e-8 of that magnitude. The vector paths add
         /// each term to one of several partial sums of at most about 100 terms for the shapes tested
         /// here (784 inputs over 8 lanes): 6e-6, taken with a margin of 3. Scalar code (width cap 0)
-        /// sums up to 1000 terms in one partial sum, whose worst case (6e-5) is above this tolerance,
-        /// but the rounding errors of these random terms grow like √n · 2⁻²⁴, about 2e-6.
+        /// and the packed forward kernel sum up to 1000 and 600 terms in one partial sum, whose worst
+        /// cases (6e-5, 4e-5) are above this tolerance, but the rounding errors of these random terms
+        /// grow like √n · 2⁻²⁴, about 2e-6.
         /// </summary>
         private const double SumTolerance = 2e-5;
 
@@ -164,6 +165,56 @@ namespace NetGen.Tests.Kernels
                     {
                         CheckAccumulateGradients(batch, inputs, outputs, seed: (batch * 1000) + (inputs * 10) + outputs, isa: null);
                     }
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_PackedPanels_MatchesReference()
+        {
+            // On AVX-512, batches of 32 or more (16 for weights up to 16,384 floats) with at least
+            // 32 outputs take the packed outer-product kernel. These shapes reach the 8-, 4- and
+            // 1-sample tiles (45 = 5·8 + 4 + 1), blocks of 256 inputs with a partial last block and
+            // a last column group of the 16 × 16 transpose done one column at a time (17, 257,
+            // 600), and a last panel that overlaps the one before when the outputs are not a
+            // multiple of 32. Elsewhere the same shapes check the dot-product tiles.
+            foreach (int batch in new[] { 16, 32, 45, 77 })
+            {
+                foreach (int inputs in new[] { 1, 17, 256, 257, 600 })
+                {
+                    foreach (int outputs in new[] { 32, 33, 63, 96 })
+                    {
+                        CheckForward(batch, inputs, outputs, seed: (batch * 1000) + inputs + outputs, isa: null);
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_PackedPanels_NonFiniteValuesStayInTheirOutputs()
+        {
+            // 50 outputs make a second panel that starts at output 18 and overlaps the first; 300
+            // inputs make two blocks. An infinite weight must reach only its own output, in both
+            // the overlapped part (row 20) and the last block (row 49, input 290), and a NaN input
+            // only its own sample.
+            const int Batch = 40, Inputs = 300, Outputs = 50, NaNSample = 3;
+            var x = new float[Batch * Inputs];
+            x.AsSpan().Fill(1f);
+            x[NaNSample * Inputs + 7] = float.NaN;
+            var w = new float[Outputs * Inputs];
+            w[20 * Inputs + 5] = float.PositiveInfinity;
+            w[49 * Inputs + 290] = float.PositiveInfinity;
+            var bias = new float[Outputs];
+            var y = new float[Batch * Outputs];
+
+            DenseKernels.Forward(x, w, bias, y, Batch, Inputs, Outputs);
+
+            for (int b = 0; b < Batch; b++)
+            {
+                for (int o = 0; o < Outputs; o++)
+                {
+                    float expected = b == NaNSample ? float.NaN : o is 20 or 49 ? float.PositiveInfinity : 0f;
+                    Assert.Equal(expected, y[b * Outputs + o]);
                 }
             }
         }
@@ -400,10 +451,16 @@ namespace NetGen.Tests.Kernels
             float[] dy = TestValues.Uniform(Batch * Outputs, 4), dx = new float[Batch * Inputs];
             float[] dw = new float[Outputs * Inputs], dbias = new float[Outputs];
 
+            // A shape for the packed kernel on AVX-512, whose panel buffer lives on the stack.
+            const int PackedBatch = 32, PackedOutputs = 40;
+            float[] packedX = TestValues.Uniform(PackedBatch * Inputs, 5), packedW = TestValues.Uniform(PackedOutputs * Inputs, 6);
+            float[] packedBias = new float[PackedOutputs], packedY = new float[PackedBatch * PackedOutputs];
+
             void RunAll()
             {
                 DenseKernels.Forward(x, w, bias, y, Batch, Inputs, Outputs);
                 DenseKernels.Forward(x.AsSpan(0, Inputs), w, bias, y.AsSpan(0, Outputs), 1, Inputs, Outputs);
+                DenseKernels.Forward(packedX, packedW, packedBias, packedY, PackedBatch, Inputs, PackedOutputs);
                 DenseKernels.BackwardInput(dy, w, dx, Batch, Inputs, Outputs);
                 DenseKernels.AccumulateGradients(dy, x, dw, dbias, Batch, Inputs, Outputs);
             }
