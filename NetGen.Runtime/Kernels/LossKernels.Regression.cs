@@ -34,14 +34,9 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            double total = 0;
-            for (int b = 0; b < batch; b++)
-            {
-                Span<float> gradientRow = gradient.Slice(b * outputs, outputs);
-                TensorPrimitives.Subtract(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs), gradientRow);
-                total += TensorPrimitives.SumOfSquares<float>(gradientRow);
-            }
-
+            // The sum comes first, so a gradient span that is also the output span still gives the right loss.
+            double total = SumOfRowSquaredDifferences(output, target, batch, outputs);
+            TensorPrimitives.Subtract(output, target, gradient);
             double count = (double)batch * outputs;
             TensorPrimitives.Multiply(gradient, (float)(2.0 / count), gradient);
             return (float)(total / count);
@@ -63,13 +58,7 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            double total = 0;
-            for (int b = 0; b < batch; b++)
-            {
-                total += SumOfSquaredDifferences(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs));
-            }
-
-            return (float)(total / ((double)batch * outputs));
+            return (float)(SumOfRowSquaredDifferences(output, target, batch, outputs) / ((double)batch * outputs));
         }
 
         /// <summary>

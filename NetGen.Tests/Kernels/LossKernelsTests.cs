@@ -34,6 +34,30 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void SquaredError_MatchesReference_LargeShape() => CheckSquaredError(batch: 7, outputs: 300, seed: 5);
 
+        [Fact]
+        public void SquaredErrors_GradientWrittenOverTheOutput_GiveTheSameLossAndGradient()
+        {
+            // A caller may pass one span as both the output and the gradient. The loss must still
+            // be that of the outputs, not of the differences written over them.
+            const int Batch = 6, Outputs = 5;
+            float[] target = TestValues.Uniform(Batch * Outputs, 2);
+            foreach (bool mean in new[] { false, true })
+            {
+                float[] output = TestValues.Uniform(Batch * Outputs, 1, scale: 3f);
+                float[] separate = new float[output.Length];
+                float expected = mean
+                    ? LossKernels.MeanSquaredError(output, target, separate, Batch, Outputs)
+                    : LossKernels.SquaredError(output, target, separate, Batch, Outputs);
+
+                float inPlace = mean
+                    ? LossKernels.MeanSquaredError(output, target, output, Batch, Outputs)
+                    : LossKernels.SquaredError(output, target, output, Batch, Outputs);
+
+                Assert.Equal(expected, inPlace);
+                Assert.Equal(separate, output);
+            }
+        }
+
         [Theory]
         [MemberData(nameof(Batches))]
         public void SoftmaxCrossEntropy_MatchesReference_AllSmallShapes(int batch)
