@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 
 namespace NetGen
@@ -90,6 +91,42 @@ namespace NetGen
             _ = _finished.Wait(1);
         }
 
+        /// <summary>
+        /// How long a thread polls an event before it blocks on it: 100 µs. In a training loop one
+        /// phase follows the last within tens of microseconds. Two items of 200 µs with 20–100 µs
+        /// between phases took 11–15 µs longer than one item when the pool thread blocked, and
+        /// 4–9 µs longer when it polled (2-core KVM guest, Intel Xeon). For comparison, LLVM's
+        /// OpenMP runtime lets a thread wait 200 ms (KMP_BLOCKTIME) before it sleeps.
+        /// </summary>
+        private static readonly long PollTicks = Stopwatch.Frequency / 10_000;
+
+        /// <summary>Polls <paramref name="signal"/> for up to <see cref="PollTicks"/>, then blocks until it is set.</summary>
+        private static void SpinThenWait(ManualResetEventSlim signal)
+        {
+            long deadline = Stopwatch.GetTimestamp() + PollTicks;
+            while (!signal.IsSet && Stopwatch.GetTimestamp() < deadline)
+            {
+                Thread.SpinWait(PollIterations);
+            }
+
+            signal.Wait();
+        }
+
+        /// <summary>Polls <paramref name="countdown"/> for up to <see cref="PollTicks"/>, then blocks until it reaches zero.</summary>
+        private static void SpinThenWait(CountdownEvent countdown)
+        {
+            long deadline = Stopwatch.GetTimestamp() + PollTicks;
+            while (!countdown.IsSet && Stopwatch.GetTimestamp() < deadline)
+            {
+                Thread.SpinWait(PollIterations);
+            }
+
+            countdown.Wait();
+        }
+
+        /// <summary>Pause instructions between two reads of the event while polling.</summary>
+        private const int PollIterations = 20;
+
         /// <summary>Total number of workers, the calling thread included.</summary>
         public int Threads => _errors.Length;
 
@@ -159,7 +196,7 @@ namespace NetGen
 
             if (helpers > 0)
             {
-                _finished.Wait();
+                SpinThenWait(_finished);
             }
 
             if (_failed)
@@ -201,7 +238,7 @@ namespace NetGen
             ManualResetEventSlim start = _startSignals[worker - 1];
             while (true)
             {
-                start.Wait();
+                SpinThenWait(start);
                 start.Reset();
                 if (_disposed)
                 {
