@@ -24,7 +24,7 @@ namespace NetGen.Kernels
     /// and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4, else scalar
     /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
     /// tuned for batches, and on AVX-512 batches of 32 or more (16 for small layers) with at
-    /// least 32 outputs transpose the weights into panels on the stack and sum outer products,
+    /// least 32 outputs transpose the weights into a 32 KB panel on the stack and sum outer products,
     /// each output in one accumulator. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
