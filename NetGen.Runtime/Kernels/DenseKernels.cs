@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -25,7 +26,9 @@ namespace NetGen.Kernels
     /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
     /// tuned for batches, and on AVX-512 batches of 32 or more (16 for small layers) with at
     /// least 32 outputs transpose the weights into a 32 KB panel on the stack and sum outer products,
-    /// each output in one accumulator. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// each output in one accumulator. On a thread whose stack is nearly full (less room than
+    /// <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/> requires) they keep the
+    /// dot-product tiles, which use no stack buffer. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -65,11 +68,11 @@ namespace NetGen.Kernels
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
             }
-            else if (UseNarrowForward(batch, inputs, outputs))
+            else if (UseNarrowForward(batch, inputs, outputs) && RuntimeHelpers.TryEnsureSufficientExecutionStack())
             {
                 ForwardNarrow512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
-            else if (UsePackedForward(batch, inputs, outputs))
+            else if (UsePackedForward(batch, inputs, outputs) && RuntimeHelpers.TryEnsureSufficientExecutionStack())
             {
                 ForwardPacked512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }

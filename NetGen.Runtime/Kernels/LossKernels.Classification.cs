@@ -29,6 +29,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(logits.Length, target.Length, batch, outputs, nameof(logits));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            RequireGradientPlacement(logits, target, gradient, nameof(logits));
             if (outputs == 0)
             {
                 return 0f;
@@ -112,6 +113,7 @@ namespace NetGen.Kernels
             RequireLossArguments(logits.Length, target.Length, batch, outputs, nameof(logits));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
             RequireCrossEntropyOptions(labelSmoothing, classWeights, outputs);
+            RequireGradientPlacement(logits, target, gradient, nameof(logits));
             if (outputs == 0)
             {
                 return 0f;

@@ -29,6 +29,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            RequireGradientPlacement(output, target, gradient, nameof(output));
             if (outputs == 0)
             {
                 return 0f;
@@ -77,6 +78,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            RequireGradientPlacement(output, target, gradient, nameof(output));
             if (outputs == 0)
             {
                 return 0f;
@@ -139,6 +141,7 @@ namespace NetGen.Kernels
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
             RequireHuberDelta(delta);
+            RequireGradientPlacement(output, target, gradient, nameof(output));
             if (outputs == 0)
             {
                 return 0f;

@@ -20,6 +20,11 @@ namespace NetGen.Kernels
     /// The loss of each row is summed in fp32 and the rows in double. The gradient is that of
     /// the returned mean, so it carries the factor 1/B. The kernels allocate nothing.
     /// </para>
+    /// <para>
+    /// The gradient span may be the output or logits span itself, which the kernel then overwrites.
+    /// Any other overlap, with the target or with part of the output, throws an
+    /// <see cref="ArgumentException"/> before anything is written.
+    /// </para>
     /// </remarks>
     public static partial class LossKernels
     {
@@ -45,6 +50,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(output.Length, target.Length, batch, outputs, nameof(output));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            RequireGradientPlacement(output, target, gradient, nameof(output));
 
             // The sum comes first, so a gradient span that is also the output span still gives the right loss.
             double total = SumOfRowSquaredDifferences(output, target, batch, outputs);
@@ -74,6 +80,7 @@ namespace NetGen.Kernels
         {
             RequireLossArguments(logits.Length, target.Length, batch, outputs, nameof(logits));
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
+            RequireGradientPlacement(logits, target, gradient, nameof(logits));
             if (outputs == 0)
             {
                 return 0f;
@@ -185,6 +192,28 @@ namespace NetGen.Kernels
                 TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
                 TensorPrimitives.Exp(row, row);
                 TensorPrimitives.Divide(row, TensorPrimitives.Sum<float>(row), row);
+            }
+        }
+
+        /// <summary>
+        /// Throws unless <paramref name="gradient"/> is either the prediction span itself or apart
+        /// from it, and apart from the target. The kernels write the gradient while they still read
+        /// the prediction and the target, so a shifted overlap would give a wrong loss.
+        /// </summary>
+        private static void RequireGradientPlacement(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, ReadOnlySpan<float> gradient, string predictionName)
+        {
+            if (gradient.Overlaps(prediction, out int offset) && offset != 0)
+            {
+                throw new ArgumentException(
+                    $"The gradient span overlaps {predictionName} starting {offset} floats away. Pass {predictionName} itself as the gradient to overwrite it, or a separate buffer.",
+                    nameof(gradient));
+            }
+
+            if (gradient.Overlaps(target))
+            {
+                throw new ArgumentException(
+                    "The gradient span overlaps target, which the kernel still reads while it writes the gradient. Pass a separate buffer or the prediction span.",
+                    nameof(gradient));
             }
         }
 

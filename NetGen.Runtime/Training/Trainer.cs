@@ -116,7 +116,7 @@ namespace NetGen
             if (threads is < 1 or > MaxThreads)
             {
                 throw new ArgumentOutOfRangeException(nameof(threads), threads,
-                    $"The number of threads must be between 1 and {MaxThreads}; Environment.ProcessorCount is usually the most that helps.");
+                    $"The number of threads must be between 1 and {MaxThreads}; more threads than Environment.ProcessorCount slow training down.");
             }
 
             if (chunkSize <= 0)

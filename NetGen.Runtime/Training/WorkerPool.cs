@@ -31,6 +31,11 @@ namespace NetGen
         private readonly Exception?[] _errors;
         private readonly long[] _allocatedBytes;
 
+        // Whether waiting threads poll before they block: only when every worker has a processor
+        // of its own. Otherwise a polling thread takes the processor from one that has work, and
+        // with 16 workers on 2 cores training ran 56 % slower.
+        private readonly bool _poll;
+
         private int _itemCount;
         private int _nextItem;
         private volatile bool _failed;
@@ -49,6 +54,7 @@ namespace NetGen
             ArgumentNullException.ThrowIfNull(runItem);
 
             _runItem = runItem;
+            _poll = threads <= Environment.ProcessorCount;
             _errors = new Exception?[threads];
             _allocatedBytes = new long[threads];
             _threads = new Thread[threads - 1];
@@ -100,11 +106,11 @@ namespace NetGen
         /// </summary>
         private static readonly long PollTicks = Stopwatch.Frequency / 10_000;
 
-        /// <summary>Polls <paramref name="signal"/> for up to <see cref="PollTicks"/>, then blocks until it is set.</summary>
-        private static void SpinThenWait(ManualResetEventSlim signal)
+        /// <summary>Polls <paramref name="signal"/> for up to <see cref="PollTicks"/> if <paramref name="poll"/> is set, then blocks until it is set.</summary>
+        private static void SpinThenWait(ManualResetEventSlim signal, bool poll)
         {
             long deadline = Stopwatch.GetTimestamp() + PollTicks;
-            while (!signal.IsSet && Stopwatch.GetTimestamp() < deadline)
+            while (poll && !signal.IsSet && Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(PollIterations);
             }
@@ -112,11 +118,11 @@ namespace NetGen
             signal.Wait();
         }
 
-        /// <summary>Polls <paramref name="countdown"/> for up to <see cref="PollTicks"/>, then blocks until it reaches zero.</summary>
-        private static void SpinThenWait(CountdownEvent countdown)
+        /// <summary>Polls <paramref name="countdown"/> for up to <see cref="PollTicks"/> if <paramref name="poll"/> is set, then blocks until it reaches zero.</summary>
+        private static void SpinThenWait(CountdownEvent countdown, bool poll)
         {
             long deadline = Stopwatch.GetTimestamp() + PollTicks;
-            while (!countdown.IsSet && Stopwatch.GetTimestamp() < deadline)
+            while (poll && !countdown.IsSet && Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(PollIterations);
             }
@@ -196,7 +202,7 @@ namespace NetGen
 
             if (helpers > 0)
             {
-                SpinThenWait(_finished);
+                SpinThenWait(_finished, _poll);
             }
 
             if (_failed)
@@ -238,7 +244,7 @@ namespace NetGen
             ManualResetEventSlim start = _startSignals[worker - 1];
             while (true)
             {
-                SpinThenWait(start);
+                SpinThenWait(start, _poll);
                 start.Reset();
                 if (_disposed)
                 {

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 using NetGen.Kernels;
 
 namespace NetGen.Tests.Kernels
@@ -191,7 +192,7 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void Forward_PackedPanels_NonFiniteValuesStayInTheirOutputs()
+        public void Forward_PackedPanels_NonFiniteStaysLocal()
         {
             // 50 outputs make a second panel that starts at output 18 and overlaps the first; 300
             // inputs make two blocks. An infinite weight must reach only its own output, in both
@@ -213,10 +214,45 @@ namespace NetGen.Tests.Kernels
             {
                 for (int o = 0; o < Outputs; o++)
                 {
-                    float expected = b == NaNSample ? float.NaN : o is 20 or 49 ? float.PositiveInfinity : 0f;
+                    float expected = 0f;
+                    if (b == NaNSample)
+                    {
+                        expected = float.NaN;
+                    }
+                    else if (o is 20 or 49)
+                    {
+                        expected = float.PositiveInfinity;
+                    }
+
                     Assert.Equal(expected, y[b * Outputs + o]);
                 }
             }
+        }
+
+        [Fact]
+        public void Forward_SmallThreadStack_MatchesReference()
+        {
+            // The packed and narrow kernels put their weight panel on the stack (32 KB and up to
+            // 16 KB). On a thread of 64 KB they must fall back to the dot-product tiles instead of
+            // overflowing the stack, which would end the process.
+            Exception? failure = null;
+            var thread = new Thread(
+                () =>
+                {
+                    try
+                    {
+                        CheckForward(batch: 32, inputs: 784, outputs: 128, seed: 11, isa: null);
+                        CheckForward(batch: 64, inputs: 8, outputs: 128, seed: 12, isa: null);
+                    }
+                    catch (Exception error)
+                    {
+                        failure = error;
+                    }
+                },
+                maxStackSize: 64 * 1024);
+            thread.Start();
+            thread.Join();
+            Assert.Null(failure);
         }
 
         [Fact]

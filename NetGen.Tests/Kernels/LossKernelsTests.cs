@@ -35,7 +35,38 @@ namespace NetGen.Tests.Kernels
         public void SquaredError_MatchesReference_LargeShape() => CheckSquaredError(batch: 7, outputs: 300, seed: 5);
 
         [Fact]
-        public void SquaredErrors_GradientWrittenOverTheOutput_GiveTheSameLossAndGradient()
+        public void Losses_GradientOverlappingTargetOrShiftedOutput_Throw()
+        {
+            // The gradient may be the output span itself, nothing else: a shifted overlap with the
+            // output or any overlap with the target would be read after it was written.
+            const int Batch = 4, Outputs = 3, Length = Batch * Outputs;
+            var losses = new (string Name, Func<float[], int, int, int, float> Run)[]
+            {
+                ("SquaredError", (b, o, t, g) => LossKernels.SquaredError(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs)),
+                ("MeanSquaredError", (b, o, t, g) => LossKernels.MeanSquaredError(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs)),
+                ("AbsoluteError", (b, o, t, g) => LossKernels.AbsoluteError(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs)),
+                ("Huber", (b, o, t, g) => LossKernels.Huber(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs, 1f)),
+                ("SoftmaxCrossEntropy", (b, o, t, g) => LossKernels.SoftmaxCrossEntropy(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs)),
+                ("BinaryCrossEntropyWithLogits", (b, o, t, g) => LossKernels.BinaryCrossEntropyWithLogits(b.AsSpan(o, Length), b.AsSpan(t, Length), b.AsSpan(g, Length), Batch, Outputs)),
+            };
+
+            // Offsets of output, target and gradient in one buffer of three spans' room.
+            var placements = new (int Output, int Target, int Gradient)[] { (0, 2 * Length, 1), (1, 2 * Length, 0), (0, Length, Length + 2), (0, Length, Length) };
+            foreach (var (name, run) in losses)
+            {
+                foreach (var (output, target, gradient) in placements)
+                {
+                    float[] buffer = TestValues.Uniform(3 * Length, 4);
+                    float[] before = (float[])buffer.Clone();
+                    var error = Assert.Throws<ArgumentException>(() => run(buffer, output, target, gradient));
+                    Assert.Equal("gradient", error.ParamName);
+                    Assert.Equal(before, buffer);
+                }
+            }
+        }
+
+        [Fact]
+        public void SquaredErrors_GradientIsOutput_SameResult()
         {
             // A caller may pass one span as both the output and the gradient. The loss must still
             // be that of the outputs, not of the differences written over them.
