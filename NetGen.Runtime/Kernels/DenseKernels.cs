@@ -17,7 +17,8 @@ namespace NetGen.Kernels
     /// <para>
     /// Each span must have exactly the length its shape gives, or the kernel throws an
     /// <see cref="ArgumentException"/> before touching any data. Sizes may be zero. The kernels
-    /// allocate nothing and are safe to call from several threads on separate buffers.
+    /// allocate nothing and are safe to call from several threads on separate buffers. An output
+    /// span must not overlap an input span: the kernels do not check it, and the results would be wrong.
     /// </para>
     /// <para>
     /// Each kernel picks 512-bit vectors when the row it vectorises has at least 16 floats and
