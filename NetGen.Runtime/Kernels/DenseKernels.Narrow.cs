@@ -50,15 +50,23 @@ namespace NetGen.Kernels
         /// </remarks>
         private const int NarrowMaxWeightsPerSample = 16;
 
+        /// <summary>Runs <see cref="ForwardNarrow512"/> with the transposed weights on the stack.</summary>
+        [SkipLocalsInit]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ForwardNarrowOnStack(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        {
+            Span<float> transposed = stackalloc float[inputs * outputs];
+            ForwardNarrow512(transposed, ref x, ref w, ref bias, ref y, batch, inputs, outputs);
+        }
+
         /// <summary>
         /// Runs <see cref="Forward"/> as a sum of outer products with 512-bit vectors: four samples
         /// against 32 outputs, or eight samples against 16, per pass over the inputs.
         /// </summary>
-        /// <remarks>Requires AVX-512F, outputs a multiple of 16 and inputs × outputs ≤ <see cref="NarrowMaxWeights"/>.</remarks>
+        /// <remarks>Requires AVX-512F, outputs a multiple of 16, inputs × outputs ≤ <see cref="NarrowMaxWeights"/> and at least that many floats in <paramref name="transposed"/>.</remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardNarrow512(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        private static void ForwardNarrow512(Span<float> transposed, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
         {
-            Span<float> transposed = stackalloc float[inputs * outputs];
             for (int o = 0; o < outputs; o++)
             {
                 for (int i = 0; i < inputs; i++)

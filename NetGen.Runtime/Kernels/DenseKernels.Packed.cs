@@ -7,10 +7,11 @@ namespace NetGen.Kernels
 {
     // The batch forward pass as a sum of outer products over packed weights. ForwardCore's
     // dot-product tiles stream both x and w through the vector lanes and reduce every accumulator
-    // horizontally at the end. Here a panel of 32 weight rows is transposed into a buffer on the
-    // stack, a block of inputs at a time, so that each input i gives one row wᵀ[i, 0..32) of two
-    // vectors; eight samples broadcast x[b, i] against it. One panel row then feeds 16 FMAs, and
-    // the panel stays in the L1 cache while every sample passes over it.
+    // horizontally at the end. Here a panel of 32 weight rows is transposed into a buffer, a block
+    // of inputs at a time, so each input i gives one row wᵀ[i, 0..32) of two vectors. Eight samples
+    // broadcast x[b, i] against that row, so one panel row feeds 16 FMAs, and the panel stays in
+    // the L1 cache while every sample passes over it. The buffer is on the stack, or on the heap
+    // for threads with little stack left.
     public static partial class DenseKernels
     {
         /// <summary>Weight rows per packed panel: two 512-bit vectors of outputs.</summary>
@@ -46,16 +47,34 @@ namespace NetGen.Kernels
             && (batch >= PackedMinBatch || (batch >= PackedMinBatchSmall && (long)inputs * outputs <= PackedSmallWeights));
 
         /// <summary>
-        /// Runs <see cref="Forward"/> as outer products over packed panels of 32 weight rows. When
-        /// the outputs are not a multiple of 32, the last panel ends at the last output and overlaps
-        /// the one before; it recomputes the shared outputs in the same order, so they get the same bits.
+        /// A panel on the heap for threads whose stack has too little room for one, allocated on
+        /// the first such call of each thread. The kernels must not change with the stack, since
+        /// the trainer promises the same bits whichever thread runs a chunk.
         /// </summary>
-        /// <remarks>Requires AVX-512F and at least <see cref="PanelOutputs"/> outputs.</remarks>
+        [ThreadStatic]
+        private static float[]? t_heapPanel;
+
+        /// <summary>Returns this thread's heap panel of <see cref="PanelInputs"/> × <see cref="PanelOutputs"/> floats, allocating it on the first call.</summary>
+        private static Span<float> HeapPanel() => t_heapPanel ??= new float[PanelInputs * PanelOutputs];
+
+        /// <summary>Runs <see cref="ForwardPacked512"/> with a panel on the stack.</summary>
         [SkipLocalsInit]
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        internal static void ForwardPacked512(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ForwardPackedOnStack(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
         {
             Span<float> panel = stackalloc float[PanelInputs * PanelOutputs];
+            ForwardPacked512(panel, ref x, ref w, ref bias, ref y, batch, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Runs <see cref="Forward"/> as outer products over packed panels of 32 weight rows. When
+        /// the outputs are not a multiple of 32, the last panel ends at the last output and overlaps
+        /// the one before. It recomputes the shared outputs in the same order, so they get the same bits.
+        /// </summary>
+        /// <remarks>Requires AVX-512F, at least <see cref="PanelOutputs"/> outputs and a <paramref name="panel"/> of at least <see cref="PanelInputs"/> × <see cref="PanelOutputs"/> floats.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        internal static void ForwardPacked512(Span<float> panel, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        {
             ref float packed = ref panel[0];
             for (int start = 0; start < outputs; start += PanelOutputs)
             {

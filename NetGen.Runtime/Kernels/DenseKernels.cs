@@ -28,8 +28,8 @@ namespace NetGen.Kernels
     /// tuned for batches, and on AVX-512 batches of 32 or more (16 for small layers) with at
     /// least 32 outputs transpose the weights into a 32 KB panel on the stack and sum outer products,
     /// each output in one accumulator. On a thread whose stack is nearly full (less room than
-    /// <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/> requires) they keep the
-    /// dot-product tiles, which use no stack buffer. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/> requires) the panel lives in a
+    /// 32 KB array of that thread instead, allocated on its first such call, and the sums are the same. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -69,13 +69,27 @@ namespace NetGen.Kernels
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
             }
-            else if (UseNarrowForward(batch, inputs, outputs) && RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            else if (UseNarrowForward(batch, inputs, outputs))
             {
-                ForwardNarrow512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
+                {
+                    ForwardNarrowOnStack(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                }
+                else
+                {
+                    ForwardNarrow512(HeapPanel(), ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                }
             }
-            else if (UsePackedForward(batch, inputs, outputs) && RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            else if (UsePackedForward(batch, inputs, outputs))
             {
-                ForwardPacked512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
+                {
+                    ForwardPackedOnStack(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                }
+                else
+                {
+                    ForwardPacked512(HeapPanel(), ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                }
             }
             else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {

@@ -114,6 +114,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(gradient.Length, batch, outputs, nameof(gradient), nameof(batch), nameof(outputs));
             RequireCrossEntropyOptions(labelSmoothing, classWeights, outputs);
             RequireGradientPlacement(logits, target, gradient, nameof(logits));
+            if (gradient.Overlaps(classWeights))
+            {
+                throw new ArgumentException(
+                    "The gradient span overlaps classWeights, which the kernel reads while it writes the gradient. Pass the class weights in a separate buffer.",
+                    nameof(gradient));
+            }
             if (outputs == 0)
             {
                 return 0f;

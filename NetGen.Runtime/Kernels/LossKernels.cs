@@ -202,10 +202,13 @@ namespace NetGen.Kernels
         /// </summary>
         private static void RequireGradientPlacement(ReadOnlySpan<float> prediction, ReadOnlySpan<float> target, ReadOnlySpan<float> gradient, string predictionName)
         {
-            if (gradient.Overlaps(prediction, out int offset) && offset != 0)
+            // Overlaps with an offset would throw its own exception for spans that are not a whole
+            // number of floats apart, so the start addresses are compared instead.
+            bool sameStart = Unsafe.AreSame(ref MemoryMarshal.GetReference(gradient), ref MemoryMarshal.GetReference(prediction));
+            if (gradient.Overlaps(prediction) && !(sameStart && gradient.Length == prediction.Length))
             {
                 throw new ArgumentException(
-                    $"The gradient span overlaps {predictionName} starting {offset} floats away. Pass {predictionName} itself as the gradient to overwrite it, or a separate buffer.",
+                    $"The gradient span overlaps {predictionName} but does not start at the same element. Pass {predictionName} itself as the gradient to overwrite it, or a separate buffer.",
                     nameof(gradient));
             }
 

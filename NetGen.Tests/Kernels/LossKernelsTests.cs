@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using NetGen.Kernels;
 
 namespace NetGen.Tests.Kernels
@@ -63,6 +64,32 @@ namespace NetGen.Tests.Kernels
                     Assert.Equal(before, buffer);
                 }
             }
+        }
+
+        [Fact]
+        public void Losses_GradientHalfAFloatIntoOutput_Throws()
+        {
+            // Spans cast from bytes may start between two floats: the gradient here starts 2 bytes into the output.
+            byte[] bytes = new byte[(6 * sizeof(float)) + 2];
+            float[] target = new float[6];
+            var error = Assert.Throws<ArgumentException>(() => LossKernels.SquaredError(
+                MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, 6 * sizeof(float))),
+                target,
+                MemoryMarshal.Cast<byte, float>(bytes.AsSpan(2, 6 * sizeof(float))),
+                2,
+                3));
+            Assert.Equal("gradient", error.ParamName);
+        }
+
+        [Fact]
+        public void SoftmaxCrossEntropy_GradientOverlappingClassWeights_Throws()
+        {
+            const int Batch = 3, Classes = 4;
+            float[] logits = TestValues.Uniform(Batch * Classes, 1), target = new float[Batch * Classes];
+            float[] gradient = new float[Batch * Classes];
+            var error = Assert.Throws<ArgumentException>(() =>
+                LossKernels.SoftmaxCrossEntropy(logits, target, gradient, Batch, Classes, 0f, gradient.AsSpan(0, Classes)));
+            Assert.Equal("gradient", error.ParamName);
         }
 
         [Fact]

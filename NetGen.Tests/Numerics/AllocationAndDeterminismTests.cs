@@ -74,8 +74,14 @@ public class AllocationAndDeterminismTests
         Workspace workspace = network.CreateWorkspace(Batch);
         IOptimizer optimizer = optimizerName == "sgd" ? new Sgd(0.01f, momentum: 0.9f, nesterov: true) : new Adam(1e-3f);
 
-        // The first step allocates the optimizer's state, once.
-        network.TrainStep(inputs, targets, optimizer, workspace);
+        // The first step allocates the optimizer's state, once. The later warm-up steps let the
+        // JIT finish its tiers: with one warm-up step the full suite saw 6–7 KB allocated at
+        // times, never when this class ran alone. NOTE: the cause of those bytes was not proven.
+        for (int i = 0; i < 50; i++)
+        {
+            network.TrainStep(inputs, targets, optimizer, workspace);
+        }
+
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10; i++)
         {
