@@ -34,13 +34,16 @@ namespace NetGen.Kernels
         /// least <see cref="PanelOutputs"/> outputs, and a batch large enough to pay for packing.
         /// </summary>
         /// <remarks>
-        /// Each call transposes every weight once, about 0.18 ns per weight on an Intel Xeon
+        /// Each call transposes every weight once, about 0.19 ns per weight on an Intel Xeon
         /// (Emerald Rapids) for 784 → 128, and the packed products then run about 1.5 times as
-        /// fast as the dot-product tiles. Measured there, one thread, the dot-product time over the
-        /// packed time: 784 → 128 at batch 8, 16, 32, 64, 128: 0.19–0.96, 0.28–1.44, 1.05–1.32,
-        /// 1.07–1.40, 1.06–1.46 (two runs; the machine's speed varied between them); 128 → 128
-        /// 1.15–1.45 from batch 8 and 1.25–1.56 at 16; 1024 → 1024 1.22–1.30 at 32. NOTE: not
-        /// measured on AMD Zen 5, where the dot-product tiles reached 80–92 % of the FMA peak.
+        /// fast as the dot-product tiles. Measured there on one thread, in two runs whose machine
+        /// speed differed, as the dot-product time over the packed time:
+        /// <list type="bullet">
+        /// <item>784 → 128 at batch 8, 16, 32, 64 and 128: 0.19–0.96, 0.28–1.44, 1.05–1.32, 1.07–1.40 and 1.06–1.46.</item>
+        /// <item>128 → 128: 1.15–1.45 at batch 8 and 1.25–1.56 at 16.</item>
+        /// <item>1024 → 1024: 1.22–1.30 at batch 32.</item>
+        /// </list>
+        /// NOTE: not measured on AMD Zen 5, where the dot-product tiles reached 80–92 % of the FMA peak.
         /// </remarks>
         private static bool UsePackedForward(int batch, int inputs, int outputs) =>
             Vector512Fma.IsSupported && outputs >= PanelOutputs && inputs > 0
@@ -73,7 +76,7 @@ namespace NetGen.Kernels
         /// </summary>
         /// <remarks>Requires AVX-512F, at least <see cref="PanelOutputs"/> outputs and a <paramref name="panel"/> of at least <see cref="PanelInputs"/> × <see cref="PanelOutputs"/> floats.</remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        internal static void ForwardPacked512(Span<float> panel, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        private static void ForwardPacked512(Span<float> panel, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
         {
             ref float packed = ref panel[0];
             for (int start = 0; start < outputs; start += PanelOutputs)

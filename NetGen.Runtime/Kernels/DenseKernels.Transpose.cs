@@ -6,7 +6,7 @@ namespace NetGen.Kernels
 {
     // Packing for ForwardPacked512: a panel of 32 weight rows, a block of inputs wide, is
     // transposed 16 × 16 floats at a time in registers. The scalar transpose of ForwardNarrow512
-    // costs about 0.5 ns per weight on AMD Zen 5; this one packed a 784 → 128 layer in 18.9 µs on
+    // costs about 0.5 ns per weight on AMD Zen 5. This one packed a 784 → 128 layer in 18.9 µs on
     // an Intel Xeon (Emerald Rapids), 0.19 ns per weight.
     public static partial class DenseKernels
     {
@@ -45,7 +45,7 @@ namespace NetGen.Kernels
         {
             nint stride = sourceStride;
 
-            // Each group of four rows becomes four vectors; vector c of group g holds, in its
+            // Each group of four rows becomes four vectors. Vector c of a group contains, in its
             // 128-bit lane L, column 4L + c of those four rows.
             var (p0, p1, p2, p3) = TransposeLanes4x4(ref source, stride);
             var (q0, q1, q2, q3) = TransposeLanes4x4(ref Unsafe.Add(ref source, 4 * stride), stride);

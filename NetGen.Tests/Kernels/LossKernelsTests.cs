@@ -36,7 +36,7 @@ namespace NetGen.Tests.Kernels
         public void SquaredError_MatchesReference_LargeShape() => CheckSquaredError(batch: 7, outputs: 300, seed: 5);
 
         [Fact]
-        public void Losses_GradientOverlappingTargetOrShiftedOutput_Throw()
+        public void Losses_OverlappingGradient_Throws()
         {
             // The gradient may be the output span itself, nothing else: a shifted overlap with the
             // output or any overlap with the target would be read after it was written.
