@@ -1,5 +1,7 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace NetGen
 {
@@ -7,6 +9,12 @@ namespace NetGen
     /// Argument checks and small helpers that generated networks call. Not meant for user code;
     /// its members may change between versions together with the generator.
     /// </summary>
+    /// <remarks>
+    /// Each check keeps only its comparison and calls a separate method to build the message and
+    /// throw. The JIT inlines the checks into the generated single-sample methods; with the message
+    /// formatting inside them, the inlined code used up the JIT's inlining budget, and the kernels
+    /// after them ran as calls instead of inlined code.
+    /// </remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class GeneratedCode
     {
@@ -15,9 +23,7 @@ namespace NetGen
         {
             if (actual != expected)
             {
-                throw new ArgumentException(
-                    $"'{parameterName}' has {actual} value(s), but the network expects exactly {expected}; pass a buffer of {expected} values. A null array arrives here as an empty one.",
-                    parameterName);
+                ThrowWrongLength(actual, expected, parameterName);
             }
         }
 
@@ -30,17 +36,13 @@ namespace NetGen
             CheckWorkspace(workspace, architecture);
             if (inputLength == 0 || inputLength % inputSize != 0)
             {
-                throw new ArgumentException(
-                    $"'{parameterName}' has {inputLength} values, which is not a whole, non-empty batch of samples with {inputSize} inputs each; pass batch × {inputSize} values.",
-                    parameterName);
+                ThrowNotWholeBatch(inputLength, inputSize, parameterName);
             }
 
             int batch = inputLength / inputSize;
             if (batch > workspace.MaxBatchSize)
             {
-                throw new ArgumentException(
-                    $"'{parameterName}' holds {batch} samples, but the workspace was created for at most {workspace.MaxBatchSize}; create the workspace with a larger maxBatchSize or split the batch.",
-                    parameterName);
+                ThrowBatchTooLarge(batch, workspace.MaxBatchSize, parameterName);
             }
 
             return batch;
@@ -70,8 +72,7 @@ namespace NetGen
         {
             if (!float.IsFinite(loss))
             {
-                throw new ArithmeticException(
-                    $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged.");
+                ThrowNonFiniteLoss(loss);
             }
         }
 
@@ -86,11 +87,7 @@ namespace NetGen
         {
             if ((long)batch * positions < 2)
             {
-                throw new InvalidOperationException(
-                    $"{layer} normalises each channel over the batch while training, but this batch holds {batch} sample(s) with " +
-                    $"{positions} position(s) per channel, so its variance is undefined. Train with batches of at least 2 samples; " +
-                    "with a Trainer, the last batch of an epoch holds one sample when the dataset size is one more than a " +
-                    "multiple of the batch size, so change the batch size or drop one sample.");
+                ThrowTooFewBatchNormValues(batch, positions, layer);
             }
         }
 
@@ -104,10 +101,51 @@ namespace NetGen
             if (!ReferenceEquals(workspace.Architecture, architecture) &&
                 !string.Equals(workspace.Architecture, architecture, StringComparison.Ordinal))
             {
-                throw new ArgumentException(
-                    $"The workspace was created for the network '{workspace.Architecture}', not for '{architecture}'; create it with CreateWorkspace on this network.",
-                    nameof(workspace));
+                ThrowOtherArchitecture(workspace.Architecture, architecture);
             }
         }
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowWrongLength(int actual, int expected, string parameterName) =>
+            throw new ArgumentException(
+                $"'{parameterName}' has {actual} value(s), but the network expects exactly {expected}; pass a buffer of {expected} values. A null array arrives here as an empty one.",
+                parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowNotWholeBatch(int inputLength, int inputSize, string parameterName) =>
+            throw new ArgumentException(
+                $"'{parameterName}' has {inputLength} values, which is not a whole, non-empty batch of samples with {inputSize} inputs each; pass batch × {inputSize} values.",
+                parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowBatchTooLarge(int batch, int maxBatchSize, string parameterName) =>
+            throw new ArgumentException(
+                $"'{parameterName}' holds {batch} samples, but the workspace was created for at most {maxBatchSize}; create the workspace with a larger maxBatchSize or split the batch.",
+                parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowNonFiniteLoss(float loss) =>
+            throw new ArithmeticException(
+                $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged.");
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowTooFewBatchNormValues(int batch, int positions, string layer) =>
+            throw new InvalidOperationException(
+                $"{layer} normalises each channel over the batch while training, but this batch holds {batch} sample(s) with " +
+                $"{positions} position(s) per channel, so its variance is undefined. Train with batches of at least 2 samples; " +
+                "with a Trainer, the last batch of an epoch holds one sample when the dataset size is one more than a " +
+                "multiple of the batch size, so change the batch size or drop one sample.");
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowOtherArchitecture(string workspaceArchitecture, string architecture) =>
+            throw new ArgumentException(
+                $"The workspace was created for the network '{workspaceArchitecture}', not for '{architecture}'; create it with CreateWorkspace on this network.",
+                "workspace");
     }
 }

@@ -127,7 +127,8 @@ namespace NetGen.Generator.Emit
 
             w.Line("// Single-sample forward pass on the packed weights, in inference mode. Every layer's outputs");
             w.Line("// sit in _sampleBuffer, and the kernels read only the first Inputs values of a layer's input.");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            w.Line("// Not inlined, so the JIT spends its inlining budget on the kernels here rather than on the caller.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open("private ref float RunSampleForward(" + ReadOnlySpanType + " input)");
             if (layout.IsSmall)
             {

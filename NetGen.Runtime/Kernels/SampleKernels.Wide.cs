@@ -12,38 +12,45 @@ namespace NetGen.Kernels
         /// Runs the panels of 128 to 16 outputs with 512-bit vectors and a last panel of 8 with
         /// the 256-bit kernel. <paramref name="width"/> is the padded output count.
         /// </summary>
+        /// <remarks>
+        /// After the panels of 128, the remainder is below 128 and a multiple of 8, so its bits name the
+        /// panels that <see cref="Pack"/> wrote: one each of 64, 32, 16 and 8 where the bit is set.
+        /// Written this way rather than as a loop, a constant width folds to the calls of its own
+        /// panels. With a loop the JIT kept every panel kernel of both widths in the generated
+        /// method, ran out of its inlining budget after the first layer, and called the rest.
+        /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ForwardWide<TActivation>(ref float packed, ref float bias, ref float x, ref float y, int inputs, int width)
             where TActivation : struct, ISampleActivation
         {
-            int o = 0;
-            for (int panel; o + 32 <= width; o += panel)
+            int widestEnd = width / PanelWidth * PanelWidth, remainder = width - widestEnd;
+            for (int o = 0; o < widestEnd; o += PanelWidth)
             {
-                panel = PanelAt(o, width);
-                ref float start = ref Unsafe.Add(ref packed, (nint)o * inputs);
-                if (panel == PanelWidth)
-                {
-                    ForwardOneTwentyEightWide<TActivation>(ref start, ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
-                }
-                else if (panel == 64)
-                {
-                    ForwardSixtyFourWide<TActivation>(ref start, ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
-                }
-                else
-                {
-                    ForwardThirtyTwoWide<TActivation>(ref start, ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
-                }
+                ForwardOneTwentyEightWide<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
             }
 
-            if (o + 16 <= width)
+            int offset = widestEnd;
+            if ((remainder & 64) != 0)
             {
-                ForwardSixteenWide<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
-                o += 16;
+                ForwardSixtyFourWide<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
+                offset += 64;
             }
 
-            if (o < width)
+            if ((remainder & 32) != 0)
             {
-                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
+                ForwardThirtyTwoWide<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
+                offset += 32;
+            }
+
+            if ((remainder & 16) != 0)
+            {
+                ForwardSixteenWide<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
+                offset += 16;
+            }
+
+            if ((remainder & 8) != 0)
+            {
+                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
             }
         }
 

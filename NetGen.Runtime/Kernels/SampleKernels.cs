@@ -90,7 +90,10 @@ namespace NetGen.Kernels
         }
 
         /// <summary>Returns the width of the panel that starts at output <paramref name="start"/> of a layer <paramref name="width"/> outputs wide after padding.</summary>
-        /// <remarks>Written without a loop, so the JIT folds it when the width is a constant.</remarks>
+        /// <remarks>
+        /// <see cref="Pack"/> and the scalar path call it; the vector paths pick the same panels from
+        /// the bits of the width left after the panels of 128.
+        /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int PanelAt(int start, int width)
         {
@@ -141,34 +144,74 @@ namespace NetGen.Kernels
             }
 
             // Layers with a padded width of 32 or more run on 512-bit vectors. A layer of 16 stays
-            // on 256-bit ones, where its four accumulators make shorter FMA chains.
-            if (width >= 32 && Vector512Fma.IsSupported)
+            // on 256-bit ones, where its four accumulators make shorter FMA chains. On a CPU with
+            // AVX-512 the 256-bit panels of such a layer run only when a test lowers
+            // SimdWidth.MaximumBits, so there they stay a call: inlined as well, they would double
+            // the code of each layer in the generated method and use up the JIT's inlining budget.
+            if (width >= 32 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
             {
-                ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+                if (SimdWidth.MaximumBits >= 512)
+                {
+                    ForwardWide<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+                }
+                else
+                {
+                    ForwardPanelsOutOfLine<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+                }
+
                 return;
             }
 
+            ForwardPanels<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+        }
+
+        /// <summary>Runs <see cref="ForwardPanels"/> as a call, for the rare path that should not grow its caller.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ForwardPanelsOutOfLine<TActivation>(ref float packed, ref float bias, ref float x, ref float y, int inputs, int width)
+            where TActivation : struct, ISampleActivation =>
+            ForwardPanels<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+
+        /// <summary>Runs every panel of a layer with 256-bit vectors. <paramref name="width"/> is the padded output count.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ForwardPanels<TActivation>(ref float packed, ref float bias, ref float x, ref float y, int inputs, int width)
+            where TActivation : struct, ISampleActivation
+        {
             // Panels of 32 and more run 32 outputs at a time, reading every panel row at its stride.
-            int o = 0;
-            for (int panel; o + NarrowPanelWidth <= width; o += panel)
+            // See ForwardWide for why the panels after the widest ones are chosen by the bits of the remainder.
+            int widestEnd = width / PanelWidth * PanelWidth, remainder = width - widestEnd;
+            for (int o = 0; o < widestEnd; o += PanelWidth)
             {
-                panel = PanelAt(o, width);
-                for (int part = 0; part < panel; part += NarrowPanelWidth)
+                for (int part = 0; part < PanelWidth; part += NarrowPanelWidth)
                 {
                     ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, ((nint)o * inputs) + part), ref Unsafe.Add(ref bias, o + part), ref x,
-                        ref Unsafe.Add(ref y, o + part), inputs, panel);
+                        ref Unsafe.Add(ref y, o + part), inputs, PanelWidth);
                 }
             }
 
-            if (o + 16 <= width)
+            int offset = widestEnd;
+            if ((remainder & 64) != 0)
             {
-                ForwardSixteen<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
-                o += 16;
+                ref float panel = ref Unsafe.Add(ref packed, (nint)offset * inputs);
+                ForwardThirtyTwo<TActivation>(ref panel, ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs, 64);
+                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref panel, NarrowPanelWidth), ref Unsafe.Add(ref bias, offset + 32), ref x, ref Unsafe.Add(ref y, offset + 32), inputs, 64);
+                offset += 64;
             }
 
-            if (o < width)
+            if ((remainder & 32) != 0)
             {
-                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, (nint)o * inputs), ref Unsafe.Add(ref bias, o), ref x, ref Unsafe.Add(ref y, o), inputs);
+                ForwardThirtyTwo<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs, 32);
+                offset += 32;
+            }
+
+            if ((remainder & 16) != 0)
+            {
+                ForwardSixteen<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
+                offset += 16;
+            }
+
+            if ((remainder & 8) != 0)
+            {
+                ForwardEight<TActivation>(ref Unsafe.Add(ref packed, (nint)offset * inputs), ref Unsafe.Add(ref bias, offset), ref x, ref Unsafe.Add(ref y, offset), inputs);
             }
         }
 

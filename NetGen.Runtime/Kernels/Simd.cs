@@ -79,7 +79,16 @@ namespace NetGen.Kernels
         /// <summary>The default, which allows every width the hardware has.</summary>
         internal const int Unlimited = 512;
 
-        internal static int MaximumBits { get; set; } = Unlimited;
+        // The field holds how far the width is lowered, so that its default of 0 means "unlimited"
+        // and the class needs no static constructor. With one, code that the JIT compiled before
+        // the class ran its constructor called IsSupported instead of inlining it.
+        private static int s_lowering;
+
+        internal static int MaximumBits
+        {
+            get => Unlimited - s_lowering;
+            set => s_lowering = Unlimited - value;
+        }
     }
 
     /// <summary>512-bit vectors with fused multiply-add (x86 AVX-512F).</summary>
