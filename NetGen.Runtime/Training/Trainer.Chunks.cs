@@ -310,9 +310,9 @@ namespace NetGen
             int correct = 0;
             for (int i = 0; i < size; i++)
             {
-                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
+                int predicted = GeneratedCode.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
                 int expected = labels.IsEmpty
-                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
+                    ? GeneratedCode.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
                     : labels[i];
                 if (predicted == expected)
                 {
