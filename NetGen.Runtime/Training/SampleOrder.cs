@@ -13,16 +13,22 @@ namespace NetGen
     /// </remarks>
     internal static class SampleOrder
     {
+        /// <summary>Fills <paramref name="order"/> with 0 … length − 1.</summary>
+        public static void Identity(Span<int> order)
+        {
+            for (int i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+        }
+
         /// <summary>
         /// Fills <paramref name="order"/> with 0 … length − 1 and shuffles it with Fisher–Yates,
         /// drawing from a generator started from <paramref name="seed"/> and <paramref name="epoch"/>.
         /// </summary>
         public static void Shuffle(Span<int> order, int seed, long epoch)
         {
-            for (int i = 0; i < order.Length; i++)
-            {
-                order[i] = i;
-            }
+            Identity(order);
 
             var random = new SplitMix64(((ulong)(uint)seed << 32) ^ (ulong)epoch);
 

@@ -108,7 +108,7 @@ public class ParallelTrainerTests
         var whole = new ParallelTestMlp(seed: 10);
         using var trainer = new Trainer<ParallelTestMlp>(chunked, new Sgd(0.1f), batchSize: 60, threads: 2, chunkSize: 16);
 
-        // One batch contains the whole set, so the shuffle changes only the order of the sums.
+        // One batch contains the whole set, so the trainer keeps the samples in their order.
         trainer.Fit(train, epochs: 1);
         whole.TrainStep(train.Inputs, train.Targets, new Sgd(0.1f), whole.CreateWorkspace(60));
 
@@ -119,6 +119,25 @@ public class ParallelTrainerTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= GeneratedStepTolerance,
                 $"Parameter {i} is {actual[i]} after the chunked step and {expected[i]} after the whole-batch step.");
         }
+    }
+
+    [Fact]
+    public void Fit_WholeSetBatch_KeepsSampleOrder()
+    {
+        // With one batch and one chunk in the samples' own order, two epochs are two TrainStep
+        // calls on the dataset as it is, to the bit. A shuffled order changes the rounding.
+        Dataset train = RandomClassification(60, seed: 9);
+        var trained = new ParallelTestMlp(seed: 10);
+        var stepped = new ParallelTestMlp(seed: 10);
+        using var trainer = new Trainer<ParallelTestMlp>(trained, new Sgd(0.1f), batchSize: 60, chunkSize: 60);
+        trainer.Fit(train, epochs: 2);
+
+        var optimizer = new Sgd(0.1f);
+        Workspace workspace = stepped.CreateWorkspace(60);
+        stepped.TrainStep(train.Inputs, train.Targets, optimizer, workspace);
+        stepped.TrainStep(train.Inputs, train.Targets, optimizer, workspace);
+
+        Assert.Equal(Bits(stepped.Parameters.ToArray()), Bits(trained.Parameters.ToArray()));
     }
 
     [Fact]
