@@ -23,7 +23,7 @@ namespace NetGen
     /// <see cref="Threads"/> is. Changing <see cref="ChunkSize"/> changes the rounding.
     /// </para>
     /// <para>
-    /// Each epoch shuffles the training set, unless one batch holds all of it: then every step
+    /// Each epoch shuffles the training set, unless one batch contains all of it. Then every step
     /// sees every sample whatever the order, so the samples keep their order and the epoch skips
     /// the shuffle (about 5 ns per sample on one thread).
     /// </para>
