@@ -28,6 +28,39 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Throws <see cref="ArgumentException"/> unless a buffer has <paramref name="size"/> values
+        /// for each of <paramref name="batch"/> samples, where <paramref name="batchSource"/> names
+        /// what set the batch, for the message: "'inputs'" or "the last Forward on this workspace".
+        /// </summary>
+        public static void CheckBatchLength(int actual, int batch, int size, string parameterName, string batchSource)
+        {
+            if (actual != (long)batch * size)
+            {
+                ThrowWrongBatchLength(actual, batch, size, parameterName, batchSource);
+            }
+        }
+
+        /// <summary>
+        /// Throws <see cref="ArithmeticException"/> when a gradient is NaN or infinite, before the
+        /// optimizer step would write it into the parameters. The loss can be finite even then: an
+        /// infinite input that a tanh saturates gives a finite loss and an infinite weight gradient.
+        /// </summary>
+        public static void CheckGradients(ReadOnlySpan<float> gradients, float loss)
+        {
+            if (gradients.IsEmpty)
+            {
+                return;
+            }
+
+            // MaxMagnitude returns NaN when any value is NaN, so one pass finds both cases.
+            float largest = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(gradients);
+            if (!float.IsFinite(largest))
+            {
+                ThrowNonFiniteGradient(largest, loss);
+            }
+        }
+
+        /// <summary>
         /// Checks that <paramref name="workspace"/> belongs to this architecture and has room for the batch
         /// that <paramref name="inputLength"/> values make, and returns the batch size.
         /// </summary>
@@ -155,8 +188,24 @@ namespace NetGen
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void ThrowWrongLength(int actual, int expected, string parameterName) =>
             throw new ArgumentException(
-                $"'{parameterName}' has {actual} value(s), but the network expects exactly {expected}; pass a buffer of {expected} values. A null array arrives here as an empty one.",
+                $"'{parameterName}' has {actual} value(s), but the network expects exactly {expected}; pass a buffer of {expected} values." +
+                (actual == 0 ? " A null array arrives here as an empty one." : ""),
                 parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowWrongBatchLength(int actual, int batch, int size, string parameterName, string batchSource) =>
+            throw new ArgumentException(
+                $"'{parameterName}' has {actual} value(s), but {batchSource} has {batch} sample(s), so it needs {(long)batch * size} " +
+                $"({batch} × {size} per sample); pass {size} values for each sample of that batch.",
+                parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowNonFiniteGradient(float largest, float loss) =>
+            throw new ArithmeticException(
+                $"The gradient of this batch contains {(float.IsNaN(largest) ? "NaN" : "an infinite value")} although its loss is {loss}, so the optimizer step was skipped and the parameters are unchanged. " +
+                "Check the inputs for NaN or infinity (a saturating activation such as tanh can keep the loss finite), or lower the learning rate if training diverged.");
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]

@@ -19,8 +19,8 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"workspace\">The workspace of that forward pass.</param>");
             w.Open("public float Backward(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace)");
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
-            w.Line(Support + ".CheckLength(inputs.Length, batch * InputSize, nameof(inputs));");
-            w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line(Support + ".CheckBatchLength(inputs.Length, batch, InputSize, nameof(inputs), \"the last Forward on this workspace\");");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"the last Forward on this workspace\");");
             w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.ForwardWasTraining);");
             w.Close();
             w.Line();
@@ -28,7 +28,8 @@ namespace NetGen.Generator.Emit
             w.Line("// Backward pass: the loss gradient, then each layer from the last to the first. Every");
             w.Line("// block restates the forward step it differentiates; gradients accumulate (+=).");
             w.Open("private float RunBackward(" + ReadOnlySpanType + " x, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace, int batch, bool training)");
-            w.Line(ReadOnlySpanType + " p = Parameters;");
+            w.Line("// The array itself, not the Parameters property, which would mark the packed weights stale.");
+            w.Line(ReadOnlySpanType + " p = new " + ReadOnlySpanType + "(_parameters, 0, ParameterCount);");
             w.Line(SpanType + " g = workspace.Gradients;");
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
@@ -216,9 +217,9 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> outputs of a forward pass.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
             w.Open("public float ComputeLoss(" + ReadOnlySpanType + " outputs, " + ReadOnlySpanType + " targets)");
-            w.Line(Support + ".CheckLength(targets.Length, outputs.Length, nameof(targets));");
             w.Line("int batch = outputs.Length / OutputSize;");
             w.Line(Support + ".CheckLength(outputs.Length, batch == 0 ? OutputSize : batch * OutputSize, nameof(outputs));");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'outputs'\");");
             w.Line("return " + call + ";");
             w.Close();
             w.Line();
@@ -229,7 +230,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>");
             w.Line("/// Runs one training step on a batch: zeroes the gradients, runs forward and backward, and lets");
             w.Line("/// <paramref name=\"optimizer\"/> update the parameters. Returns the mean loss before the update. A NaN or");
-            w.Line("/// infinite loss throws <see cref=\"global::System.ArithmeticException\"/> and leaves the parameters unchanged.");
+            w.Line("/// infinite loss or gradient throws <see cref=\"global::System.ArithmeticException\"/> and leaves the parameters unchanged.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">batch × <see cref=\"InputSize\"/> values.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
@@ -238,11 +239,12 @@ namespace NetGen.Generator.Emit
             w.Open("public float TrainStep(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, global::NetGen.IOptimizer optimizer, " + WorkspaceType + " workspace)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
-            w.Line(Support + ".CheckLength(targets.Length, batch * OutputSize, nameof(targets));");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'inputs'\");");
             w.Line("workspace.ZeroGradients();");
             w.Line("RunForward(inputs, workspace, batch, true);");
             w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");
             w.Line(Support + ".CheckLoss(loss);");
+            w.Line(Support + ".CheckGradients(workspace.Gradients, loss);");
             w.Line("optimizer.Step(Parameters, workspace.Gradients);");
             w.Line("return loss;");
             w.Close();

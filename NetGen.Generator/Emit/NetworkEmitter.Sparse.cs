@@ -117,7 +117,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> values, overwritten sample after sample.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs)");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, nameof(inputs));");
-            w.Line(Support + ".CheckLength(outputs.Length, batch * OutputSize, nameof(outputs));");
+            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
             w.Line("_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch.Span, this);");
             w.Close();
             w.Line();
@@ -148,7 +148,7 @@ namespace NetGen.Generator.Emit
             {
                 w.Line("// Locals that the float forward steps of the other layer kinds use. Every layer leaves its");
                 w.Line("// outputs batch-major, because those steps and residual connections read them that way.");
-                w.Line(ReadOnlySpanType + " p = Parameters;");
+                w.Line(ReadOnlySpanType + " p = new " + ReadOnlySpanType + "(_parameters, 0, ParameterCount);");
                 w.Line("bool training = workspace.IsTraining;");
                 if (layout.HasConvolution || layout.HasBatchNorm)
                 {

@@ -66,6 +66,7 @@ namespace NetGen
             _phaseData = null;
             (double lossSum, int correct) = CombineChunks(chunks, size);
             GeneratedCode.CheckLoss((float)lossSum);
+            GeneratedCode.CheckGradients(gradients, (float)(lossSum / size));
             _optimizer.Step(_network.Parameters, gradients);
 
             // Batch norms' running statistics move once per chunk, in chunk order, so the result

@@ -10,6 +10,13 @@ namespace NetGen.Tests.Numerics;
 [Dense(10)]
 internal sealed partial class AllocationProbe;
 
+/// <summary>A tanh network with squared error, where an infinite input saturates to a finite loss.</summary>
+[Network]
+[Input(4)]
+[Dense(8, Activation.Tanh)]
+[Dense(2)]
+internal sealed partial class SaturatingTanh;
+
 public class AllocationAndDeterminismTests
 {
     private const int Batch = 16;
@@ -193,6 +200,55 @@ public class AllocationAndDeterminismTests
 
         Assert.Contains("NaN", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void InfiniteInput_FiniteLoss_Throws()
+    {
+        // Tanh saturates an infinite input, so the loss stays finite while the first layer's
+        // weight gradient (input × upstream gradient) is infinite or NaN.
+        var network = new SaturatingTanh(3);
+        float[] inputs = { float.PositiveInfinity, 0.5f, -0.25f, 1f };
+        float[] targets = { 0.5f, -0.5f };
+        Workspace workspace = network.CreateWorkspace(1);
+        float[] before = network.Parameters.ToArray();
+
+        var error = Assert.Throws<ArithmeticException>(() => network.TrainStep(inputs, targets, new Sgd(0.1f), workspace));
+
+        Assert.Contains("gradient", error.Message, StringComparison.Ordinal);
+        Assert.True(float.IsFinite(network.ComputeLoss(Outputs(network, workspace), targets)), "the loss itself must be finite for this case");
+        Assert.Equal(before, network.Parameters.ToArray());
+
+        static float[] Outputs(SaturatingTanh network, Workspace workspace)
+        {
+            var outputs = new float[SaturatingTanh.OutputSize];
+            network.Forward(new[] { float.PositiveInfinity, 0.5f, -0.25f, 1f }, outputs, workspace);
+            return outputs;
+        }
+    }
+
+    [Fact]
+    public void BatchLengthMessages_NameTheBatch()
+    {
+        var network = new SaturatingTanh(3);
+        Workspace workspace = network.CreateWorkspace(2);
+        network.Forward(new float[4], new float[2], workspace);
+
+        var backward = Assert.Throws<ArgumentException>(() => network.Backward(new float[8], new float[4], workspace));
+        Assert.Contains("the last Forward on this workspace has 1 sample(s)", backward.Message, StringComparison.Ordinal);
+        Assert.Equal("inputs", backward.ParamName);
+
+        var loss = Assert.Throws<ArgumentException>(() => network.ComputeLoss(new float[1], new float[2]));
+        Assert.Equal("outputs", loss.ParamName);
+
+        var step = Assert.Throws<ArgumentException>(() => network.TrainStep(new float[8], new float[2], new Sgd(0.1f), workspace));
+        Assert.Contains("'inputs' has 2 sample(s), so it needs 4", step.Message, StringComparison.Ordinal);
+        Assert.Equal("targets", step.ParamName);
+
+        var single = Assert.Throws<ArgumentException>(() => network.Forward(new float[3], new float[2]));
+        Assert.DoesNotContain("null array", single.Message, StringComparison.Ordinal);
+        var empty = Assert.Throws<ArgumentException>(() => network.Forward(ReadOnlySpan<float>.Empty, new float[2]));
+        Assert.Contains("null array", empty.Message, StringComparison.Ordinal);
     }
 
     [Fact]
