@@ -126,53 +126,10 @@ namespace NetGen
 
         /// <summary>
         /// Returns the index of the first largest value, or -1 for no values. The first NaN counts as
-        /// the largest, as torch.argmax does, and +0 counts as larger than −0, as in
-        /// TensorPrimitives.IndexOfMax, which gives the same index for every input.
+        /// the largest, as torch.argmax does, and +0 counts as larger than −0, as in TensorPrimitives.IndexOfMax.
         /// </summary>
-        /// <remarks>
-        /// Rows of up to <see cref="ShortRow"/> values take a plain loop. On Intel Xeon (Emerald
-        /// Rapids) TensorPrimitives.IndexOfMax took 25 ns for 4 values and 69 ns for 10, against
-        /// 13 and 28 ns for the loop, and the trainer calls it twice per training sample.
-        /// From 128 values on, TensorPrimitives was faster.
-        /// </remarks>
-        public static int IndexOfMax(ReadOnlySpan<float> values)
-        {
-            if (values.Length > ShortRow)
-            {
-                return System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
-            }
-
-            if (values.IsEmpty)
-            {
-                return -1;
-            }
-
-            float largest = values[0];
-            if (float.IsNaN(largest))
-            {
-                return 0;
-            }
-
-            int index = 0;
-            for (int i = 1; i < values.Length; i++)
-            {
-                float value = values[i];
-                if (value > largest || (value == largest && float.IsNegative(largest) && !float.IsNegative(value)))
-                {
-                    largest = value;
-                    index = i;
-                }
-                else if (float.IsNaN(value))
-                {
-                    return i;
-                }
-            }
-
-            return index;
-        }
-
-        /// <summary>Longest row that <see cref="IndexOfMax"/> searches with its own loop.</summary>
-        private const int ShortRow = 64;
+        public static int IndexOfMax(ReadOnlySpan<float> values) =>
+            System.Numerics.Tensors.TensorPrimitives.IndexOfMax(values);
 
         private static void CheckWorkspace(Workspace workspace, string architecture)
         {

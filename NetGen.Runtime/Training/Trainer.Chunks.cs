@@ -311,9 +311,9 @@ namespace NetGen
             int correct = 0;
             for (int i = 0; i < size; i++)
             {
-                int predicted = GeneratedCode.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
+                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
                 int expected = labels.IsEmpty
-                    ? GeneratedCode.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
+                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
                     : labels[i];
                 if (predicted == expected)
                 {
