@@ -25,7 +25,7 @@ namespace NetGen
     /// <para>
     /// Each epoch shuffles the training set, unless one batch contains all of it. Then every step
     /// sees every sample whatever the order, so the samples keep their order and the epoch skips
-    /// the shuffle (about 5 ns per sample on one thread).
+    /// the shuffle (about 2 ns per sample on the calling thread: 18 µs for 10,000 samples).
     /// </para>
     /// <para>
     /// With <see cref="Threads"/> above 1 the constructor starts <see cref="Threads"/> − 1
