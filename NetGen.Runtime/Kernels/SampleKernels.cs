@@ -136,6 +136,18 @@ namespace NetGen.Kernels
             }
 
             int width = PaddedWidth(outputs);
+
+            // Without AVX-512 the CPU has 16 vector registers. Inlined tanh and sigmoid keep about a
+            // dozen constants live across the whole generated method, and the JIT then spilled the
+            // panels' accumulators to the stack on every input. There the layer writes its sums, and
+            // the activation runs in a method of its own, with its constants to itself.
+            if (!Avx512F.IsSupported && HasManyConstants<TActivation>())
+            {
+                Forward<SampleActivations.Identity>(ref packed, ref x, ref y, inputs, outputs);
+                ApplyOutOfLine<TActivation>(ref y, width);
+                return;
+            }
+
             ref float bias = ref Unsafe.Add(ref packed, (nint)inputs * width);
             if (outputs <= NarrowOutputs)
             {
@@ -146,7 +158,7 @@ namespace NetGen.Kernels
             // Layers with a padded width of 32 or more run on 512-bit vectors. A layer of 16 stays
             // on 256-bit ones, where its four accumulators make shorter FMA chains. On a CPU with
             // AVX-512 the 256-bit panels of such a layer run only when a test lowers
-            // SimdWidth.MaximumBits, so there they stay a call: inlined as well, they would double
+            // SimdWidth.MaximumBits, so there they stay a call. Inlined as well, they would double
             // the code of each layer in the generated method and use up the JIT's inlining budget.
             if (width >= 32 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
             {
@@ -163,6 +175,23 @@ namespace NetGen.Kernels
             }
 
             ForwardPanels<TActivation>(ref packed, ref bias, ref x, ref y, inputs, width);
+        }
+
+        /// <summary>Returns whether the activation needs many vector constants: tanh and sigmoid.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool HasManyConstants<TActivation>()
+            where TActivation : struct, ISampleActivation =>
+            typeof(TActivation) == typeof(SampleActivations.Tanh) || typeof(TActivation) == typeof(SampleActivations.Sigmoid);
+
+        /// <summary>Applies the activation to <paramref name="width"/> floats at <paramref name="y"/>, a multiple of 8, in place.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ApplyOutOfLine<TActivation>(ref float y, int width)
+            where TActivation : struct, ISampleActivation
+        {
+            for (nuint i = 0; i < (nuint)width; i += 8)
+            {
+                TActivation.Apply(Vector256.LoadUnsafe(ref y, i)).StoreUnsafe(ref y, i);
+            }
         }
 
         /// <summary>Runs <see cref="ForwardPanels"/> as a call, for the rare path that should not grow its caller.</summary>
