@@ -41,6 +41,20 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Returns the number of samples in <paramref name="length"/> values of <paramref name="size"/>
+        /// each, and throws <see cref="ArgumentException"/> unless that is a whole, non-empty batch.
+        /// </summary>
+        public static int WholeBatch(int length, int size, string parameterName)
+        {
+            if (length == 0 || length % size != 0)
+            {
+                ThrowNotWholeRows(length, size, parameterName);
+            }
+
+            return length / size;
+        }
+
+        /// <summary>
         /// Throws <see cref="ArithmeticException"/> when a gradient is NaN or infinite, before the
         /// optimizer step would write it into the parameters. The loss can be finite even then: an
         /// infinite input that a tanh saturates gives a finite loss and an infinite weight gradient.
@@ -154,7 +168,15 @@ namespace NetGen
         private static void ThrowWrongBatchLength(int actual, int batch, int size, string parameterName, string batchSource) =>
             throw new ArgumentException(
                 $"'{parameterName}' has {actual} value(s), but {batchSource} has {batch} sample(s), so it needs {(long)batch * size} " +
-                $"({batch} × {size} per sample); pass {size} values for each sample of that batch.",
+                $"({batch} × {size} per sample); pass {size} values for each sample of that batch, or change {batchSource} to match." +
+                (actual == 0 ? " A null array arrives here as an empty one." : ""),
+                parameterName);
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowNotWholeRows(int length, int size, string parameterName) =>
+            throw new ArgumentException(
+                $"'{parameterName}' has {length} value(s), which is not a whole, non-empty batch of samples with {size} values each; pass batch × {size} values.",
                 parameterName);
 
         [DoesNotReturn]
@@ -175,7 +197,7 @@ namespace NetGen
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void ThrowBatchTooLarge(int batch, int maxBatchSize, string parameterName) =>
             throw new ArgumentException(
-                $"'{parameterName}' holds {batch} samples, but the workspace was created for at most {maxBatchSize}; create the workspace with a larger maxBatchSize or split the batch.",
+                $"'{parameterName}' has {batch} samples, but the workspace was created for at most {maxBatchSize}; create the workspace with a larger maxBatchSize or split the batch.",
                 parameterName);
 
         [DoesNotReturn]

@@ -217,8 +217,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> outputs of a forward pass.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
             w.Open("public float ComputeLoss(" + ReadOnlySpanType + " outputs, " + ReadOnlySpanType + " targets)");
-            w.Line("int batch = outputs.Length / OutputSize;");
-            w.Line(Support + ".CheckLength(outputs.Length, batch == 0 ? OutputSize : batch * OutputSize, nameof(outputs));");
+            w.Line("int batch = " + Support + ".WholeBatch(outputs.Length, OutputSize, nameof(outputs));");
             w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'outputs'\");");
             w.Line("return " + call + ";");
             w.Close();

@@ -66,7 +66,7 @@ namespace NetGen.Quantization
         /// backward over the batch, and updates the master weights. Returns the batch's mean loss.
         /// </summary>
         /// <exception cref="ArgumentException">The inputs or targets are not one batch that fits the workspace.</exception>
-        /// <exception cref="ArithmeticException">The loss is NaN or infinite; the master weights are unchanged.</exception>
+        /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights are unchanged.</exception>
         public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
         {
             Span<float> parameters = _network.Parameters;
@@ -78,6 +78,7 @@ namespace NetGen.Quantization
             _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
             float loss = _network.Backward(inputs, targets, Workspace);
             GeneratedCode.CheckLoss(loss);
+            GeneratedCode.CheckGradients(Workspace.Gradients, loss);
 
             // Straight-through estimator: d loss / d master = d loss / d (fake-quantized weight).
             _optimizer.Step(_master, Workspace.Gradients);

@@ -108,7 +108,7 @@ public class ParallelTrainerTests
         var whole = new ParallelTestMlp(seed: 10);
         using var trainer = new Trainer<ParallelTestMlp>(chunked, new Sgd(0.1f), batchSize: 60, threads: 2, chunkSize: 16);
 
-        // One batch contains the whole set, so the trainer keeps the samples in their order.
+        // One batch contains the whole set, so the shuffle changes only the order of the sums.
         trainer.Fit(train, epochs: 1);
         whole.TrainStep(train.Inputs, train.Targets, new Sgd(0.1f), whole.CreateWorkspace(60));
 
