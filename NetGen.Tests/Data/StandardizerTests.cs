@@ -249,9 +249,10 @@ public sealed class StandardizerTests
         float[] batch = TableInputs();
         standardizer.ApplyInPlace(batch);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        standardizer.ApplyInPlace(batch);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyAllocation.MedianBytes(() =>
+        {
+            standardizer.ApplyInPlace(batch);
+        });
 
         Assert.Equal(0, allocated);
     }

@@ -324,9 +324,10 @@ namespace NetGen.Tests.Quantization
             }
 
             RunAll();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            RunAll();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyAllocation.MedianBytes(() =>
+            {
+                RunAll();
+            }));
         }
 
         internal static float[] Uniform(int length, int seed)

@@ -212,9 +212,10 @@ namespace NetGen.Tests.Sparse
             }
 
             RunAll();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            RunAll();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = SteadyAllocation.MedianBytes(() =>
+            {
+                RunAll();
+            });
 
             Assert.Equal(0, allocated);
         }
