@@ -176,7 +176,8 @@ namespace NetGen
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void ThrowNotWholeRows(int length, int size, string parameterName) =>
             throw new ArgumentException(
-                $"'{parameterName}' has {length} value(s), which is not a whole, non-empty batch of samples with {size} values each; pass batch × {size} values.",
+                $"'{parameterName}' has {length} value(s), which is not a whole, non-empty batch of samples with {size} values each; pass batch × {size} values." +
+                (length == 0 ? " A null array arrives here as an empty one." : ""),
                 parameterName);
 
         [DoesNotReturn]

@@ -28,7 +28,8 @@ if grep -qw avx512f /proc/cpuinfo 2> /dev/null; then
         --filter "FullyQualifiedName~NetGen.Tests.Kernels|FullyQualifiedName~NetGen.Tests.Numerics" > "$work/test-avx2.log" 2>&1
     avx2_status=$?
     set -e
-    grep -E "^(Passed|Failed)!|\[FAIL\]" "$work/test-avx2.log" | head -n 20 || true
+    # The work folder goes away on exit, so the failures and their messages are printed here.
+    grep -E -A 8 "^(Passed|Failed)!|\[FAIL\]" "$work/test-avx2.log" | head -n 60 || true
     if ! grep -qE "^(Passed|Failed)!" "$work/test-avx2.log"; then
         tail -n 20 "$work/test-avx2.log"
         echo "The run with AVX-512 turned off printed no test summary: no test matched, or the test host stopped" >&2

@@ -175,7 +175,10 @@ namespace NetGen.Kernels
                 Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(-x));
 
             /// <inheritdoc/>
-            /// <remarks>Runs the 256-bit form on each half: sigmoid is not on a latency-critical path of the networks measured.</remarks>
+            /// <remarks>
+            /// Runs the 256-bit form on each half. Single-sample sigmoid layers call it after their sums
+            /// are written (SampleKernels.ActivatesOutOfLine), not on the chain of a call's accumulators.
+            /// </remarks>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public static Vector512<float> Apply(Vector512<float> x) =>
                 Vector512.Create(Apply(x.GetLower()), Apply(x.GetUpper()));

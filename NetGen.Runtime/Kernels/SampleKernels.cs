@@ -12,8 +12,10 @@ namespace NetGen.Kernels
     /// <see cref="Pack"/> writes, transposed into panels of up to 128 outputs, so one sample is a
     /// sequence of broadcast-and-FMA steps into vector accumulators, with no horizontal sums. The
     /// accumulators hold 16 outputs for layers of 25 outputs and more (32 after padding) on CPUs
-    /// with AVX-512, 8 otherwise, and the activation runs while the sums are still in registers.
-    /// Layers of at most 4 outputs stay row-major and take one dot product per output.
+    /// with AVX-512, 8 otherwise, and the activation runs while the sums are still in registers,
+    /// except where that runs short of registers: sigmoid, and tanh without AVX-512, run after the
+    /// layer has written its sums (see ActivatesOutOfLine). Layers of at most 4 outputs stay
+    /// row-major and take one dot product per output.
     /// </summary>
     /// <remarks>
     /// <see cref="Forward"/> checks no arguments. It is inlined into the generated forward pass,
@@ -119,7 +121,7 @@ namespace NetGen.Kernels
         /// <summary>
         /// Computes y[o] = f(b[o] + Σ_i w[o, i]·x[i]) for one sample from the layer's packed weights.
         /// </summary>
-        /// <typeparam name="TActivation">The activation f, applied in registers.</typeparam>
+        /// <typeparam name="TActivation">The activation f, applied in registers or, for sigmoid and for tanh without AVX-512, right after the sums are written.</typeparam>
         /// <param name="packed">The layer's weights and bias as <see cref="Pack"/> wrote them.</param>
         /// <param name="x">The first of <paramref name="inputs"/> input values.</param>
         /// <param name="y">The first of <see cref="PaddedWidth"/>(<paramref name="outputs"/>) writable floats.</param>
