@@ -97,9 +97,9 @@ public class FashionSmallForwardBenchmarks
     }
 
     /// <summary>
-    /// Checks that <see cref="WeightRead.Sum"/> adds every value exactly once, on arrays of ones as
-    /// long as the two weight arrays and around the end of its vector blocks: each sum of ones is
-    /// exact in float, so one skipped or repeated value changes it.
+    /// Throws unless <see cref="WeightRead.Sum"/> adds every value exactly once. It sums arrays of
+    /// ones as long as the two weight arrays and around the end of its vector blocks. Each such sum
+    /// is exact in float, so one skipped or repeated value changes it.
     /// </summary>
     private void RequireWeightSum()
     {

@@ -186,9 +186,9 @@ namespace NetGen.Kernels
         /// generated method. With the 16 vector registers of a CPU without AVX-512 the JIT then
         /// spilled the panels' accumulators on every input. The 4 → 32 → 32 → 2 tanh network took
         /// 105 ns per call with AVX-512 turned off, and 62 ns out of line. With AVX-512's 32 registers
-        /// tanh fits (out of line it took 64 against 48 ns), but a 16 → 128 tanh → 128 sigmoid
-        /// network still spilled: 976 ns against 558–579 ns with the sigmoid out of line, measured on
-        /// Intel Xeon (Emerald Rapids), in separate processes, alternating.
+        /// tanh fits: out of line it took 64 against 48 ns. A 16 → 128 tanh → 128 sigmoid network
+        /// still spilled, and took 976 ns against 558–579 ns with the sigmoid out of line. All were
+        /// measured on Intel Xeon (Emerald Rapids), in separate processes, alternating.
         /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool ActivatesOutOfLine<TActivation>()

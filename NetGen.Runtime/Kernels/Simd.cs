@@ -79,7 +79,7 @@ namespace NetGen.Kernels
         /// <summary>The default, which allows every width the hardware has.</summary>
         internal const int Unlimited = 512;
 
-        // The field holds how far the width is lowered, so that its default of 0 means "unlimited"
+        // The field stores how far the width is lowered, so that its default of 0 means "unlimited"
         // and the class needs no static constructor. With one, code that the JIT compiled before
         // the class ran its constructor called IsSupported instead of inlining it.
         private static int s_lowering;
