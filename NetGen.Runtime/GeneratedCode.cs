@@ -81,12 +81,7 @@ namespace NetGen
         public static int BatchSize(int inputLength, int inputSize, Workspace workspace, string architecture, string parameterName)
         {
             CheckWorkspace(workspace, architecture);
-            if (inputLength == 0 || inputLength % inputSize != 0)
-            {
-                ThrowNotWholeBatch(inputLength, inputSize, parameterName);
-            }
-
-            int batch = inputLength / inputSize;
+            int batch = WholeBatch(inputLength, inputSize, parameterName);
             if (batch > workspace.MaxBatchSize)
             {
                 ThrowBatchTooLarge(batch, workspace.MaxBatchSize, parameterName);
@@ -187,12 +182,6 @@ namespace NetGen
                 $"The gradient of this batch contains {(float.IsNaN(largest) ? "NaN" : "an infinite value")} although its loss is {loss}, so the optimizer step was skipped and the parameters are unchanged. " +
                 "Check the inputs for NaN or infinity (a saturating activation such as tanh can keep the loss finite), or lower the learning rate if training diverged.");
 
-        [DoesNotReturn]
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void ThrowNotWholeBatch(int inputLength, int inputSize, string parameterName) =>
-            throw new ArgumentException(
-                $"'{parameterName}' has {inputLength} values, which is not a whole, non-empty batch of samples with {inputSize} inputs each; pass batch × {inputSize} values.",
-                parameterName);
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]
