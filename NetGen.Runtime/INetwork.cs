@@ -87,6 +87,16 @@ namespace NetGen
         float ComputeLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets);
 
         /// <summary>
+        /// Whether a training forward pass normalises with statistics of its own batch, as batch
+        /// norm does. The trainer then has to shuffle the samples between chunks of a batch, because
+        /// each chunk is normalised on its own; without such statistics a batch that contains the whole
+        /// training set gives the same gradient in any order (up to rounding), and the trainer reads it in
+        /// place.
+        /// Generated networks answer from their layers; the default, true, keeps the shuffle.
+        /// </summary>
+        bool UsesBatchStatistics => true;
+
+        /// <summary>
         /// Applies the batch statistics that a training forward pass on <paramref name="workspace"/>
         /// kept while <see cref="Workspace.DefersStatistics"/> was set to the running statistics of
         /// the batch-norm layers, then clears <see cref="Workspace.HasPendingStatistics"/>. Does

@@ -219,6 +219,8 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>Loss that <see cref=\"Backward\"/> differentiates.</summary>");
             w.Line("public global::NetGen.Loss Loss => global::NetGen.Loss." + layout.Spec.Loss.Kind + ";");
             w.Line();
+            w.Line("bool global::NetGen.ITrainableNetwork.UsesBatchStatistics => " + (layout.HasBatchNorm ? "true;" : "false;"));
+            w.Line();
             w.Line("/// <summary>All parameters in one buffer: each layer's weight, then its bias, layer after layer.</summary>");
             EmitParameterView(w, layout, "public " + SpanType + " Parameters", "new " + SpanType + "(_parameters, 0, ParameterCount)");
             w.Line();

@@ -128,19 +128,30 @@ namespace NetGen
 
         /// <summary>
         /// Gathers chunk <paramref name="chunk"/> of the training batch into its slices of the batch
-        /// buffers and leaves its mean gradient in workspace <paramref name="chunk"/>.
+        /// buffers, or reads it from the dataset when the epoch keeps the sample order, and leaves
+        /// its mean gradient in workspace <paramref name="chunk"/>.
         /// </summary>
         private void TrainChunk(int chunk)
         {
             Dataset data = _phaseData!;
             int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
-            ReadOnlySpan<int> indices = _order.AsSpan(_phaseStart + offset, length);
-            Span<float> inputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
-            Span<float> targets = _batchTargets.AsSpan(offset * _outputSize, length * _outputSize);
             Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
             Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
-            Gather(data, indices, inputs, targets, labels);
+            ReadOnlySpan<float> inputs;
+            ReadOnlySpan<float> targets;
+            if (_readInPlace)
+            {
+                ReadInPlace(data, _phaseStart + offset, length, labels, out inputs, out targets);
+            }
+            else
+            {
+                Span<float> batchInputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
+                Span<float> batchTargets = _batchTargets.AsSpan(offset * _outputSize, length * _outputSize);
+                Gather(data, _order.AsSpan(_phaseStart + offset, length), batchInputs, batchTargets, labels);
+                inputs = batchInputs;
+                targets = batchTargets;
+            }
 
             // Training mode turns dropout on; evaluation turns it off again on the same workspace.
             Workspace workspace = _workspaces[chunk];
@@ -186,19 +197,9 @@ namespace NetGen
             Dataset data = _phaseData!;
             int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
-            int first = _phaseStart + offset;
-            ReadOnlySpan<float> inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
-            ReadOnlySpan<float> targets = data.Targets.Slice(first * _outputSize, length * _outputSize);
             Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
-            Span<int> labels = default;
-            if (data.HasLabels)
-            {
-                labels = _batchLabels.AsSpan(offset, length);
-                for (int i = 0; i < length; i++)
-                {
-                    labels[i] = data.Label(first + i);
-                }
-            }
+            Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
+            ReadInPlace(data, _phaseStart + offset, length, labels, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets);
 
             workspace.IsTraining = false;
             _network.Forward(inputs, outputs, workspace);
@@ -267,6 +268,22 @@ namespace NetGen
             float[] gradients = trainingChunks > 1 ? new float[_network.ParameterCount] : [];
             int maxChunks = Math.Max(trainingChunks, evaluationChunks);
             return (workspaces, gradients, new double[maxChunks], new int[maxChunks]);
+        }
+
+        /// <summary>
+        /// Points <paramref name="inputs"/> and <paramref name="targets"/> at the dataset's own values
+        /// of <paramref name="length"/> samples from <paramref name="first"/> on, and copies their
+        /// labels into <paramref name="labels"/> when it is not empty.
+        /// </summary>
+        private void ReadInPlace(Dataset data, int first, int length, Span<int> labels, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets)
+        {
+            for (int i = 0; i < labels.Length; i++)
+            {
+                labels[i] = data.Label(first + i);
+            }
+
+            inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
+            targets = data.Targets.Slice(first * _outputSize, length * _outputSize);
         }
 
         /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>

@@ -69,6 +69,7 @@ namespace NetGen
         private readonly int[] _batchLabels;    // [max(BatchSize, EvaluationBatchSize)]
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
         private int[] _order = [];              // sample order of the current epoch
+        private bool _readInPlace;              // the order is the identity: chunks read the dataset, not the batch buffers
         private float[]? _bestParameters;       // copy kept by early stopping, allocated on first use
 
         private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(50);
@@ -356,6 +357,15 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Returns whether an epoch over <paramref name="count"/> samples keeps their order: one batch
+        /// contains them all, so the order changes only the rounding, unless the batch is split
+        /// into chunks that batch norm normalises one by one, where the order decides which samples
+        /// share statistics.
+        /// </summary>
+        private bool KeepsSampleOrder(int count) =>
+            count <= BatchSize && (count <= ChunkSize || !_network.UsesBatchStatistics);
+
+        /// <summary>
         /// Runs one epoch: shuffles, trains on every batch, evaluates on <paramref name="validation"/>
         /// and sends the epoch's report. <see cref="Fit"/> must have sized the sample order for
         /// <paramref name="train"/> before.
@@ -370,7 +380,8 @@ namespace NetGen
             CancellationToken cancellationToken)
         {
             int count = train.Count;
-            if (count <= BatchSize && count <= ChunkSize)
+            _readInPlace = KeepsSampleOrder(count);
+            if (_readInPlace)
             {
                 SampleOrder.Identity(_order.AsSpan(0, count));
             }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using NetGen.Data;
+using NetGen.Tests.Numerics;
 
 namespace NetGen.Tests.Training;
 
@@ -138,6 +139,75 @@ public class ParallelTrainerTests
         stepped.TrainStep(train.Inputs, train.Targets, optimizer, workspace);
 
         Assert.Equal(Bits(stepped.Parameters.ToArray()), Bits(trained.Parameters.ToArray()));
+    }
+
+    [Fact]
+    public void Fit_WholeSetBatchInChunks_ReadsSamplesInOrder()
+    {
+        // Without batch norm a batch that contains the whole set keeps the samples' order even in
+        // several chunks: the step equals the two halves' gradients, each weighted by 30/60,
+        // to the bit. A shuffled order puts other samples into each half and changes the rounding.
+        Dataset train = RandomClassification(60, seed: 9);
+        var trained = new ParallelTestMlp(seed: 10);
+        var stepped = new ParallelTestMlp(seed: 10);
+        using var trainer = new Trainer<ParallelTestMlp>(trained, new Sgd(0.1f), batchSize: 60, threads: 2, chunkSize: 30);
+        trainer.Fit(train, epochs: 1);
+
+        int[] order = Enumerable.Range(0, 60).ToArray();
+        float[] gradient = HalvesGradient(stepped, train, order);
+        new Sgd(0.1f).Step(stepped.Parameters, gradient);
+
+        Assert.Equal(Bits(stepped.Parameters.ToArray()), Bits(trained.Parameters.ToArray()));
+    }
+
+    [Fact]
+    public void Fit_WholeSetBatchInChunksWithBatchNorm_StillShuffles()
+    {
+        // Batch norm normalises each chunk with its own statistics, so the order decides which
+        // samples share them: the trainer must shuffle, and the step equals the halves of the
+        // shuffled order (SampleOrder's first epoch for the trainer's seed), to the bit.
+        var random = new Random(4);
+        float[] inputs = Enumerable.Range(0, 60 * DenseBatchNorm.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] targets = Enumerable.Range(0, 60 * DenseBatchNorm.OutputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var train = new Dataset(inputs, DenseBatchNorm.InputSize, targets, DenseBatchNorm.OutputSize);
+        var trained = new DenseBatchNorm(seed: 3);
+        var stepped = new DenseBatchNorm(seed: 3);
+        using var trainer = new Trainer<DenseBatchNorm>(trained, new Sgd(0.1f), batchSize: 60, threads: 2, chunkSize: 30);
+        trainer.Fit(train, epochs: 1);
+
+        int[] order = new int[60];
+        SampleOrder.Shuffle(order, trainer.Seed, epoch: 0);
+        float[] gradient = HalvesGradient(stepped, train, order);
+        new Sgd(0.1f).Step(stepped.Parameters, gradient);
+
+        Assert.Equal(Bits(stepped.Parameters.ToArray()), Bits(trained.Parameters.ToArray()));
+    }
+
+    /// <summary>
+    /// Returns ½·g₀ + ½·g₁, where g₀ and g₁ are the mean gradients of the first and the second
+    /// half of <paramref name="order"/>, each computed by Forward and Backward in training mode.
+    /// </summary>
+    private static float[] HalvesGradient<TNetwork>(TNetwork network, Dataset data, int[] order)
+        where TNetwork : ITrainableNetwork
+    {
+        int half = order.Length / 2;
+        var sum = new float[network.ParameterCount];
+        for (int part = 0; part < 2; part++)
+        {
+            int[] indices = order[(part * half)..((part + 1) * half)];
+            float[] inputs = indices.SelectMany(i => data.Inputs.Slice(i * network.InputSize, network.InputSize).ToArray()).ToArray();
+            float[] targets = indices.SelectMany(i => data.Targets.Slice(i * network.OutputSize, network.OutputSize).ToArray()).ToArray();
+            Workspace workspace = network.CreateWorkspace(half);
+            workspace.IsTraining = true;
+            network.Forward(inputs, new float[half * network.OutputSize], workspace);
+            network.Backward(inputs, targets, workspace);
+            for (int p = 0; p < sum.Length; p++)
+            {
+                sum[p] += 0.5f * workspace.Gradients[p];
+            }
+        }
+
+        return sum;
     }
 
     [Fact]
