@@ -178,19 +178,21 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(dw.Length, outputs, inputs, nameof(dw), nameof(outputs), nameof(inputs));
             KernelArguments.RequireLength(dbias.Length, outputs, nameof(dbias), nameof(outputs));
 
-            AccumulateBiasGradient(dy, dbias, batch, outputs);
-
             ref float dyStart = ref MemoryMarshal.GetReference(dy);
             ref float xStart = ref MemoryMarshal.GetReference(x);
             ref float dwStart = ref MemoryMarshal.GetReference(dw);
 
             // Vectors run along the rows of x and dw, so the input count picks the vector width,
-            // except for layers with few inputs, whose outer-product kernel runs along the outputs.
+            // except for layers with few inputs, whose outer-product kernel runs along the outputs
+            // and sums the bias gradient in the same pass.
             if (UseNarrowWeightGradient(batch, inputs, outputs))
             {
-                AccumulateWeightGradientNarrow512(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                AccumulateWeightGradientNarrow512(ref dyStart, ref xStart, ref dwStart, ref MemoryMarshal.GetReference(dbias), batch, inputs, outputs);
+                return;
             }
-            else if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+
+            AccumulateBiasGradient(dy, dbias, batch, outputs);
+            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
             }
