@@ -23,11 +23,13 @@ namespace NetGen
     /// <see cref="Threads"/> is. Changing <see cref="ChunkSize"/> changes the rounding.
     /// </para>
     /// <para>
-    /// Each epoch shuffles the training set, unless one chunk of one batch contains all of it. Then
-    /// the order changes only the rounding of the sums, so the samples keep their order and the
+    /// Each epoch shuffles the training set, unless one batch contains all of it and either that
+    /// batch is one chunk or the network has no batch norm (<see cref="ITrainableNetwork.UsesBatchStatistics"/>).
+    /// Then the order changes only the rounding of the sums, so the samples keep their order: the
     /// epoch skips the shuffle (about 2 ns per sample on the calling thread: 18 µs for 10,000
-    /// samples). With several chunks the order still matters, because each chunk normalises batch
-    /// norm layers with its own statistics.
+    /// samples) and the chunks read the dataset in place instead of copying their samples. With
+    /// batch norm and several chunks the order still matters, because each chunk normalises with
+    /// its own statistics.
     /// </para>
     /// <para>
     /// With <see cref="Threads"/> above 1 the constructor starts <see cref="Threads"/> − 1
