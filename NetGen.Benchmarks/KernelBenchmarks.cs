@@ -165,7 +165,7 @@ namespace NetGen.Benchmarks
         public void Kernel() => DenseKernels.Forward(X, W, Bias, Y, Shape.Batch, Shape.Inputs, Shape.Outputs);
     }
 
-    /// <summary><see cref="DenseKernels.BackwardInput"/> for a training batch.</summary>
+    /// <summary><see cref="DenseKernels.BackwardInput(System.ReadOnlySpan{float}, System.ReadOnlySpan{float}, System.Span{float}, int, int, int)"/> for a training batch.</summary>
     [MemoryDiagnoser]
     [Config(typeof(KernelBenchmarkConfig))]
     public class DenseBackwardInputKernelBenchmarks : DenseKernelBenchmarkBase

@@ -67,6 +67,7 @@ namespace NetGen.Generator.Emit
             EmitLoss(w, layout);
 
             bool inA = true;
+            bool derivativeApplied = false;
             for (int i = layout.Layers.Count - 1; i >= 0; i--)
             {
                 LayerLayout layer = layout.Layers[i];
@@ -77,13 +78,17 @@ namespace NetGen.Generator.Emit
                 switch (layer.Kind)
                 {
                     case LayerKind.Dense:
-                        inA = EmitDenseBackward(w, layer, input, d, next, inA);
+                        LayerLayout? fused = i > 0 && FusesDerivative(layout.Layers[i - 1]) ? layout.Layers[i - 1] : null;
+                        inA = EmitDenseBackward(w, layer, input, d, next, inA, derivativeApplied, fused);
+                        derivativeApplied = fused is not null;
                         break;
                     case LayerKind.Dropout:
                         EmitDropoutBackward(w, layer, input, d, next);
+                        derivativeApplied = false;
                         break;
                     default:
                         inA = EmitLayerBackward(w, layout, layer, input, d, next, inA);
+                        derivativeApplied = false;
                         break;
                 }
             }
@@ -137,14 +142,32 @@ namespace NetGen.Generator.Emit
             }
         }
 
-        /// <summary>Writes one dense layer's backward block; returns whether the next delta lives in deltaA.</summary>
-        private static bool EmitDenseBackward(SourceWriter w, LayerLayout layer, string input, string d, string next, bool inA)
+        /// <summary>
+        /// Returns whether the backward input kernel of the layer after <paramref name="layer"/> can
+        /// multiply in <paramref name="layer"/>'s activation derivative as it writes the delta: a
+        /// dense layer whose activation's derivative its outputs determine.
+        /// </summary>
+        private static bool FusesDerivative(LayerLayout layer) =>
+            layer.Kind == LayerKind.Dense && !layer.KeepsPreActivation
+            && layer.Activation is Activation.Relu or Activation.Tanh or Activation.Sigmoid;
+
+        /// <summary>
+        /// Writes one dense layer's backward block; returns whether the next delta lives in deltaA.
+        /// With <paramref name="derivativeApplied"/> the delta already holds the activation's
+        /// derivative; with <paramref name="fused"/> (the layer below) the backward input kernel
+        /// multiplies in that layer's derivative.
+        /// </summary>
+        private static bool EmitDenseBackward(SourceWriter w, LayerLayout layer, string input, string d, string next, bool inA, bool derivativeApplied, LayerLayout? fused)
         {
             string n = layer.Name;
             string a = "a" + Int(layer.Number);
             w.Line("// " + n + " backward; forward was " + a + " = " + layer.Activation + "(W·" + input + " + b), [B, " + Int(layer.Inputs) + "] → [B, " + Int(layer.Outputs) + "]");
             string? derivative = ActivationBackwardCall(layer, a, d);
-            if (derivative is not null)
+            if (derivativeApplied)
+            {
+                w.Line("// " + d + " already holds " + layer.Activation + "′: the layer above multiplied it in as it wrote " + d);
+            }
+            else if (derivative is not null)
             {
                 w.Line("// " + d + " ⊙= " + layer.Activation + "′, computed from " + (layer.KeepsPreActivation ? "the pre-activation z" + Int(layer.Number) : "the outputs " + a));
                 w.Line(derivative);
@@ -171,9 +194,21 @@ namespace NetGen.Generator.Emit
             }
 
             inA = !inA;
-            w.Line("// " + next + " = " + d + "·W, the gradient with respect to " + input);
-            w.Line(SpanType + " " + next + " = " + (inA ? "deltaA" : "deltaB") + ".Slice(0, batch * " + n + "Inputs);");
-            w.Line(Kernels + "DenseKernels.BackwardInput(" + d + ", " + WeightSlice("p", n) + ", " + next + ", batch, " + n + "Inputs, " + n + "Outputs);");
+            string span = SpanType + " " + next + " = " + (inA ? "deltaA" : "deltaB") + ".Slice(0, batch * " + n + "Inputs);";
+            string arguments = d + ", " + WeightSlice("p", n) + ", " + next + ", batch, " + n + "Inputs, " + n + "Outputs";
+            if (fused is null)
+            {
+                w.Line("// " + next + " = " + d + "·W, the gradient with respect to " + input);
+                w.Line(span);
+                w.Line(Kernels + "DenseKernels.BackwardInput(" + arguments + ");");
+            }
+            else
+            {
+                w.Line("// " + next + " = (" + d + "·W) ⊙ " + fused.Activation + "′(" + input + "), the gradient with respect to " + fused.Name + "'s pre-activation, in one pass");
+                w.Line(span);
+                w.Line(Kernels + "DenseKernels.BackwardInput(" + arguments + ", global::NetGen.Activation." + fused.Activation + ", " + input + ");");
+            }
+
             return inA;
         }
 

@@ -386,19 +386,19 @@ namespace NetGen.Kernels
             ref float yStart = ref MemoryMarshal.GetReference(y);
             if (Vector512Fma.IsSupported && positions >= Vector512<float>.Count)
             {
-                DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+                DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>, NoDerivative>(ref wStart, ref columnsStart, ref yStart, ref yStart, rows, positions, reduction);
             }
             else if (Vector256Fma.IsSupported && positions >= Vector256<float>.Count)
             {
-                DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+                DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>, NoDerivative>(ref wStart, ref columnsStart, ref yStart, ref yStart, rows, positions, reduction);
             }
             else if (Vector128Simd.IsSupported && positions >= Vector128<float>.Count)
             {
-                DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+                DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>, NoDerivative>(ref wStart, ref columnsStart, ref yStart, ref yStart, rows, positions, reduction);
             }
             else
             {
-                DenseKernels.BackwardInputCore<ScalarSimd, float>(ref wStart, ref columnsStart, ref yStart, rows, positions, reduction);
+                DenseKernels.BackwardInputCore<ScalarSimd, float, NoDerivative>(ref wStart, ref columnsStart, ref yStart, ref yStart, rows, positions, reduction);
             }
         }
 

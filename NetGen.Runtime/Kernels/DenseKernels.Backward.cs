@@ -16,38 +16,40 @@ namespace NetGen.Kernels
     // stays in L1 while every row passes over it.
     public static partial class DenseKernels
     {
-        /// <summary>Runs <see cref="BackwardInput"/> on checked arguments with vectors of type <typeparamref name="TVector"/>.</summary>
+        /// <summary>Runs <see cref="BackwardInput(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, Activation, ReadOnlySpan{float})"/> on checked arguments with vectors of type <typeparamref name="TVector"/>.</summary>
         /// <remarks>Requires <paramref name="inputs"/> to be 0 or at least <c>TSimd.Count</c>, since a row's last vector may overlap the previous one but never starts before the row.</remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        internal static void BackwardInputCore<TSimd, TVector>(ref float dy, ref float w, ref float dx, int batch, int inputs, int outputs)
+        internal static void BackwardInputCore<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int batch, int inputs, int outputs)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             int count = TSimd.Count;
             int i = 0;
             for (; i <= inputs - 2 * count; i += 2 * count)
             {
-                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, i, vectors: 2);
+                BackwardInputPanel<TSimd, TVector, TDerivative>(ref dy, ref w, ref dx, ref y, batch, inputs, outputs, i, vectors: 2);
             }
 
             for (; i <= inputs - count; i += count)
             {
-                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, i, vectors: 1);
+                BackwardInputPanel<TSimd, TVector, TDerivative>(ref dy, ref w, ref dx, ref y, batch, inputs, outputs, i, vectors: 1);
             }
 
             if (i < inputs)
             {
                 // The last vector ends at the end of the row and overlaps the previous one. dx is
                 // overwritten, and the overlapped lanes get the same bits again.
-                BackwardInputPanel<TSimd, TVector>(ref dy, ref w, ref dx, batch, inputs, outputs, inputs - count, vectors: 1);
+                BackwardInputPanel<TSimd, TVector, TDerivative>(ref dy, ref w, ref dx, ref y, batch, inputs, outputs, inputs - count, vectors: 1);
             }
         }
 
         /// <summary>Computes <c>dx[:, column..]</c> for every sample, over one or two vectors of columns.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void BackwardInputPanel<TSimd, TVector>(ref float dy, ref float w, ref float dx, int batch, int inputs, int outputs, int column, int vectors)
+        private static void BackwardInputPanel<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int batch, int inputs, int outputs, int column, int vectors)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             ref float wPanel = ref Unsafe.Add(ref w, column);
             int b = 0;
@@ -56,38 +58,39 @@ namespace NetGen.Kernels
                 for (; b <= batch - 8; b += 8)
                 {
                     ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
-                    ref float dxRows = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
-                    BackwardInput8x2<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                    nint offset = (nint)b * inputs + column;
+                    BackwardInput8x2<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
                 }
             }
 
             for (; b <= batch - 4; b += 4)
             {
                 ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
-                ref float dxRows = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
+                nint offset = (nint)b * inputs + column;
                 if (vectors == 2)
                 {
-                    BackwardInput4x2<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                    BackwardInput4x2<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
                 }
                 else
                 {
-                    BackwardInput4x1<TSimd, TVector>(ref dyRows, ref wPanel, ref dxRows, inputs, outputs);
+                    BackwardInput4x1<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
                 }
             }
 
             for (; b < batch; b++)
             {
                 ref float dyRow = ref Unsafe.Add(ref dy, (nint)b * outputs);
-                ref float dxRow = ref Unsafe.Add(ref dx, (nint)b * inputs + column);
-                BackwardInput1xN<TSimd, TVector>(ref dyRow, ref wPanel, ref dxRow, inputs, outputs, vectors);
+                nint offset = (nint)b * inputs + column;
+                BackwardInput1xN<TSimd, TVector, TDerivative>(ref dyRow, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs, vectors);
             }
         }
 
         /// <summary>Writes <c>dx[s, 0..2V] = Σ_o dy[s,o]·w[o, 0..2V]</c> for samples s &lt; 4.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInput4x2<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+        private static void BackwardInput4x2<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int inputs, int outputs)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             nint dyStride = outputs;
             nint rowStride = inputs;
@@ -119,14 +122,14 @@ namespace NetGen.Kernels
                 a31 = TSimd.MultiplyAdd(d, w1, a31);
             }
 
-            TSimd.Store(ref dx, a00);
-            TSimd.Store(ref Unsafe.Add(ref dx, TSimd.Count), a01);
-            TSimd.Store(ref Unsafe.Add(ref dx, rowStride), a10);
-            TSimd.Store(ref Unsafe.Add(ref dx, rowStride + TSimd.Count), a11);
-            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride), a20);
-            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride + TSimd.Count), a21);
-            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride), a30);
-            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride + TSimd.Count), a31);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a00);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, TSimd.Count, a01);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, rowStride, a10);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, rowStride + TSimd.Count, a11);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 2 * rowStride, a20);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 2 * rowStride + TSimd.Count, a21);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 3 * rowStride, a30);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 3 * rowStride + TSimd.Count, a31);
         }
 
         /// <summary>
@@ -141,9 +144,10 @@ namespace NetGen.Kernels
 
         /// <summary>Writes <c>dx[s, 0..2V] = Σ_o dy[s,o]·w[o, 0..2V]</c> for samples s &lt; 8.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInput8x2<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+        private static void BackwardInput8x2<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int inputs, int outputs)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             nint dyStride = outputs;
             nint rowStride = inputs;
@@ -193,14 +197,14 @@ namespace NetGen.Kernels
                 a71 = TSimd.MultiplyAdd(d, w1, a71);
             }
 
-            StoreTwoVectors<TSimd, TVector>(ref dx, a00, a01);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, rowStride), a10, a11);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 2 * rowStride), a20, a21);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 3 * rowStride), a30, a31);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 4 * rowStride), a40, a41);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 5 * rowStride), a50, a51);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 6 * rowStride), a60, a61);
-            StoreTwoVectors<TSimd, TVector>(ref Unsafe.Add(ref dx, 7 * rowStride), a70, a71);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a00, a01);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, rowStride, a10, a11);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 2 * rowStride, a20, a21);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 3 * rowStride, a30, a31);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 4 * rowStride, a40, a41);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 5 * rowStride, a50, a51);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 6 * rowStride, a60, a61);
+            StoreTwoScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 7 * rowStride, a70, a71);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -212,11 +216,41 @@ namespace NetGen.Kernels
             TSimd.Store(ref Unsafe.Add(ref destination, TSimd.Count), second);
         }
 
-        /// <summary>Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 4.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInput4x1<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs)
+        /// <summary>Stores two consecutive vectors of dx at <paramref name="offset"/>, each scaled as <see cref="StoreScaled"/> does.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreTwoScaled<TSimd, TVector, TDerivative>(ref float dx, ref float y, nint offset, TVector first, TVector second)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
+        {
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, offset, first);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, offset + TSimd.Count, second);
+        }
+
+        /// <summary>
+        /// Stores <paramref name="value"/> at dx[offset..], multiplied by the derivative that
+        /// <typeparamref name="TDerivative"/> computes from y[offset..]; y is not read for <see cref="NoDerivative"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreScaled<TSimd, TVector, TDerivative>(ref float dx, ref float y, nint offset, TVector value)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+            where TDerivative : struct, IOutputDerivative
+        {
+            if (typeof(TDerivative) != typeof(NoDerivative))
+            {
+                value = TDerivative.Scale<TSimd, TVector>(TSimd.Load(ref Unsafe.Add(ref y, offset)), value);
+            }
+
+            TSimd.Store(ref Unsafe.Add(ref dx, offset), value);
+        }
+
+        /// <summary>Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 4.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput4x1<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             nint dyStride = outputs;
             nint rowStride = inputs;
@@ -237,17 +271,18 @@ namespace NetGen.Kernels
                 a3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref dy3, o)), w0, a3);
             }
 
-            TSimd.Store(ref dx, a0);
-            TSimd.Store(ref Unsafe.Add(ref dx, rowStride), a1);
-            TSimd.Store(ref Unsafe.Add(ref dx, 2 * rowStride), a2);
-            TSimd.Store(ref Unsafe.Add(ref dx, 3 * rowStride), a3);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a0);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, rowStride, a1);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 2 * rowStride, a2);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 3 * rowStride, a3);
         }
 
         /// <summary>Writes <c>dx[0..vectors·V] = Σ_o dy[o]·w[o, 0..vectors·V]</c> for one sample.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void BackwardInput1xN<TSimd, TVector>(ref float dy, ref float w, ref float dx, int inputs, int outputs, int vectors)
+        private static void BackwardInput1xN<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int inputs, int outputs, int vectors)
             where TSimd : ISimd<TVector>
             where TVector : struct
+            where TDerivative : struct, IOutputDerivative
         {
             nint rowStride = inputs;
             TVector a0 = TSimd.Zero, a1 = TSimd.Zero;
@@ -263,8 +298,8 @@ namespace NetGen.Kernels
                     wRow = ref Unsafe.Add(ref wRow, rowStride);
                 }
 
-                TSimd.Store(ref dx, a0);
-                TSimd.Store(ref Unsafe.Add(ref dx, TSimd.Count), a1);
+                StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a0);
+                StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, TSimd.Count, a1);
             }
             else
             {
@@ -274,7 +309,7 @@ namespace NetGen.Kernels
                     wRow = ref Unsafe.Add(ref wRow, rowStride);
                 }
 
-                TSimd.Store(ref dx, a0);
+                StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a0);
             }
         }
 

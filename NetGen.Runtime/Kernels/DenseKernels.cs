@@ -123,33 +123,95 @@ namespace NetGen.Kernels
         /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
         public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs)
         {
+            RequireBackwardInputArguments(dy, w, dx, batch, inputs, outputs);
+            ref float dxStart = ref MemoryMarshal.GetReference(dx);
+            BackwardInputChecked<NoDerivative>(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(w), ref dxStart, ref dxStart, batch, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Computes the gradient with respect to the pre-activation of the layer's input, in one
+        /// pass: <c>dx[b,i] = f′ · Σ_o dy[b,o]·w[o,i]</c>, where f is <paramref name="inputActivation"/>,
+        /// the activation whose outputs <paramref name="x"/> are the layer's input, and f′ is computed
+        /// from those outputs. The result has the bits of <see cref="BackwardInput(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>
+        /// followed by the activation's backward kernel (<see cref="ActivationKernels.TanhBackward"/> and the like),
+        /// without the second pass over dx.
+        /// </summary>
+        /// <param name="dy">Gradient with respect to the output, [batch, outputs].</param>
+        /// <param name="w">Weights, [outputs, inputs].</param>
+        /// <param name="dx">Gradient with respect to the pre-activation of the input, [batch, inputs]; overwritten.</param>
+        /// <param name="batch">Number of samples B.</param>
+        /// <param name="inputs">Number of input features I.</param>
+        /// <param name="outputs">Number of output features O.</param>
+        /// <param name="inputActivation">The activation that produced the input: Identity, Relu, Tanh or Sigmoid.</param>
+        /// <param name="x">The layer's input, the outputs of <paramref name="inputActivation"/>, [batch, inputs]; must not overlap <paramref name="dx"/>.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the activation's derivative cannot be computed from its outputs.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape, or <paramref name="x"/> overlaps <paramref name="dx"/>.</exception>
+        public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs, Activation inputActivation, ReadOnlySpan<float> x)
+        {
+            RequireBackwardInputArguments(dy, w, dx, batch, inputs, outputs);
+            KernelArguments.RequireLength(x.Length, batch, inputs, nameof(x), nameof(batch), nameof(inputs));
+            if (dx.Overlaps(x))
+            {
+                throw new ArgumentException(
+                    "The dx span overlaps x, which the kernel still reads while it writes dx. Pass a separate buffer for dx.",
+                    nameof(x));
+            }
+
+            ref float dyStart = ref MemoryMarshal.GetReference(dy);
+            ref float wStart = ref MemoryMarshal.GetReference(w);
+            ref float dxStart = ref MemoryMarshal.GetReference(dx);
+            ref float xStart = ref MemoryMarshal.GetReference(x);
+            switch (inputActivation)
+            {
+                case Activation.Identity:
+                    BackwardInputChecked<NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref xStart, batch, inputs, outputs);
+                    break;
+                case Activation.Relu:
+                    BackwardInputChecked<ReluOutputDerivative>(ref dyStart, ref wStart, ref dxStart, ref xStart, batch, inputs, outputs);
+                    break;
+                case Activation.Tanh:
+                    BackwardInputChecked<TanhOutputDerivative>(ref dyStart, ref wStart, ref dxStart, ref xStart, batch, inputs, outputs);
+                    break;
+                case Activation.Sigmoid:
+                    BackwardInputChecked<SigmoidOutputDerivative>(ref dyStart, ref wStart, ref dxStart, ref xStart, batch, inputs, outputs);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(
+                        nameof(inputActivation),
+                        inputActivation,
+                        "Only Identity, Relu, Tanh and Sigmoid are fused here. Call BackwardInput without an activation, then the activation's backward kernel.");
+            }
+        }
+
+        private static void RequireBackwardInputArguments(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs)
+        {
             KernelArguments.RequireSize(batch);
             KernelArguments.RequireSize(inputs);
             KernelArguments.RequireSize(outputs);
             KernelArguments.RequireLength(dy.Length, batch, outputs, nameof(dy), nameof(batch), nameof(outputs));
             KernelArguments.RequireLength(w.Length, outputs, inputs, nameof(w), nameof(outputs), nameof(inputs));
             KernelArguments.RequireLength(dx.Length, batch, inputs, nameof(dx), nameof(batch), nameof(inputs));
+        }
 
-            ref float dyStart = ref MemoryMarshal.GetReference(dy);
-            ref float wStart = ref MemoryMarshal.GetReference(w);
-            ref float dxStart = ref MemoryMarshal.GetReference(dx);
-
-            // Vectors run along the rows of w and dx, so the input count picks the vector width.
+        /// <summary>Picks the vector width for <see cref="BackwardInputCore"/>: vectors run along the rows of w and dx, so the input count decides.</summary>
+        private static void BackwardInputChecked<TDerivative>(ref float dy, ref float w, ref float dx, ref float x, int batch, int inputs, int outputs)
+            where TDerivative : struct, IOutputDerivative
+        {
             if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
-                BackwardInputCore<Vector512Fma, Vector512<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                BackwardInputCore<Vector512Fma, Vector512<float>, TDerivative>(ref dy, ref w, ref dx, ref x, batch, inputs, outputs);
             }
             else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
             {
-                BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                BackwardInputCore<Vector256Fma, Vector256<float>, TDerivative>(ref dy, ref w, ref dx, ref x, batch, inputs, outputs);
             }
             else if (Vector128Simd.IsSupported && inputs >= Vector128<float>.Count)
             {
-                BackwardInputCore<Vector128Simd, Vector128<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                BackwardInputCore<Vector128Simd, Vector128<float>, TDerivative>(ref dy, ref w, ref dx, ref x, batch, inputs, outputs);
             }
             else
             {
-                BackwardInputCore<ScalarSimd, float>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                BackwardInputCore<ScalarSimd, float, TDerivative>(ref dy, ref w, ref dx, ref x, batch, inputs, outputs);
             }
         }
 

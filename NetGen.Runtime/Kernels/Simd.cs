@@ -39,6 +39,12 @@ namespace NetGen.Kernels
         /// <summary>Returns <c>left + right</c>.</summary>
         static abstract TVector Add(TVector left, TVector right);
 
+        /// <summary>Returns <c>left − right</c>.</summary>
+        static abstract TVector Subtract(TVector left, TVector right);
+
+        /// <summary>Returns <c>left · right</c>, rounded once.</summary>
+        static abstract TVector Multiply(TVector left, TVector right);
+
         /// <summary>Returns the bitwise AND of <paramref name="value"/> and <paramref name="mask"/>.</summary>
         static abstract TVector And(TVector value, TVector mask);
 
@@ -117,6 +123,12 @@ namespace NetGen.Kernels
         public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> And(Vector512<float> value, Vector512<float> mask) => value & mask;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -170,6 +182,12 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> And(Vector256<float> value, Vector256<float> mask) => value & mask;
@@ -243,6 +261,12 @@ namespace NetGen.Kernels
         public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -306,6 +330,12 @@ namespace NetGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float Add(float left, float right) => left + right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Subtract(float left, float right) => left - right;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Multiply(float left, float right) => left * right;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float And(float value, float mask) =>

@@ -17,7 +17,7 @@ namespace NetGen.Tests.Kernels
     }
 
     [Collection(SimdWidthCollection.Name)]
-    public class DenseKernelsTests
+    public partial class DenseKernelsTests
     {
         /// <summary>
         /// Allowed error of an fp32 sum, relative to the sum of the magnitudes of its terms. An fp32
@@ -706,16 +706,16 @@ namespace NetGen.Tests.Kernels
             switch (isa)
             {
                 case Isa.Vector512Fma:
-                    DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
                     break;
                 case Isa.Vector256Fma:
-                    DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
                     break;
                 case Isa.Vector128:
-                    DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
                     break;
                 default:
-                    DenseKernels.BackwardInputCore<ScalarSimd, float>(ref dyStart, ref wStart, ref dxStart, batch, inputs, outputs);
+                    DenseKernels.BackwardInputCore<ScalarSimd, float, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
                     break;
             }
         }
