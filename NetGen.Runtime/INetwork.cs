@@ -97,6 +97,22 @@ namespace NetGen
         bool UsesBatchStatistics => true;
 
         /// <summary>
+        /// Whether the mean loss of a batch divides by a total weight of its samples instead of
+        /// their number: a softmax cross-entropy with class weights or label smoothing, whose mean
+        /// is Σ_n ℓ_n / Σ_n W_n. The trainer then weighs each chunk's loss and gradient by
+        /// <see cref="LossWeight"/>, so a batch cut into chunks gives the batch's own mean. The
+        /// default, false, weighs chunks by their sample counts.
+        /// </summary>
+        bool WeighsSamples => false;
+
+        /// <summary>
+        /// Returns the divisor of the mean loss of a batch with these targets: its total weight
+        /// Σ_n W_n where <see cref="WeighsSamples"/> is true, otherwise the number of samples.
+        /// </summary>
+        /// <param name="targets">batch × <see cref="INetwork.OutputSize"/> targets.</param>
+        double LossWeight(ReadOnlySpan<float> targets) => (double)targets.Length / OutputSize;
+
+        /// <summary>
         /// Applies the batch statistics that a training forward pass on <paramref name="workspace"/>
         /// kept while <see cref="Workspace.DefersStatistics"/> was set to the running statistics of
         /// the batch-norm layers, then clears <see cref="Workspace.HasPendingStatistics"/>. Does

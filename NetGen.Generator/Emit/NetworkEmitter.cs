@@ -221,6 +221,18 @@ namespace NetGen.Generator.Emit
             w.Line();
             w.Line("bool global::NetGen.ITrainableNetwork.UsesBatchStatistics => " + (layout.HasBatchNorm ? "true;" : "false;"));
             w.Line();
+            LossSpec loss = layout.Spec.Loss;
+            if (loss.Kind == Loss.SoftmaxCrossEntropy && (loss.LabelSmoothing > 0 || loss.ClassWeights.Count > 0))
+            {
+                // The loss divides by the batch's total weight, so the trainer weighs chunks by it.
+                w.Line("bool global::NetGen.ITrainableNetwork.WeighsSamples => true;");
+                w.Line();
+                w.Line("double global::NetGen.ITrainableNetwork.LossWeight(" + ReadOnlySpanType + " targets) =>");
+                w.Line("    global::NetGen.Kernels.LossKernels.SoftmaxCrossEntropyWeight(targets, global::NetGen.GeneratedCode.WholeBatch(targets.Length, OutputSize, nameof(targets)), OutputSize, " +
+                       Float(loss.LabelSmoothing) + ", " + (loss.ClassWeights.Count > 0 ? "LossClassWeights" : "default") + ");");
+                w.Line();
+            }
+
             w.Line("/// <summary>All parameters in one buffer: each layer's weight, then its bias, layer after layer.</summary>");
             EmitParameterView(w, layout, "public " + SpanType + " Parameters", "new " + SpanType + "(_parameters, 0, ParameterCount)");
             w.Line();

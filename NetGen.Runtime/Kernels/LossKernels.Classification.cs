@@ -224,6 +224,42 @@ namespace NetGen.Kernels
             return (float)(totalLoss / totalWeight);
         }
 
+        /// <summary>
+        /// Returns the divisor of the mean loss of
+        /// <see cref="SoftmaxCrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, float, ReadOnlySpan{float})"/>
+        /// for these targets: the batch's total weight <c>Σ_n W_n</c>, with <c>W_n = Σ_c w_c·t′_nc</c>,
+        /// summed in the loss kernel's order. A batch split into parts has the mean loss
+        /// <c>Σ_k (W_k / W)·L_k</c> of the parts' means L_k, and its gradient likewise.
+        /// </summary>
+        /// <param name="target">Target probabilities t, [batch, outputs].</param>
+        /// <param name="batch">Number of samples B, at least 1.</param>
+        /// <param name="outputs">Number of classes C.</param>
+        /// <param name="labelSmoothing">ε in [0, 1); 0 turns smoothing off.</param>
+        /// <param name="classWeights">Weight w_c of each class, finite and zero or positive, C of them; empty means all 1.</param>
+        /// <returns>The total weight; 0 when every sample's classes weigh 0.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is less than 1, <paramref name="outputs"/> is negative, or <paramref name="labelSmoothing"/> is outside [0, 1).</exception>
+        /// <exception cref="ArgumentException"><paramref name="target"/>'s length differs from batch × outputs, or <paramref name="classWeights"/> is invalid as for the loss.</exception>
+        public static double SoftmaxCrossEntropyWeight(ReadOnlySpan<float> target, int batch, int outputs, float labelSmoothing, ReadOnlySpan<float> classWeights)
+        {
+            RequireLossArguments(target.Length, target.Length, batch, outputs, nameof(target));
+            RequireCrossEntropyOptions(labelSmoothing, classWeights, outputs);
+            var smoothing = new LabelSmoothing(labelSmoothing, outputs, classWeights);
+            double totalWeight = 0;
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<float> targetRow = target.Slice(b * outputs, outputs);
+                double rowWeight = 0;
+                for (int c = 0; c < outputs; c++)
+                {
+                    rowWeight += smoothing.WeightedTarget(targetRow[c], c);
+                }
+
+                totalWeight += rowWeight;
+            }
+
+            return totalWeight;
+        }
+
         /// <summary>Returns <c>max(x, 0) − x·t + ln(1 + e^(−|x|))</c>; NaN in gives NaN out.</summary>
         private static double BinaryCrossEntropyTerm(double x, double t) =>
             Math.Max(x, 0.0) - x * t + ActivationKernels.LogP1(Math.Exp(-Math.Abs(x)));

@@ -48,10 +48,12 @@ namespace NetGen
         /// <summary>Amount by which the validation loss must fall below the best so far to count as an improvement.</summary>
         public float MinDelta { get; }
 
-        /// <summary>Whether <c>Fit</c> ends with the parameters of the best epoch.</summary>
+        /// <summary>
+        /// Whether <c>Fit</c> ends with the parameters of the best epoch, and with the running
+        /// statistics of its batch-norm layers (the network's <see cref="INetwork.Buffers"/>).
+        /// </summary>
         /// <remarks>
-        /// NOTE: only the parameters are restored; the optimizer keeps the state (momentum,
-        /// moments) of the last epoch run.
+        /// NOTE: the optimizer keeps the state (momentum, moments) of the last epoch run.
         /// </remarks>
         public bool RestoreBestWeights { get; }
     }

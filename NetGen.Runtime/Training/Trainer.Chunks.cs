@@ -20,6 +20,7 @@ namespace NetGen
         private readonly Workspace[] _workspaces;
         private readonly float[] _gradients;    // [ParameterCount], gradient of the batch mean; empty when a batch has one chunk
         private readonly double[] _chunkLosses; // mean loss of each chunk of the current batch
+        private readonly double[] _chunkWeights; // divisor of each chunk's mean loss: its samples, or their total weight
         private readonly int[] _chunkCorrect;   // correctly classified samples of each chunk
         private readonly WorkerPool _pool;
 
@@ -39,9 +40,9 @@ namespace NetGen
         /// <summary>
         /// Runs forward and backward on every chunk of the training batch at
         /// <paramref name="start"/> in the sample order, sums the chunk gradients and takes one
-        /// optimizer step. Returns the summed loss and the correct count of the batch.
+        /// optimizer step. Returns the batch's loss times its weight, the weight, and the correct count.
         /// </summary>
-        private (double LossSum, int Correct) TrainBatch(Dataset train, int start, int size)
+        private (double LossSum, double Weight, int Correct) TrainBatch(Dataset train, int start, int size)
         {
             int chunks = ChunkCount(size);
             _phaseData = train;
@@ -64,26 +65,30 @@ namespace NetGen
             }
 
             _phaseData = null;
-            (double lossSum, int correct) = CombineChunks(chunks, size);
-            GeneratedCode.CheckLoss((float)lossSum);
-            GeneratedCode.CheckGradients(gradients, (float)(lossSum / size));
+            (double lossSum, double weight, int correct) = CombineChunks(chunks);
+            GeneratedCode.CheckLoss((float)(lossSum / weight));
+            GeneratedCode.CheckGradients(gradients, (float)(lossSum / weight));
             _optimizer.Step(_network.Parameters, gradients);
 
             // Batch norms' running statistics move once per chunk, in chunk order, so the result
-            // does not depend on which thread finished first.
+            // does not depend on which thread finished first. The check skips the call for networks
+            // without batch norm, which for a struct network would box it.
             for (int chunk = 0; chunk < chunks; chunk++)
             {
-                _network.CommitStatistics(_workspaces[chunk]);
+                if (_workspaces[chunk].HasPendingStatistics)
+                {
+                    _network.CommitStatistics(_workspaces[chunk]);
+                }
             }
 
-            return (lossSum, correct);
+            return (lossSum, weight, correct);
         }
 
         /// <summary>
         /// Runs forward on every chunk of the evaluation batch at sample <paramref name="start"/>
-        /// and returns the summed loss and the correct count of the batch.
+        /// and returns the batch's loss times its weight, the weight, and the correct count.
         /// </summary>
-        private (double LossSum, int Correct) EvaluateBatch(Dataset data, int start, int size)
+        private (double LossSum, double Weight, int Correct) EvaluateBatch(Dataset data, int start, int size)
         {
             int chunks = ChunkCount(size);
             _phaseData = data;
@@ -92,22 +97,36 @@ namespace NetGen
             _phase = Phase.EvaluateChunks;
             _pool.Run(chunks);
             _phaseData = null;
-            return CombineChunks(chunks, size);
+            return CombineChunks(chunks);
         }
 
-        /// <summary>Adds up the chunks' losses, weighted by their sizes, and correct counts in chunk order.</summary>
-        private (double LossSum, int Correct) CombineChunks(int chunks, int size)
+        /// <summary>
+        /// Adds up the chunks' losses times their weights, the weights, and the correct counts, in
+        /// chunk order. A chunk of weight 0 (every sample of a class weighted 0) has the mean 0/0
+        /// and adds nothing, as its samples add nothing to the batch's mean.
+        /// </summary>
+        private (double LossSum, double Weight, int Correct) CombineChunks(int chunks)
         {
             double lossSum = 0;
+            double weight = 0;
             int correct = 0;
             for (int c = 0; c < chunks; c++)
             {
-                lossSum += _chunkLosses[c] * ChunkLength(c, size);
+                if (_chunkWeights[c] != 0)
+                {
+                    lossSum += _chunkLosses[c] * _chunkWeights[c];
+                    weight += _chunkWeights[c];
+                }
+
                 correct += _chunkCorrect[c];
             }
 
-            return (lossSum, correct);
+            return (lossSum, weight, correct);
         }
+
+        /// <summary>Returns the divisor of a chunk's mean loss: its total weight, or its number of samples.</summary>
+        private double ChunkWeight(ReadOnlySpan<float> targets, int length) =>
+            _weighsSamples ? _network.LossWeight(targets) : length;
 
         /// <summary>Runs item <paramref name="item"/> of the current phase; the worker pool calls it.</summary>
         private void RunItem(int item, int worker)
@@ -159,12 +178,14 @@ namespace NetGen
             workspace.ZeroGradients();
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = _network.Backward(inputs, targets, workspace);
+            _chunkWeights[chunk] = ChunkWeight(targets, length);
             _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
         }
 
         /// <summary>
-        /// Sets block <paramref name="block"/> of the batch gradient to Σ_c (n_c / B)·g_c, adding
-        /// the chunk gradients g_c in chunk order.
+        /// Sets block <paramref name="block"/> of the batch gradient to Σ_c (W_c / W)·g_c, adding
+        /// the chunk gradients g_c in chunk order. W_c is a chunk's weight (its number of samples
+        /// unless the loss weighs samples) and W the batch's; chunks of weight 0 are left out.
         /// </summary>
         private void SumGradientBlock(int block)
         {
@@ -172,19 +193,37 @@ namespace NetGen
             int length = Math.Min(SumBlockLength, _gradients.Length - start);
             Span<float> sum = _gradients.AsSpan(start, length);
             int chunks = ChunkCount(_phaseSize);
-
+            double total = 0;
             for (int c = 0; c < chunks; c++)
             {
-                float weight = (float)ChunkLength(c, _phaseSize) / _phaseSize;
+                total += _chunkWeights[c];
+            }
+
+            bool first = true;
+            for (int c = 0; c < chunks; c++)
+            {
+                if (_chunkWeights[c] == 0)
+                {
+                    continue;
+                }
+
+                float weight = _weighsSamples ? (float)(_chunkWeights[c] / total) : (float)ChunkLength(c, _phaseSize) / _phaseSize;
                 ReadOnlySpan<float> chunkGradient = _workspaces[c].Gradients.Slice(start, length);
-                if (c == 0)
+                if (first)
                 {
                     TensorPrimitives.Multiply(chunkGradient, weight, sum);
+                    first = false;
                 }
                 else
                 {
                     TensorPrimitives.MultiplyAdd(chunkGradient, weight, sum, sum);
                 }
+            }
+
+            if (first)
+            {
+                // Every chunk weighs 0: the batch's mean is 0/0, which the loss check reports.
+                sum.Fill(float.NaN);
             }
         }
 
@@ -204,6 +243,7 @@ namespace NetGen
             workspace.IsTraining = false;
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = BatchLoss(outputs, targets, length);
+            _chunkWeights[chunk] = ChunkWeight(targets, length);
             _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
         }
 
@@ -233,7 +273,7 @@ namespace NetGen
         /// Allocates a workspace per chunk of a full training batch, at least one per thread that
         /// an evaluation batch can keep busy, and the per-chunk results.
         /// </summary>
-        private (Workspace[] Workspaces, float[] Gradients, double[] ChunkLosses, int[] ChunkCorrect) AllocateChunkBuffers()
+        private (Workspace[] Workspaces, float[] Gradients, double[] ChunkLosses, double[] ChunkWeights, int[] ChunkCorrect) AllocateChunkBuffers()
         {
             int trainingChunks = ChunkCount(BatchSize);
             int evaluationChunks = ChunkCount(EvaluationBatchSize);
@@ -267,7 +307,7 @@ namespace NetGen
 
             float[] gradients = trainingChunks > 1 ? new float[_network.ParameterCount] : [];
             int maxChunks = Math.Max(trainingChunks, evaluationChunks);
-            return (workspaces, gradients, new double[maxChunks], new int[maxChunks]);
+            return (workspaces, gradients, new double[maxChunks], new double[maxChunks], new int[maxChunks]);
         }
 
         /// <summary>

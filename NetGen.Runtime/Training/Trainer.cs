@@ -18,6 +18,10 @@ namespace NetGen
     /// mean gradient g_c of its n_c samples. The gradient of the batch mean is
     /// Σ_c (n_c / B)·g_c, summed in chunk order for every parameter, and the optimizer takes one
     /// step with it on the calling thread. Loss and accuracy are combined in chunk order too.
+    /// Where the loss divides by a total weight of the samples instead of their number
+    /// (<see cref="ITrainableNetwork.WeighsSamples"/>: class weights or label smoothing), each
+    /// chunk weighs W_c / W instead of n_c / B, so the step is that of the whole batch; a chunk
+    /// whose samples all weigh 0 adds nothing.
     /// The chunks depend only on the batch size and <see cref="ChunkSize"/>, and every sum has a
     /// fixed order, so for a given seed the trained parameters are bit-identical whatever
     /// <see cref="Threads"/> is. Changing <see cref="ChunkSize"/> changes the rounding.
@@ -72,6 +76,10 @@ namespace NetGen
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
         private int[] _order = [];              // sample order of the current epoch
         private bool _readInPlace;              // the order is the identity: chunks read the dataset, not the batch buffers
+        private readonly bool _usesBatchStatistics; // ITrainableNetwork.UsesBatchStatistics
+        private readonly bool _weighsSamples;       // ITrainableNetwork.WeighsSamples: chunks weigh their LossWeight
+        private readonly int _bufferLength;         // batch-norm running statistics, kept with the best parameters
+        private float[]? _bestBuffers;              // copy of those statistics kept by early stopping
         private float[]? _bestParameters;       // copy kept by early stopping, allocated on first use
 
         private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(50);
@@ -145,6 +153,11 @@ namespace NetGen
 
             _network = network;
             _optimizer = optimizer;
+
+            // Read once: for a struct network each call of a default interface member boxes it.
+            _usesBatchStatistics = network.UsesBatchStatistics;
+            _weighsSamples = network.WeighsSamples;
+            _bufferLength = network.Buffers.Length;
             _inputSize = network.InputSize;
             _outputSize = network.OutputSize;
             BatchSize = batchSize;
@@ -159,7 +172,7 @@ namespace NetGen
             _outputs = new float[CheckedLength(maxBatchSize, _outputSize, nameof(maxEvaluationBatch))];
             _batchLabels = new int[maxBatchSize];
 
-            (_workspaces, _gradients, _chunkLosses, _chunkCorrect) = AllocateChunkBuffers();
+            (_workspaces, _gradients, _chunkLosses, _chunkWeights, _chunkCorrect) = AllocateChunkBuffers();
             _pool = new WorkerPool(threads, "NetGen trainer worker", RunItem);
         }
 
@@ -296,6 +309,7 @@ namespace NetGen
             if (monitor.RestoresBestParameters)
             {
                 _bestParameters ??= new float[_network.ParameterCount];
+                _bestBuffers ??= new float[_bufferLength];
             }
 
             long fitStart = Stopwatch.GetTimestamp();
@@ -311,7 +325,7 @@ namespace NetGen
 
                 if (monitor.Observe(epoch, report.ValidationLoss, out bool stop) && monitor.RestoresBestParameters)
                 {
-                    _network.Parameters.CopyTo(_bestParameters);
+                    SaveBest();
                 }
 
                 if (stop)
@@ -326,11 +340,31 @@ namespace NetGen
                 history.BestEpoch = monitor.BestEpoch;
                 if (monitor.RestoresBestParameters && monitor.BestEpoch is int best && best != history.Count)
                 {
-                    _bestParameters.AsSpan(0, _network.ParameterCount).CopyTo(_network.Parameters);
+                    RestoreBest();
                 }
             }
 
             return history;
+        }
+
+        /// <summary>Copies the parameters and the batch-norm running statistics for early stopping.</summary>
+        private void SaveBest()
+        {
+            _network.Parameters.CopyTo(_bestParameters);
+            if (_bufferLength > 0)
+            {
+                _network.Buffers.CopyTo(_bestBuffers);
+            }
+        }
+
+        /// <summary>Puts back what <see cref="SaveBest"/> kept.</summary>
+        private void RestoreBest()
+        {
+            _bestParameters.AsSpan(0, _network.ParameterCount).CopyTo(_network.Parameters);
+            if (_bufferLength > 0)
+            {
+                _bestBuffers.AsSpan(0, _bufferLength).CopyTo(_network.Buffers);
+            }
         }
 
         /// <summary>
@@ -365,7 +399,7 @@ namespace NetGen
         /// share statistics.
         /// </summary>
         private bool KeepsSampleOrder(int count) =>
-            count <= BatchSize && (count <= ChunkSize || !_network.UsesBatchStatistics);
+            count <= BatchSize && (count <= ChunkSize || !_usesBatchStatistics);
 
         /// <summary>
         /// Runs one epoch: shuffles, trains on every batch, evaluates on <paramref name="validation"/>
@@ -395,6 +429,7 @@ namespace NetGen
             int batches = (count + BatchSize - 1) / BatchSize;
             long progressIntervalTicks = ToTimestampTicks(_progressInterval);
             double lossSum = 0;
+            double weight = 0;
             int correct = 0;
             int seen = 0;
 
@@ -405,8 +440,9 @@ namespace NetGen
                 cancellationToken.ThrowIfCancellationRequested();
 
                 int size = Math.Min(BatchSize, count - seen);
-                (double batchLossSum, int batchCorrect) = TrainBatch(train, seen, size);
+                (double batchLossSum, double batchWeight, int batchCorrect) = TrainBatch(train, seen, size);
                 lossSum += batchLossSum;
+                weight += batchWeight;
                 correct += batchCorrect;
                 seen += size;
 
@@ -416,7 +452,7 @@ namespace NetGen
                     if (now - lastReport >= progressIntervalTicks)
                     {
                         lastReport = now;
-                        progress.Report(new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / seen, null));
+                        progress.Report(new TrainingProgress(epoch, epochs, batch + 1, batches, lossSum / weight, null));
                     }
                 }
             }
@@ -437,7 +473,7 @@ namespace NetGen
             var report = new EpochReport(
                 epoch,
                 epochs,
-                TrainingLoss: lossSum / count,
+                TrainingLoss: lossSum / weight,
                 TrainingAccuracy: Accuracy(correct, count),
                 validationLoss,
                 validationAccuracy,
@@ -453,6 +489,7 @@ namespace NetGen
         {
             int count = data.Count;
             double lossSum = 0;
+            double weight = 0;
             int correct = 0;
 
             for (int start = 0; start < count; start += EvaluationBatchSize)
@@ -460,12 +497,13 @@ namespace NetGen
                 cancellationToken.ThrowIfCancellationRequested();
 
                 int size = Math.Min(EvaluationBatchSize, count - start);
-                (double batchLossSum, int batchCorrect) = EvaluateBatch(data, start, size);
+                (double batchLossSum, double batchWeight, int batchCorrect) = EvaluateBatch(data, start, size);
                 lossSum += batchLossSum;
+                weight += batchWeight;
                 correct += batchCorrect;
             }
 
-            return new EvaluationResult(lossSum / count, Accuracy(correct, count), count);
+            return new EvaluationResult(lossSum / weight, Accuracy(correct, count), count);
         }
 
         /// <summary>

@@ -356,6 +356,27 @@ namespace NetGen.Tests.Kernels
             Assert.Contains("it has 5", error.Message, StringComparison.Ordinal);
         }
 
+        [Fact]
+        public void SoftmaxCrossEntropyWeight_IsTheSumOfWeightedSmoothedTargets()
+        {
+            // W = Σ_n Σ_c w_c·((1 − ε)·t_nc + ε/C), by hand for 3 samples of 3 classes.
+            float[] targets = { 1f, 0f, 0f, 0f, 0.5f, 0.5f, 0.2f, 0f, 2f };
+            float[] weights = { 2f, 0f, 3f };
+            const float smoothing = 0.25f;
+            double expected = 0;
+            for (int n = 0; n < 3; n++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    expected += weights[c] * ((1 - 0.25) * targets[n * 3 + c] + 0.25 / 3);
+                }
+            }
+
+            Assert.Equal(expected, LossKernels.SoftmaxCrossEntropyWeight(targets, 3, 3, smoothing, weights), 12);
+            Assert.Equal(1.0 + 1.0 + 2.2, LossKernels.SoftmaxCrossEntropyWeight(targets, 3, 3, 0f, default), 6);
+            Assert.Throws<ArgumentException>(() => LossKernels.SoftmaxCrossEntropyWeight(targets, 2, 3, 0f, default));
+        }
+
         private static void AssertLengthError(string parameter, Func<float> call) => AssertLengthError(parameter, () => { call(); });
     }
 }
