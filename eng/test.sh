@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check: the build with warnings as errors, the unit tests (on AVX-512 machines the
 # kernel and numerics tests a second time with AVX-512 turned off), the NuGet package in a
-# fresh project, the NativeAOT sample, both samples with their accuracy and error goals, and
-# each benchmark once in BenchmarkDotNet's dry mode. Exits non-zero when anything fails.
+# fresh project, the NativeAOT sample, the three samples (quadratic, fashion, lenet5) with their
+# accuracy and error goals, and each benchmark once in BenchmarkDotNet's dry mode. Exits non-zero
+# when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
