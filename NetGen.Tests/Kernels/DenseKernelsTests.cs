@@ -698,27 +698,8 @@ namespace NetGen.Tests.Kernels
             }
         }
 
-        private static void RunBackwardInputCore(Isa isa, Span<float> dy, Span<float> w, Span<float> dx, int batch, int inputs, int outputs)
-        {
-            ref float dyStart = ref MemoryMarshal.GetReference(dy);
-            ref float wStart = ref MemoryMarshal.GetReference(w);
-            ref float dxStart = ref MemoryMarshal.GetReference(dx);
-            switch (isa)
-            {
-                case Isa.Vector512Fma:
-                    DenseKernels.BackwardInputCore<Vector512Fma, Vector512<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
-                    break;
-                case Isa.Vector256Fma:
-                    DenseKernels.BackwardInputCore<Vector256Fma, Vector256<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
-                    break;
-                case Isa.Vector128:
-                    DenseKernels.BackwardInputCore<Vector128Simd, Vector128<float>, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
-                    break;
-                default:
-                    DenseKernels.BackwardInputCore<ScalarSimd, float, NoDerivative>(ref dyStart, ref wStart, ref dxStart, ref dxStart, batch, inputs, outputs);
-                    break;
-            }
-        }
+        private static void RunBackwardInputCore(Isa isa, Span<float> dy, Span<float> w, Span<float> dx, int batch, int inputs, int outputs) =>
+            RunFusedCore<NoDerivative>(isa, dy, w, dx, dx, batch, inputs, outputs);
 
         private static void RunAccumulateWeightGradientCore(Isa isa, Span<float> dy, Span<float> x, Span<float> dw, int batch, int inputs, int outputs)
         {

@@ -76,53 +76,22 @@ public class TrainerWeightingTests
     private const float StepTolerance = 1e-5f;
 
     [Fact]
-    public void Fit_ClassWeightsSortedWholeSetInChunks_MatchesTrainStep()
-    {
-        Dataset data = SortedByClass();
-        var chunked = new WeightedLinear(seed: 3);
-        var whole = new WeightedLinear(seed: 3);
-        using var trainer = new Trainer<WeightedLinear>(chunked, new Sgd(1f), 64, threads: 2, chunkSize: 32);
-
-        EpochReport report = trainer.Fit(data, epochs: 1)[0];
-        float wholeLoss = whole.TrainStep(data.Inputs, data.Targets, new Sgd(1f), whole.CreateWorkspace(64));
-
-        Assert.Equal(wholeLoss, report.TrainingLoss, 1e-6);
-        AssertClose(whole.Parameters.ToArray(), chunked.Parameters.ToArray());
-    }
+    public void Fit_ClassWeightsSortedWholeSetInChunks_MatchesTrainStep() =>
+        AssertChunkedEpochMatchesTrainStep(() => new WeightedLinear(seed: 3), SortedByClass(), chunkSize: 32);
 
     [Fact]
-    public void Fit_ZeroClassWeightChunk_AddsNothing()
-    {
+    public void Fit_ZeroClassWeightChunk_AddsNothing() =>
         // The first chunk holds only class 0, of weight 0: its mean is 0/0.
-        Dataset data = SortedByClass();
-        var chunked = new IgnoreClassZero(seed: 3);
-        var whole = new IgnoreClassZero(seed: 3);
-        using var trainer = new Trainer<IgnoreClassZero>(chunked, new Sgd(1f), 64, threads: 2, chunkSize: 32);
-
-        EpochReport report = trainer.Fit(data, epochs: 1)[0];
-        float wholeLoss = whole.TrainStep(data.Inputs, data.Targets, new Sgd(1f), whole.CreateWorkspace(64));
-
-        Assert.Equal(wholeLoss, report.TrainingLoss, 1e-6);
-        AssertClose(whole.Parameters.ToArray(), chunked.Parameters.ToArray());
-    }
+        AssertChunkedEpochMatchesTrainStep(() => new IgnoreClassZero(seed: 3), SortedByClass(), chunkSize: 32);
 
     [Fact]
     public void Fit_LabelSmoothingSoftTargetsInChunks_MatchesTrainStep()
     {
         // Soft targets that do not sum to 1 give rows of unequal weight under label smoothing.
         var random = new Random(5);
-        float[] inputs = Enumerable.Range(0, 48 * 3).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] inputs = Uniform(random, 48 * 3, 1);
         float[] targets = Enumerable.Range(0, 48 * 2).Select(i => i < 48 ? 0.1f : 2f * (float)random.NextDouble()).ToArray();
-        var data = new Dataset(inputs, 3, targets, 2);
-        var chunked = new SmoothedLinear(seed: 3);
-        var whole = new SmoothedLinear(seed: 3);
-        using var trainer = new Trainer<SmoothedLinear>(chunked, new Sgd(1f), 48, threads: 2, chunkSize: 16);
-
-        EpochReport report = trainer.Fit(data, epochs: 1)[0];
-        float wholeLoss = whole.TrainStep(data.Inputs, data.Targets, new Sgd(1f), whole.CreateWorkspace(48));
-
-        Assert.Equal(wholeLoss, report.TrainingLoss, 1e-6);
-        AssertClose(whole.Parameters.ToArray(), chunked.Parameters.ToArray());
+        AssertChunkedEpochMatchesTrainStep(() => new SmoothedLinear(seed: 3), new Dataset(inputs, 3, targets, 2), chunkSize: 16);
     }
 
     [Theory]
@@ -176,6 +145,24 @@ public class TrainerWeightingTests
 
         Assert.Equal(0, wholeBytes);
         Assert.Equal(0, largeBytes);
+    }
+
+    /// <summary>
+    /// Fits one epoch of one batch of the whole set in chunks on two threads, and checks its loss
+    /// and parameters against one TrainStep of the same network over the whole batch.
+    /// </summary>
+    private static void AssertChunkedEpochMatchesTrainStep<TNetwork>(Func<TNetwork> create, Dataset data, int chunkSize)
+        where TNetwork : ITrainableNetwork
+    {
+        TNetwork chunked = create();
+        TNetwork whole = create();
+        using var trainer = new Trainer<TNetwork>(chunked, new Sgd(1f), data.Count, threads: 2, chunkSize: chunkSize);
+
+        EpochReport report = trainer.Fit(data, epochs: 1)[0];
+        float wholeLoss = whole.TrainStep(data.Inputs, data.Targets, new Sgd(1f), whole.CreateWorkspace(data.Count));
+
+        Assert.Equal(wholeLoss, report.TrainingLoss, 1e-6);
+        AssertClose(whole.Parameters.ToArray(), chunked.Parameters.ToArray());
     }
 
     /// <summary>64 samples of 3 inputs: 32 of class 0, then 32 of class 1.</summary>
