@@ -76,7 +76,7 @@ public class TrainerWeightingTests
     private const float StepTolerance = 1e-5f;
 
     [Fact]
-    public void Fit_ClassWeightsSortedWholeSetInChunks_MatchesTrainStep() =>
+    public void Fit_ClassWeightsSorted_MatchesTrainStep() =>
         AssertChunkedEpochMatchesTrainStep(() => new WeightedLinear(seed: 3), SortedByClass(), chunkSize: 32);
 
     [Fact]
@@ -85,7 +85,7 @@ public class TrainerWeightingTests
         AssertChunkedEpochMatchesTrainStep(() => new IgnoreClassZero(seed: 3), SortedByClass(), chunkSize: 32);
 
     [Fact]
-    public void Fit_LabelSmoothingSoftTargetsInChunks_MatchesTrainStep()
+    public void Fit_SmoothedSoftTargets_MatchesTrainStep()
     {
         // Soft targets that do not sum to 1 give rows of unequal weight under label smoothing.
         var random = new Random(5);
@@ -98,7 +98,7 @@ public class TrainerWeightingTests
     [InlineData(64)]
     [InlineData(32)]
     [InlineData(17)]
-    public void Evaluate_ClassWeights_IsTheWholeSetsLossForAnyEvaluationBatch(int evaluationBatch)
+    public void Evaluate_ClassWeights_AnyBatchGivesWholeLoss(int evaluationBatch)
     {
         Dataset data = SortedByClass();
         var network = new WeightedLinear(seed: 3);
@@ -129,7 +129,7 @@ public class TrainerWeightingTests
     }
 
     [Fact]
-    public void RunEpoch_StructNetworkWithDefaultMembers_AllocatesNothing()
+    public void RunEpoch_StructNetwork_AllocatesNothing()
     {
         // A default interface member called on a struct boxes it, so the trainer reads them once.
         var random = new Random(1);
