@@ -194,7 +194,7 @@ namespace NetGen
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void ThrowNonFiniteLoss(float loss) =>
             throw new ArithmeticException(
-                $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged.");
+                $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged. With class weights, a batch whose samples all weigh 0 has the mean loss 0/0 = NaN.");
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]

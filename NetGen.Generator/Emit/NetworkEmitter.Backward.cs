@@ -143,9 +143,9 @@ namespace NetGen.Generator.Emit
         }
 
         /// <summary>
-        /// Returns whether the backward input kernel of the layer after <paramref name="layer"/> can
-        /// multiply in <paramref name="layer"/>'s activation derivative as it writes the delta: a
-        /// dense layer whose activation's derivative its outputs determine.
+        /// Returns whether the backward input kernel of the layer after <paramref name="layer"/>
+        /// multiplies in <paramref name="layer"/>'s activation derivative as it writes the delta: a
+        /// dense layer with ReLU, tanh or sigmoid, the activations that kernel fuses.
         /// </summary>
         private static bool FusesDerivative(LayerLayout layer) =>
             layer.Kind == LayerKind.Dense && !layer.KeepsPreActivation

@@ -120,7 +120,7 @@ namespace NetGen.Kernels
         /// <param name="inputs">Number of input features I.</param>
         /// <param name="outputs">Number of output features O.</param>
         /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
-        /// <exception cref="ArgumentException">A span's length differs from its shape.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape, or <paramref name="dx"/> overlaps <paramref name="dy"/> or <paramref name="w"/>.</exception>
         public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs)
         {
             RequireBackwardInputArguments(dy, w, dx, batch, inputs, outputs);
@@ -144,8 +144,8 @@ namespace NetGen.Kernels
         /// <param name="outputs">Number of output features O.</param>
         /// <param name="inputActivation">The activation that produced the input: Identity, Relu, Tanh or Sigmoid.</param>
         /// <param name="x">The layer's input, the outputs of <paramref name="inputActivation"/>, [batch, inputs]; must not overlap <paramref name="dx"/>.</param>
-        /// <exception cref="ArgumentOutOfRangeException">A size is negative, or the activation's derivative cannot be computed from its outputs.</exception>
-        /// <exception cref="ArgumentException">A span's length differs from its shape, or <paramref name="x"/> overlaps <paramref name="dx"/>.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A size is negative, or <paramref name="inputActivation"/> is not one of the four this kernel fuses.</exception>
+        /// <exception cref="ArgumentException">A span's length differs from its shape, or <paramref name="dx"/> overlaps <paramref name="dy"/>, <paramref name="w"/> or <paramref name="x"/>.</exception>
         public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int batch, int inputs, int outputs, Activation inputActivation, ReadOnlySpan<float> x)
         {
             RequireBackwardInputArguments(dy, w, dx, batch, inputs, outputs);
@@ -191,6 +191,12 @@ namespace NetGen.Kernels
             KernelArguments.RequireLength(dy.Length, batch, outputs, nameof(dy), nameof(batch), nameof(outputs));
             KernelArguments.RequireLength(w.Length, outputs, inputs, nameof(w), nameof(outputs), nameof(inputs));
             KernelArguments.RequireLength(dx.Length, batch, inputs, nameof(dx), nameof(batch), nameof(inputs));
+            if (dx.Overlaps(dy) || dx.Overlaps(w))
+            {
+                throw new ArgumentException(
+                    "The dx span overlaps dy or w, which the kernel still reads while it writes dx. Pass a separate buffer for dx.",
+                    nameof(dx));
+            }
         }
 
         /// <summary>Picks the vector width for <see cref="BackwardInputCore"/>: vectors run along the rows of w and dx, so the input count decides.</summary>

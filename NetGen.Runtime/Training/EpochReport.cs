@@ -6,14 +6,17 @@ namespace NetGen
     /// <param name="Epoch">Number of the epoch within its <c>Fit</c> call, from 1.</param>
     /// <param name="Epochs">Number of epochs that the <c>Fit</c> call runs.</param>
     /// <param name="TrainingLoss">
-    /// Mean loss per training sample, each batch's loss taken before its parameter update.
+    /// Mean loss per training sample, each batch's loss taken before its parameter update. For a
+    /// loss that weighs samples (<see cref="ITrainableNetwork.WeighsSamples"/>) it is the mean
+    /// weighted by their weights, as the loss itself defines it.
     /// </param>
     /// <param name="TrainingAccuracy">
     /// Fraction of training samples classified correctly, each batch measured before its update;
     /// <see cref="double.NaN"/> for networks with one output.
     /// </param>
     /// <param name="ValidationLoss">
-    /// Mean loss per validation sample after the epoch; <see cref="double.NaN"/> without a validation set.
+    /// Mean loss per validation sample after the epoch, weighted as <see cref="TrainingLoss"/> is;
+    /// <see cref="double.NaN"/> without a validation set.
     /// </param>
     /// <param name="ValidationAccuracy">
     /// Validation accuracy after the epoch; <see cref="double.NaN"/> without a validation set or

@@ -51,6 +51,16 @@ namespace NetGen
             _phase = Phase.TrainChunks;
             _pool.Run(chunks);
 
+            (double lossSum, double weight, int correct) = CombineChunks(chunks);
+            if (weight == 0 && _weighsSamples)
+            {
+                // Every sample weighs 0 under the loss, so the batch has no mean to descend. Like a
+                // chunk of weight 0 in a batch, it adds nothing to the epoch and takes no step.
+                _phaseData = null;
+                CommitChunkStatistics(chunks);
+                return (0, 0, correct);
+            }
+
             ReadOnlySpan<float> gradients;
             if (chunks == 1)
             {
@@ -65,11 +75,16 @@ namespace NetGen
             }
 
             _phaseData = null;
-            (double lossSum, double weight, int correct) = CombineChunks(chunks);
             GeneratedCode.CheckLoss((float)(lossSum / weight));
             GeneratedCode.CheckGradients(gradients, (float)(lossSum / weight));
             _optimizer.Step(_network.Parameters, gradients);
+            CommitChunkStatistics(chunks);
+            return (lossSum, weight, correct);
+        }
 
+        /// <summary>Applies the batch-norm statistics that the training chunks kept.</summary>
+        private void CommitChunkStatistics(int chunks)
+        {
             // Batch norms' running statistics move once per chunk, in chunk order, so the result
             // does not depend on which thread finished first. The check skips the call for networks
             // without batch norm, which for a struct network would box it.
@@ -80,8 +95,6 @@ namespace NetGen
                     _network.CommitStatistics(_workspaces[chunk]);
                 }
             }
-
-            return (lossSum, weight, correct);
         }
 
         /// <summary>
@@ -125,8 +138,22 @@ namespace NetGen
         }
 
         /// <summary>Returns the divisor of a chunk's mean loss: its total weight, or its number of samples.</summary>
-        private double ChunkWeight(ReadOnlySpan<float> targets, int length) =>
-            _weighsSamples ? _network.LossWeight(targets) : length;
+        private double ChunkWeight(ReadOnlySpan<float> targets, int length)
+        {
+            if (!_weighsSamples)
+            {
+                return length;
+            }
+
+            double weight = _network.LossWeight(targets);
+            if (!double.IsFinite(weight) || weight < 0)
+            {
+                throw new InvalidOperationException(
+                    $"The network's LossWeight returned {weight} for {length} samples, but a loss weight must be finite and zero or positive. Fix the network's LossWeight, or return false from WeighsSamples.");
+            }
+
+            return weight;
+        }
 
         /// <summary>Runs item <paramref name="item"/> of the current phase; the worker pool calls it.</summary>
         private void RunItem(int item, int worker)
@@ -220,11 +247,6 @@ namespace NetGen
                 }
             }
 
-            if (first)
-            {
-                // Every chunk weighs 0: the batch's mean is 0/0, which the loss check reports.
-                sum.Fill(float.NaN);
-            }
         }
 
         /// <summary>

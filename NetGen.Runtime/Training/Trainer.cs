@@ -20,8 +20,9 @@ namespace NetGen
     /// step with it on the calling thread. Loss and accuracy are combined in chunk order too.
     /// Where the loss divides by a total weight of the samples instead of their number
     /// (<see cref="ITrainableNetwork.WeighsSamples"/>: class weights or label smoothing), each
-    /// chunk weighs W_c / W instead of n_c / B, so the step is that of the whole batch; a chunk
-    /// whose samples all weigh 0 adds nothing.
+    /// chunk weighs W_c / W instead of n_c / B, so the step is that of the whole batch. A chunk
+    /// whose samples all weigh 0 adds nothing, and a batch whose samples all weigh 0 takes no
+    /// optimizer step (TrainStep throws on its 0/0 mean instead).
     /// The chunks depend only on the batch size and <see cref="ChunkSize"/>, and every sum has a
     /// fixed order, so for a given seed the trained parameters are bit-identical whatever
     /// <see cref="Threads"/> is. Changing <see cref="ChunkSize"/> changes the rounding.
@@ -233,8 +234,8 @@ namespace NetGen
         /// </summary>
         /// <remarks>
         /// Every epoch visits each training sample once, in an order shuffled from
-        /// <see cref="Seed"/> and <see cref="EpochsTrained"/> (in their own order when one chunk contains
-        /// the whole training set), in batches of <see cref="BatchSize"/>;
+        /// <see cref="Seed"/> and <see cref="EpochsTrained"/> (in their own order when one batch contains
+        /// the whole training set, as the class remarks describe), in batches of <see cref="BatchSize"/>;
         /// the last batch holds the remaining samples and is trained on like the others. After
         /// the training batches the network is evaluated on <paramref name="validation"/>, if given.
         /// </remarks>

@@ -74,6 +74,17 @@ namespace NetGen.Tests.Kernels
             Assert.Equal("x", shortInput.ParamName);
         }
 
+        [Fact]
+        public void BackwardInput_DxOverlappingDyOrW_Throws()
+        {
+            var buffer = new float[16];
+            var w = new float[16];
+            var overDy = Assert.Throws<ArgumentException>(() => DenseKernels.BackwardInput(buffer.AsSpan(0, 8), w, buffer.AsSpan(4, 8), 2, 4, 4));
+            Assert.Equal("dx", overDy.ParamName);
+            var overW = Assert.Throws<ArgumentException>(() => DenseKernels.BackwardInput(new float[8], buffer, buffer.AsSpan(8, 8), 2, 4, 4, Activation.Relu, new float[8]));
+            Assert.Equal("dx", overW.ParamName);
+        }
+
         private static void CheckFused(Activation activation, int batch, int inputs, int outputs, int seed, Isa? isa)
         {
             float[] dy = TestValues.Uniform(batch * outputs, seed);

@@ -70,6 +70,39 @@ internal readonly struct StructNetwork : ITrainableNetwork
         _inner.TrainStep(inputs, targets, optimizer, workspace);
 }
 
+/// <summary>A network whose LossWeight breaks its contract by returning −1.</summary>
+internal sealed class NegativeWeightNetwork(WeightedLinear inner) : ITrainableNetwork
+{
+    public Loss Loss => inner.Loss;
+
+    public int InputSize => WeightedLinear.InputSize;
+
+    public int OutputSize => WeightedLinear.OutputSize;
+
+    public int ParameterCount => WeightedLinear.ParameterCount;
+
+    public string Architecture => "NegativeWeightNetwork";
+
+    public Span<float> Parameters => inner.Parameters;
+
+    public bool WeighsSamples => true;
+
+    public double LossWeight(ReadOnlySpan<float> targets) => -1;
+
+    public Workspace CreateWorkspace(int maxBatchSize) => inner.CreateWorkspace(maxBatchSize);
+
+    public void Forward(ReadOnlySpan<float> input, Span<float> output) => inner.Forward(input, output);
+
+    public void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, Workspace workspace) => inner.Forward(inputs, outputs, workspace);
+
+    public float Backward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, Workspace workspace) => inner.Backward(inputs, targets, workspace);
+
+    public float ComputeLoss(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets) => inner.ComputeLoss(outputs, targets);
+
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, IOptimizer optimizer, Workspace workspace) =>
+        inner.TrainStep(inputs, targets, optimizer, workspace);
+}
+
 public class TrainerWeightingTests
 {
     // Chunked sums round differently from one whole-batch pass; the class-weight errors were 0.4.
@@ -145,6 +178,33 @@ public class TrainerWeightingTests
 
         Assert.Equal(0, wholeBytes);
         Assert.Equal(0, largeBytes);
+    }
+
+    [Fact]
+    public void Fit_BatchesOfWeightZero_TakeNoStep()
+    {
+        // Every sample is of class 0, which weighs 0: no batch has a mean, so nothing moves.
+        var random = new Random(2);
+        Dataset data = Dataset.ForClassification(Uniform(random, 8 * 3, 1), 3, new byte[8], 2);
+        var network = new IgnoreClassZero(seed: 3);
+        float[] before = network.Parameters.ToArray();
+        using var trainer = new Trainer<IgnoreClassZero>(network, new Sgd(1f), 4, threads: 2, chunkSize: 2);
+
+        EpochReport report = trainer.Fit(data, epochs: 2)[1];
+
+        Assert.Equal(before, network.Parameters.ToArray());
+        Assert.True(double.IsNaN(report.TrainingLoss), $"The training loss is {report.TrainingLoss}, but a set of weight 0 has no mean.");
+    }
+
+    [Fact]
+    public void Fit_NegativeLossWeight_Throws()
+    {
+        var network = new NegativeWeightNetwork(new WeightedLinear(seed: 3));
+        using var trainer = new Trainer<NegativeWeightNetwork>(network, new Sgd(1f), 64, threads: 1, chunkSize: 32);
+
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Fit(SortedByClass(), epochs: 1));
+
+        Assert.Contains("-1", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
