@@ -18,7 +18,8 @@ namespace NetGen.Kernels
     /// Each span must have exactly the length its shape gives, or the kernel throws an
     /// <see cref="ArgumentException"/> before touching any data. Sizes may be zero. The kernels
     /// allocate nothing and are safe to call from several threads on separate buffers. An output
-    /// span must not overlap an input span: the kernels do not check it, and the results would be wrong.
+    /// span must not overlap an input span. Only <see cref="BackwardInput(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>
+    /// checks it and throws; the other kernels would give wrong results.
     /// </para>
     /// <para>
     /// Each kernel picks 512-bit vectors when the row it vectorises has at least 16 floats and

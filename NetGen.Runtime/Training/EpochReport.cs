@@ -8,7 +8,8 @@ namespace NetGen
     /// <param name="TrainingLoss">
     /// Mean loss per training sample, each batch's loss taken before its parameter update. For a
     /// loss that weighs samples (<see cref="ITrainableNetwork.WeighsSamples"/>) it is the mean
-    /// weighted by their weights, as the loss itself defines it.
+    /// weighted by their weights, as the loss itself defines it, and NaN when every training sample
+    /// weighs 0.
     /// </param>
     /// <param name="TrainingAccuracy">
     /// Fraction of training samples classified correctly, each batch measured before its update;
@@ -16,7 +17,8 @@ namespace NetGen
     /// </param>
     /// <param name="ValidationLoss">
     /// Mean loss per validation sample after the epoch, weighted as <see cref="TrainingLoss"/> is;
-    /// <see cref="double.NaN"/> without a validation set.
+    /// <see cref="double.NaN"/> without a validation set or when every validation sample weighs 0
+    /// (early stopping never counts NaN as an improvement).
     /// </param>
     /// <param name="ValidationAccuracy">
     /// Validation accuracy after the epoch; <see cref="double.NaN"/> without a validation set or

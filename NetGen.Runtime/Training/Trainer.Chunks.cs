@@ -149,7 +149,7 @@ namespace NetGen
             if (!double.IsFinite(weight) || weight < 0)
             {
                 throw new InvalidOperationException(
-                    $"The network's LossWeight returned {weight} for {length} samples, but a loss weight must be finite and zero or positive. Fix the network's LossWeight, or return false from WeighsSamples.");
+                    $"The network's LossWeight returned {weight} for {length} samples, but a loss weight must be finite and zero or positive. For a generated network, check the targets: softmax cross-entropy takes class probabilities, never negative. A hand-written network must fix its LossWeight.");
             }
 
             return weight;
@@ -275,10 +275,20 @@ namespace NetGen
         /// </summary>
         internal long WorkerThreadAllocatedBytes => _pool.PoolThreadAllocatedBytes;
 
-        private int ChunkCount(int size) => (size + ChunkSize - 1) / ChunkSize;
+        /// <summary>
+        /// Returns the number of chunks of a batch of <paramref name="size"/> samples: as many as
+        /// <see cref="ChunkSize"/> asks for, but with batch statistics and chunk sizes of 1 or 2 at
+        /// most one per two samples, so that no chunk holds a single sample unless the batch does.
+        /// </summary>
+        private int ChunkCount(int size)
+        {
+            int chunks = (size + ChunkSize - 1) / ChunkSize;
+            return _usesBatchStatistics && ChunkSize < 3 ? Math.Min(chunks, Math.Max(1, size / 2)) : chunks;
+        }
 
-        // Chunks split a batch as evenly as possible (lengths differ by at most one), so no chunk
-        // contains a single sample unless the batch does. Batch norm cannot train on one value per channel.
+        // Chunks split a batch as evenly as possible (lengths differ by at most one), so with a
+        // chunk size of 3 or more, or ChunkCount's limit, no chunk contains a single sample unless
+        // the batch does. Batch norm cannot train on one value per channel.
         private int ChunkLength(int chunk, int size)
         {
             int chunks = ChunkCount(size);
@@ -299,7 +309,9 @@ namespace NetGen
         {
             int trainingChunks = ChunkCount(BatchSize);
             int evaluationChunks = ChunkCount(EvaluationBatchSize);
-            int capacity = Math.Min(ChunkSize, Math.Max(BatchSize, EvaluationBatchSize));
+            // ChunkCount's limit for batch statistics makes chunks of up to 3 samples from chunk sizes of 1 and 2.
+            int largestChunk = _usesBatchStatistics ? Math.Max(ChunkSize, 3) : ChunkSize;
+            int capacity = Math.Min(largestChunk, Math.Max(BatchSize, EvaluationBatchSize));
 
             // Worker w of the pool runs only when a phase has more than w items, so evaluation
             // never needs more than min(Threads, evaluationChunks) workspaces.

@@ -102,7 +102,9 @@ namespace NetGen
         /// Samples per chunk, the unit of work of one thread; at least 1. Every chunk of a training
         /// batch reads the weights again and fills its own gradient buffer as large as the
         /// parameters, so smaller chunks cost memory and memory traffic. A chunk size of at least
-        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on one thread.
+        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on one thread. For a
+        /// network with batch norm, chunk sizes of 1 and 2 become chunks of 2 or 3 samples, because
+        /// batch norm cannot train on one value per channel.
         /// </param>
         public Trainer(
             TNetwork network,
@@ -263,6 +265,14 @@ namespace NetGen
         /// <exception cref="OperationCanceledException">
         /// <paramref name="cancellationToken"/> was cancelled. The parameters keep the updates of
         /// the batches finished before, and <see cref="EpochsTrained"/> counts the finished epochs.
+        /// </exception>
+        /// <exception cref="ArithmeticException">
+        /// A batch's loss or gradient was NaN or infinite; that batch took no step, and the parameters
+        /// keep the updates of the batches before it.
+        /// </exception>
+        /// <exception cref="InvalidOperationException">
+        /// The network's <see cref="ITrainableNetwork.LossWeight"/> returned a negative, NaN or
+        /// infinite weight: for a generated network, a target row with negative values.
         /// </exception>
         /// <exception cref="AggregateException">
         /// With <see cref="Threads"/> above 1, the network or a data access threw while processing

@@ -8,7 +8,7 @@ namespace NetGen
     /// <param name="Epochs">Number of epochs that the <c>Fit</c> call runs.</param>
     /// <param name="Batch">Number of batches of the current epoch finished so far, from 1.</param>
     /// <param name="BatchesPerEpoch">Number of batches in every epoch, the last partial one included.</param>
-    /// <param name="Loss">Mean training loss per sample over the finished batches of this epoch, weighted as <see cref="EpochReport.TrainingLoss"/> is.</param>
+    /// <param name="Loss">Mean training loss per sample over the finished batches of this epoch, weighted as <see cref="EpochReport.TrainingLoss"/> is; NaN while every sample so far weighs 0.</param>
     /// <param name="CompletedEpoch">
     /// The report of the epoch when it has just ended, after validation; <see langword="null"/> in
     /// reports sent during the epoch.

@@ -207,6 +207,22 @@ public class TrainerWeightingTests
         Assert.Contains("-1", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Fit_BatchNormSmallChunks_TrainOddBatches(int chunkSize)
+    {
+        // Chunks of 2 would split a batch of 5 into 2 + 2 + 1, and batch norm cannot train on
+        // one sample, so such networks take chunks of 2 or 3.
+        var random = new Random(4);
+        var data = new Dataset(Uniform(random, 10 * 7, 1), 7, Uniform(random, 10 * 4, 1), 4);
+        using var small = new Trainer<EarlyStoppingBatchNorm>(new EarlyStoppingBatchNorm(seed: 1), new Sgd(0.1f), 5, threads: 2, chunkSize: chunkSize);
+
+        EpochReport report = small.Fit(data, epochs: 1)[0];
+
+        Assert.True(double.IsFinite(report.TrainingLoss), $"The training loss is {report.TrainingLoss}.");
+    }
+
     /// <summary>
     /// Fits one epoch of one batch of the whole set in chunks on two threads, and checks its loss
     /// and parameters against one TrainStep of the same network over the whole batch.
