@@ -276,9 +276,9 @@ namespace NetGen
         internal long WorkerThreadAllocatedBytes => _pool.PoolThreadAllocatedBytes;
 
         /// <summary>
-        /// Returns the number of chunks of a batch of <paramref name="size"/> samples: as many as
-        /// <see cref="ChunkSize"/> asks for, but with batch statistics and chunk sizes of 1 or 2 at
-        /// most one per two samples, so that no chunk holds a single sample unless the batch does.
+        /// Returns the number of chunks of a batch of <paramref name="size"/> samples: the batch over
+        /// <see cref="ChunkSize"/>, rounded up. With batch statistics and chunk sizes of 1 or 2 it is
+        /// at most one per two samples, so that no chunk holds a single sample unless the batch does.
         /// </summary>
         private int ChunkCount(int size)
         {

@@ -18,9 +18,9 @@ namespace NetGen
     /// mean gradient g_c of its n_c samples. The gradient of the batch mean is
     /// Σ_c (n_c / B)·g_c, summed in chunk order for every parameter, and the optimizer takes one
     /// step with it on the calling thread. Loss and accuracy are combined in chunk order too.
-    /// Where the loss divides by a total weight of the samples instead of their number
-    /// (<see cref="ITrainableNetwork.WeighsSamples"/>: class weights or label smoothing), each
-    /// chunk weighs W_c / W instead of n_c / B, so the step is that of the whole batch. A chunk
+    /// A loss that divides by a total weight of the samples instead of their number
+    /// (<see cref="ITrainableNetwork.WeighsSamples"/>: class weights or label smoothing) makes
+    /// each chunk weigh W_c / W instead of n_c / B, so the step is that of the whole batch. A chunk
     /// whose samples all weigh 0 adds nothing, and a batch whose samples all weigh 0 takes no
     /// optimizer step (TrainStep throws on its 0/0 mean instead).
     /// The chunks depend only on the batch size and <see cref="ChunkSize"/>, and every sum has a
