@@ -89,10 +89,10 @@ namespace NetGen
         /// <summary>
         /// Whether a training forward pass normalises with statistics of its own batch, as batch
         /// norm does. The trainer then has to shuffle the samples between chunks of a batch, because
-        /// each chunk is normalised on its own; without such statistics a batch that contains the whole
-        /// training set gives the same gradient in any order (up to rounding), and the trainer reads it in
-        /// place.
-        /// Generated networks answer from their layers; the default, true, keeps the shuffle.
+        /// each chunk is normalised on its own. Without such statistics a batch that contains the
+        /// whole training set gives the same gradient in any order (up to rounding), so the trainer
+        /// reads it in place. Generated networks derive it from their layers; the default, true,
+        /// keeps the shuffle.
         /// </summary>
         bool UsesBatchStatistics => true;
 

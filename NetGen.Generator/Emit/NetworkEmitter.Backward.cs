@@ -153,8 +153,8 @@ namespace NetGen.Generator.Emit
 
         /// <summary>
         /// Writes one dense layer's backward block; returns whether the next delta lives in deltaA.
-        /// With <paramref name="derivativeApplied"/> the delta already holds the activation's
-        /// derivative; with <paramref name="fused"/> (the layer below) the backward input kernel
+        /// With <paramref name="derivativeApplied"/> the delta already contains the activation's
+        /// derivative. With <paramref name="fused"/> (the layer below) the backward input kernel
         /// multiplies in that layer's derivative.
         /// </summary>
         private static bool EmitDenseBackward(SourceWriter w, LayerLayout layer, string input, string d, string next, bool inA, bool derivativeApplied, LayerLayout? fused)

@@ -229,7 +229,7 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Stores <paramref name="value"/> at dx[offset..], multiplied by the derivative that
-        /// <typeparamref name="TDerivative"/> computes from y[offset..]; y is not read for <see cref="NoDerivative"/>.
+        /// <typeparamref name="TDerivative"/> computes from y[offset..]. For <see cref="NoDerivative"/> y is not read.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreScaled<TSimd, TVector, TDerivative>(ref float dx, ref float y, nint offset, TVector value)

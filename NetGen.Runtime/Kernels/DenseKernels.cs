@@ -130,10 +130,10 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Computes the gradient with respect to the pre-activation of the layer's input, in one
-        /// pass: <c>dx[b,i] = f′ · Σ_o dy[b,o]·w[o,i]</c>, where f is <paramref name="inputActivation"/>,
-        /// the activation whose outputs <paramref name="x"/> are the layer's input, and f′ is computed
-        /// from those outputs. The result has the bits of <see cref="BackwardInput(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>
+        /// Computes the gradient with respect to the pre-activation of the layer's input in one
+        /// pass: <c>dx[b,i] = f′ · Σ_o dy[b,o]·w[o,i]</c>. Here f is <paramref name="inputActivation"/>,
+        /// whose outputs <paramref name="x"/> are the layer's input, and f′ is computed from those
+        /// outputs. The result has the bits of <see cref="BackwardInput(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>
         /// followed by the activation's backward kernel (<see cref="ActivationKernels.TanhBackward"/> and the like),
         /// without the second pass over dx.
         /// </summary>

@@ -278,7 +278,7 @@ namespace NetGen
         /// <summary>
         /// Returns the number of chunks of a batch of <paramref name="size"/> samples: the batch over
         /// <see cref="ChunkSize"/>, rounded up. With batch statistics and chunk sizes of 1 or 2 it is
-        /// at most one per two samples, so that no chunk holds a single sample unless the batch does.
+        /// at most one per two samples, so that no chunk contains a single sample unless the batch does.
         /// </summary>
         private int ChunkCount(int size)
         {

@@ -357,7 +357,7 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void SoftmaxCrossEntropyWeight_IsTheSumOfWeightedSmoothedTargets()
+        public void SoftmaxCrossEntropyWeight_SumsWeightedTargets()
         {
             // W = Σ_n Σ_c w_c·((1 − ε)·t_nc + ε/C), by hand for 3 samples of 3 classes.
             float[] targets = { 1f, 0f, 0f, 0f, 0.5f, 0.5f, 0.2f, 0f, 2f };

@@ -142,7 +142,7 @@ public class ParallelTrainerTests
     }
 
     [Fact]
-    public void Fit_WholeSetBatchInChunks_ReadsSamplesInOrder()
+    public void Fit_WholeSetChunks_KeepSampleOrder()
     {
         // Without batch norm a batch that contains the whole set keeps the samples' order even in
         // several chunks: the step equals the two halves' gradients, each weighted by 30/60,
@@ -161,10 +161,10 @@ public class ParallelTrainerTests
     }
 
     [Fact]
-    public void Fit_WholeSetBatchInChunksWithBatchNorm_StillShuffles()
+    public void Fit_BatchNormChunks_StillShuffle()
     {
         // Batch norm normalises each chunk with its own statistics, so the order decides which
-        // samples share them: the trainer must shuffle, and the step equals the halves of the
+        // samples share them and the trainer must shuffle. The step equals the halves of the
         // shuffled order (SampleOrder's first epoch for the trainer's seed), to the bit.
         var random = new Random(4);
         float[] inputs = Enumerable.Range(0, 60 * DenseBatchNorm.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
