@@ -22,9 +22,10 @@ namespace NetGen
     /// ε is added after the square root, as in PyTorch. With AMSGrad the maximum is kept over the raw
     /// v and bias-corrected with the current t, as torch.optim.Adam's implementation does. The weight
     /// decay is coupled: it passes through the moments, unlike <see cref="AdamW"/>'s decoupled decay.
-    /// Instances are not thread-safe.
+    /// Instances are not thread-safe, except that <see cref="StepRange"/> calls on ranges that do
+    /// not overlap may run at once.
     /// </remarks>
-    public sealed class Adam : IOptimizer
+    public sealed class Adam : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -99,23 +100,38 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
             if (_length < 0)
             {
-                AllocateState(parameters.Length);
+                AllocateState(parameterCount);
             }
 
             StepCount++;
+            _moments.Begin(_learningRate, StepCount);
+        }
+
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
             ReadOnlySpan<float> g = gradients;
 
             // Coupled L2 penalty: g = g + λ·p.
             if (WeightDecay != 0)
             {
-                Span<float> decayed = _decayedGradient;
+                Span<float> decayed = _decayedGradient.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
                 g = decayed;
             }
 
-            _moments.Step(parameters, g, _learningRate, StepCount);
+            _moments.StepRange(start, parameters, g);
         }
 
         /// <inheritdoc/>

@@ -39,6 +39,10 @@ namespace NetGen
         private float[] _maxSecondMoment = Array.Empty<float>();
         private float[] _work = Array.Empty<float>();
 
+        // ε·√c2 and lr·√c2/c1 of the step that Begin started; see Begin.
+        private float _scaledEpsilon;
+        private float _stepSize;
+
         public AdamMoments(float beta1, float beta2, float epsilon, bool amsgrad)
         {
             _beta1 = beta1;
@@ -70,15 +74,11 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Updates the moments from <paramref name="gradients"/> and moves <paramref name="parameters"/>
-        /// by the bias-corrected step for step number <paramref name="step"/> (1 on the first step).
+        /// Fixes the bias-corrected step size for step number <paramref name="step"/> (1 on the
+        /// first step), which the <see cref="StepRange"/> calls of that step use.
         /// </summary>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+        public void Begin(float learningRate, long step)
         {
-            Span<float> m = _firstMoment;
-            Span<float> v = _secondMoment;
-            Span<float> work = _work;
-
             // The bias corrections 1 − β^t are computed in double, because in float 1 − 0.999^t keeps
             // only about four significant digits for small t.
             double correction1 = 1.0 - Math.Pow(_beta1, step);
@@ -86,8 +86,22 @@ namespace NetGen
 
             // lr·m̂/(√v̂ + ε) is computed as (lr·√c2/c1)·m/(√v + ε·√c2), where c1 and c2 are the two
             // corrections. Multiplying numerator and denominator by √c2 changes nothing but saves a pass.
-            var scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
-            var stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
+            _scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
+            _stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
+        }
+
+        /// <summary>
+        /// Updates the moments of the parameters from <paramref name="start"/> on from
+        /// <paramref name="gradients"/> and moves <paramref name="parameters"/> by the step that
+        /// <see cref="Begin"/> fixed. Ranges that do not overlap may run at once.
+        /// </summary>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            int length = parameters.Length;
+            Span<float> m = _firstMoment.AsSpan(start, length);
+            Span<float> v = _secondMoment.AsSpan(start, length);
+            Span<float> work = _work.AsSpan(start, length);
+            float scaledEpsilon = _scaledEpsilon, stepSize = _stepSize;
             if (!_amsgrad)
             {
                 StepFused(parameters, gradients, m, v, scaledEpsilon, stepSize);
@@ -104,15 +118,10 @@ namespace NetGen
             TensorPrimitives.MultiplyAdd(work, gradients, v, v);
 
             // AMSGrad: the denominator uses vmax = max(vmax, v), so it never shrinks.
-            ReadOnlySpan<float> denominatorMoment = v;
-            if (_amsgrad)
-            {
-                Span<float> maxV = _maxSecondMoment;
-                TensorPrimitives.Max(maxV, v, maxV);
-                denominatorMoment = maxV;
-            }
+            Span<float> maxV = _maxSecondMoment.AsSpan(start, length);
+            TensorPrimitives.Max(maxV, v, maxV);
 
-            TensorPrimitives.Sqrt(denominatorMoment, work);
+            TensorPrimitives.Sqrt(maxV, work);
             TensorPrimitives.Add(work, scaledEpsilon, work);
             TensorPrimitives.Divide(m, work, work);
 

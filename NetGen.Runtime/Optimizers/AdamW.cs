@@ -20,9 +20,10 @@ namespace NetGen
     /// </code>
     /// The decay is scaled by the current learning rate, so a schedule that lowers lr also lowers
     /// the decay, as in PyTorch. With λ = 0 the update equals <see cref="Adam"/>'s. Instances are
-    /// not thread-safe.
+    /// not thread-safe, except that <see cref="StepRange"/> calls on ranges that do not overlap may
+    /// run at once.
     /// </remarks>
-    public sealed class AdamW : IOptimizer
+    public sealed class AdamW : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -30,6 +31,9 @@ namespace NetGen
 
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
+
+        // 1 − lr·λ of the step that BeginStep started, the factor of the decoupled decay.
+        private float _keep;
 
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Step size lr, finite and at least 0.</param>
@@ -93,23 +97,38 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
             if (_length < 0)
             {
                 // The buffers survive a Reset, so Prepare sets the moments back to zero.
-                _moments.Prepare(parameters.Length);
-                _length = parameters.Length;
+                _moments.Prepare(parameterCount);
+                _length = parameterCount;
             }
 
             StepCount++;
+            _keep = (float)(1.0 - (double)_learningRate * WeightDecay);
+            _moments.Begin(_learningRate, StepCount);
+        }
+
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
 
             // Decoupled decay: p = p·(1 − lr·λ), applied before the Adam step as torch.optim.AdamW does.
             if (WeightDecay != 0)
             {
-                var keep = (float)(1.0 - (double)_learningRate * WeightDecay);
-                TensorPrimitives.Multiply(parameters, keep, parameters);
+                TensorPrimitives.Multiply(parameters, _keep, parameters);
             }
 
-            _moments.Step(parameters, gradients, _learningRate, StepCount);
+            _moments.StepRange(start, parameters, gradients);
         }
 
         /// <inheritdoc/>

@@ -91,6 +91,34 @@ namespace NetGen
             }
         }
 
+        /// <summary>
+        /// Throws unless a step has begun (<paramref name="stateLength"/> ≥ 0), the range's
+        /// parameters and gradients have one length, and the range lies inside the step's parameters.
+        /// </summary>
+        /// <param name="start">Index of the range's first parameter.</param>
+        /// <param name="parameterCount">Length of the range's parameter span.</param>
+        /// <param name="gradientCount">Length of the range's gradient span.</param>
+        /// <param name="stateLength">Parameter count of the step begun, or -1 before the first.</param>
+        public static void CheckRange(int start, int parameterCount, int gradientCount, int stateLength)
+        {
+            if (stateLength < 0)
+            {
+                throw new InvalidOperationException(
+                    "StepRange updates part of a step that BeginStep starts, but no step has begun since the optimizer was created or reset. Call BeginStep(parameterCount) first.");
+            }
+
+            if (parameterCount != gradientCount)
+            {
+                ThrowGradientLengthMismatch(parameterCount, gradientCount);
+            }
+
+            if (start < 0 || start > stateLength - parameterCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(start), start,
+                    $"The range of {parameterCount} parameters from {start} on must lie inside the step's {stateLength} parameters. Pass a start from 0 to {Math.Max(0, stateLength - parameterCount)}.");
+            }
+        }
+
         private static void ThrowGradientLengthMismatch(int parameterCount, int gradientCount) =>
             throw new ArgumentException(
                 $"Step received {parameterCount} parameters but {gradientCount} gradients. Pass exactly one gradient per parameter.",

@@ -18,9 +18,10 @@ namespace NetGen
     /// p = p − lr·g
     /// </code>
     /// The momentum buffer b is velocity in gradient units, not scaled by the learning rate, as in
-    /// PyTorch. Instances are not thread-safe.
+    /// PyTorch. Instances are not thread-safe, except that <see cref="StepRange"/> calls on ranges
+    /// that do not overlap may run at once.
     /// </remarks>
-    public sealed class Sgd : IOptimizer
+    public sealed class Sgd : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -33,6 +34,9 @@ namespace NetGen
 
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
+
+        // Whether the step that BeginStep started is the first, which sets the momentum buffer to g.
+        private bool _isFirstStep;
 
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Step size lr, finite and at least 0.</param>
@@ -94,18 +98,31 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
-            bool isFirstStep = _length < 0;
-            if (isFirstStep)
-            {
-                AllocateState(parameters.Length);
-            }
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
 
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
+            _isFirstStep = _length < 0;
+            if (_isFirstStep)
+            {
+                AllocateState(parameterCount);
+            }
+        }
+
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
             ReadOnlySpan<float> direction = gradients;
 
             // L2 penalty: g = g + λ·p.
             if (WeightDecay != 0)
             {
-                Span<float> decayed = _scratch;
+                Span<float> decayed = _scratch.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
                 direction = decayed;
             }
@@ -113,8 +130,8 @@ namespace NetGen
             // Momentum: b = g on the first step, b = μ·b + (1 − τ)·g afterwards.
             if (Momentum != 0)
             {
-                Span<float> buffer = _momentumBuffer;
-                if (isFirstStep)
+                Span<float> buffer = _momentumBuffer.AsSpan(start, parameters.Length);
+                if (_isFirstStep)
                 {
                     direction.CopyTo(buffer);
                 }
@@ -127,7 +144,7 @@ namespace NetGen
                 if (Nesterov)
                 {
                     // g + μ·b. Direction may already be the scratch span, and TensorPrimitives allows that exact overlap.
-                    Span<float> lookahead = _scratch;
+                    Span<float> lookahead = _scratch.AsSpan(start, parameters.Length);
                     TensorPrimitives.MultiplyAdd(buffer, Momentum, direction, lookahead);
                     direction = lookahead;
                 }

@@ -10,9 +10,10 @@ namespace NetGen
     // never write to the same memory.
     public sealed partial class Trainer<TNetwork>
     {
-        // Parameters per item of the gradient sum. The blocks are fixed, so every parameter's
-        // sum runs the same code whatever the thread count. 4096 floats (16 KiB) keep a block's
-        // running sum in the L1 or L2 cache while the chunk gradients stream past.
+        // Parameters per item of the gradient sum and of a parallel optimizer step. The blocks
+        // are fixed, so every parameter's sum runs the same code whatever the thread count.
+        // 4096 floats (16 KiB) keep a block's running sum in the L1 or L2 cache while the chunk
+        // gradients stream past.
         private const int SumBlockLength = 4096;
 
         // Training chunk c uses workspace c, whose gradients are that chunk's mean gradient.
@@ -30,10 +31,14 @@ namespace NetGen
         private int _phaseStart; // training: position in the sample order; evaluation: sample index
         private int _phaseSize;  // samples in the batch
 
+        // Set by any block of the gradient sum that holds NaN or an infinity.
+        private volatile bool _nonFiniteSum;
+
         private enum Phase
         {
             TrainChunks,
             SumGradients,
+            StepParameters,
             EvaluateChunks,
         }
 
@@ -50,36 +55,68 @@ namespace NetGen
             _phaseSize = size;
             _phase = Phase.TrainChunks;
             _pool.Run(chunks);
+            _phaseData = null;
 
             (double lossSum, double weight, int correct) = CombineChunks(chunks);
             if (weight == 0 && _weighsSamples)
             {
                 // Every sample weighs 0 under the loss, so the batch has no mean to descend. Like a
                 // chunk of weight 0 in a batch, it adds nothing to the epoch and takes no step.
-                _phaseData = null;
                 CommitChunkStatistics(chunks);
                 return (0, 0, correct);
             }
 
+            var loss = (float)(lossSum / weight);
+            GeneratedCode.CheckLoss(loss);
             ReadOnlySpan<float> gradients;
             if (chunks == 1)
             {
                 // The sum would multiply the only gradient by n_c / B = 1, which changes no bit.
                 gradients = _workspaces[0].Gradients;
+                GeneratedCode.CheckGradients(gradients, loss);
             }
             else
             {
                 _phase = Phase.SumGradients;
-                _pool.Run((_gradients.Length + SumBlockLength - 1) / SumBlockLength);
+                _nonFiniteSum = false;
+                _pool.Run(BlockCount(_gradients.Length));
                 gradients = _gradients;
+                if (_nonFiniteSum)
+                {
+                    GeneratedCode.CheckGradients(gradients, loss);
+                }
             }
 
-            _phaseData = null;
-            GeneratedCode.CheckLoss((float)(lossSum / weight));
-            GeneratedCode.CheckGradients(gradients, (float)(lossSum / weight));
-            _optimizer.Step(_network.Parameters, gradients);
+            if (_pool.Threads > 1 && _optimizer is IElementwiseOptimizer elementwise)
+            {
+                // Every thread updates blocks of parameters, as it summed blocks of gradients.
+                elementwise.BeginStep(gradients.Length);
+                _phase = Phase.StepParameters;
+                _pool.Run(BlockCount(gradients.Length));
+            }
+            else
+            {
+                _optimizer.Step(_network.Parameters, gradients);
+            }
+
             CommitChunkStatistics(chunks);
             return (lossSum, weight, correct);
+        }
+
+        /// <summary>Returns the number of blocks of <see cref="SumBlockLength"/> parameters that cover <paramref name="length"/>.</summary>
+        private static int BlockCount(int length) => (length + SumBlockLength - 1) / SumBlockLength;
+
+        /// <summary>
+        /// Runs the optimizer step that <see cref="TrainBatch"/> began on block <paramref name="block"/>
+        /// of the parameters, from the batch gradient: the sum, or the only chunk's gradient.
+        /// </summary>
+        private void StepParameterBlock(int block)
+        {
+            int start = block * SumBlockLength;
+            Span<float> parameters = _network.Parameters;
+            int length = Math.Min(SumBlockLength, parameters.Length - start);
+            ReadOnlySpan<float> gradients = ChunkCount(_phaseSize) == 1 ? _workspaces[0].Gradients : _gradients;
+            ((IElementwiseOptimizer)_optimizer).StepRange(start, parameters.Slice(start, length), gradients.Slice(start, length));
         }
 
         /// <summary>Applies the batch-norm statistics that the training chunks kept.</summary>
@@ -166,6 +203,9 @@ namespace NetGen
                 case Phase.SumGradients:
                     SumGradientBlock(item);
                     break;
+                case Phase.StepParameters:
+                    StepParameterBlock(item);
+                    break;
                 default:
                     EvaluateChunk(item, _workspaces[worker]);
                     break;
@@ -211,7 +251,7 @@ namespace NetGen
 
         /// <summary>
         /// Sets block <paramref name="block"/> of the batch gradient to Σ_c (W_c / W)·g_c, adding
-        /// the chunk gradients g_c in chunk order. W_c is a chunk's weight (its number of samples
+        /// the chunk gradients g_c in chunk order, and flags a block with NaN or an infinity. W_c is a chunk's weight (its number of samples
         /// unless the loss weighs samples) and W the batch's; chunks of weight 0 are left out.
         /// </summary>
         private void SumGradientBlock(int block)
@@ -247,6 +287,11 @@ namespace NetGen
                 }
             }
 
+            // The check reads the block while it is still in this core's cache.
+            if (!TensorPrimitives.IsFiniteAll<float>(sum))
+            {
+                _nonFiniteSum = true;
+            }
         }
 
         /// <summary>

@@ -1,0 +1,118 @@
+using System;
+using System.Linq;
+
+namespace NetGen.Tests.Optimizers;
+
+/// <summary>
+/// A step split into ranges (BeginStep, then StepRange on each range) must leave the parameters
+/// and the state exactly as one Step call does, which is what lets the trainer spread the step
+/// over its threads.
+/// </summary>
+public class ElementwiseStepTests
+{
+    // Longer than two of the trainer's 4096-parameter blocks and not a multiple of the vector width.
+    private const int Length = 9001;
+
+    // Range bounds in the order the ranges are stepped: the last range first, and one range that
+    // starts at an odd index, so no range starts where a vector of the whole span would.
+    private static readonly (int Start, int End)[] Ranges = [(6000, Length), (0, 37), (37, 6000)];
+
+    public static TheoryData<string> Optimizers => new()
+    {
+        "sgd", "sgd momentum dampening", "sgd nesterov decay", "adam", "adam decay amsgrad", "adamw", "adamw amsgrad",
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void StepRange_SameBitsAsStep(string name)
+    {
+        float[] initial = OptimizerTestData.InitialParameters(Length);
+        float[][] gradients = OptimizerTestData.VaryingGradients(Length, 4);
+        IElementwiseOptimizer whole = Create(name);
+        IElementwiseOptimizer split = Create(name);
+        var expected = (float[])initial.Clone();
+        var actual = (float[])initial.Clone();
+
+        for (int step = 0; step < gradients.Length; step++)
+        {
+            whole.Step(expected, gradients[step]);
+            split.BeginStep(Length);
+            foreach ((int start, int end) in Ranges)
+            {
+                split.StepRange(start, actual.AsSpan(start, end - start), gradients[step].AsSpan(start, end - start));
+            }
+
+            // Momentum and moments carry over, so a state slice taken at the wrong offset shows from the second step on.
+            Assert.Equal(Bits(expected), Bits(actual));
+        }
+
+        Assert.NotEqual(Bits(initial), Bits(actual));
+    }
+
+    [Fact]
+    public void StepRange_BeforeBeginStep_Throws()
+    {
+        var optimizer = new Adam();
+        var parameters = new float[4];
+
+        var error = Assert.Throws<InvalidOperationException>(() => optimizer.StepRange(0, parameters, new float[4]));
+        Assert.Contains("BeginStep", error.Message, StringComparison.Ordinal);
+
+        optimizer.Step(parameters, new float[4]);
+        optimizer.Reset();
+        Assert.Throws<InvalidOperationException>(() => optimizer.StepRange(0, parameters, new float[4]));
+    }
+
+    [Theory]
+    [InlineData(-1, 2)]
+    [InlineData(4, 2)]
+    [InlineData(0, 6)]
+    public void StepRange_OutsideTheStep_Throws(int start, int length)
+    {
+        var optimizer = new Sgd(0.1f, momentum: 0.9f);
+        optimizer.BeginStep(5);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            optimizer.StepRange(start, new float[length], new float[length]));
+
+        Assert.Equal("start", error.ParamName);
+        Assert.Contains("5 parameters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StepRange_GradientLengthDiffers_Throws()
+    {
+        var optimizer = new AdamW();
+        optimizer.BeginStep(5);
+
+        var error = Assert.Throws<ArgumentException>(() => optimizer.StepRange(0, new float[3], new float[2]));
+
+        Assert.Equal("gradients", error.ParamName);
+    }
+
+    [Fact]
+    public void BeginStep_OtherLength_Throws()
+    {
+        var optimizer = new Adam();
+        optimizer.BeginStep(5);
+
+        var error = Assert.Throws<ArgumentException>(() => optimizer.BeginStep(6));
+
+        Assert.Contains("allocated for 5", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, optimizer.StepCount);
+    }
+
+    private static IElementwiseOptimizer Create(string name) => name switch
+    {
+        "sgd" => new Sgd(0.1f),
+        "sgd momentum dampening" => new Sgd(0.1f, momentum: 0.9f, dampening: 0.5f),
+        "sgd nesterov decay" => new Sgd(0.1f, momentum: 0.9f, nesterov: true, weightDecay: 0.01f),
+        "adam" => new Adam(0.01f),
+        "adam decay amsgrad" => new Adam(0.01f, weightDecay: 0.01f, amsgrad: true),
+        "adamw" => new AdamW(0.01f),
+        "adamw amsgrad" => new AdamW(0.01f, amsgrad: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown optimizer case."),
+    };
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}
