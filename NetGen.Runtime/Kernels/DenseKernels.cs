@@ -30,7 +30,10 @@ namespace NetGen.Kernels
     /// least 32 outputs transpose the weights into a 32 KB panel on the stack and sum outer products,
     /// each output in one accumulator. On a thread whose stack is nearly full (less room than
     /// <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/> requires) the panel lives in a
-    /// 32 KB array of that thread instead, allocated on its first such call, and the sums are the same. Sums are accumulated in fp32 in an order that depends on that choice,
+    /// 32 KB array of that thread instead, allocated on its first such call, and the sums are the same.
+    /// On AVX-512, batches of 16 or more through layers of 2 to 4 outputs and 16 or 32 inputs
+    /// run 16 samples at a time with the samples in the vector lanes, each sum in input order
+    /// from the bias. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.
     /// </para>
     /// </remarks>
@@ -69,6 +72,10 @@ namespace NetGen.Kernels
             if (batch == 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
+            }
+            else if (UseLaneForward(batch, inputs, outputs))
+            {
+                ForwardLanes512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
             else if (UseNarrowForward(batch, inputs, outputs))
             {
