@@ -35,11 +35,8 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            // The sum comes first, so a gradient span that is also the output span still gives the right loss.
-            double total = SumOfRowSquaredDifferences(output, target, batch, outputs);
-            TensorPrimitives.Subtract(output, target, gradient);
             double count = (double)batch * outputs;
-            TensorPrimitives.Multiply(gradient, (float)(2.0 / count), gradient);
+            double total = SquaredDifferences(output, target, gradient, new MultiplyBy((float)(2.0 / count)));
             return (float)(total / count);
         }
 
@@ -59,7 +56,7 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            return (float)(SumOfRowSquaredDifferences(output, target, batch, outputs) / ((double)batch * outputs));
+            return (float)(SumOfSquaredDifferences(output, target) / ((double)batch * outputs));
         }
 
         /// <summary>

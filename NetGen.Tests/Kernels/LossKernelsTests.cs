@@ -278,6 +278,9 @@ namespace NetGen.Tests.Kernels
             // Every term is non-negative, so the loss itself is the sum of the term magnitudes.
             TestValues.AssertClose(expectedLoss, loss, expectedLoss, LossTolerance, $"squared error of {batch}x{outputs}");
             TestValues.AssertClose(expectedLoss, lossOnly, expectedLoss, LossTolerance, $"squared error loss of {batch}x{outputs}");
+
+            // Evaluation reports the loss of SquaredErrorLoss and training that of SquaredError, so they must agree to the bit.
+            Assert.Equal(loss, lossOnly);
             gradient.AssertGuardsIntact();
         }
 
