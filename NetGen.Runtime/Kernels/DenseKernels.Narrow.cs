@@ -87,13 +87,13 @@ namespace NetGen.Kernels
 
             if (start + 16 <= outputs)
             {
-                ForwardNarrowSixteen(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
+                ForwardNarrowPanel<Vector512Fma, Vector512<float>>(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
                 start += 16;
             }
 
             if (start < outputs)
             {
-                ForwardNarrowEight(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
+                ForwardNarrowPanel<Vector256Fma, Vector256<float>>(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
             }
         }
 
@@ -163,113 +163,60 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Writes 16 outputs of every sample: eight samples at a time in eight accumulators, then the
-        /// samples left over one at a time. Arguments as in <see cref="ForwardNarrowThirtyTwo"/>.
+        /// Writes the one vector of outputs (16 with 512-bit vectors, 8 with 256-bit ones) of every
+        /// sample: eight samples at a time in eight accumulators, then the samples left over one at
+        /// a time. Arguments as in <see cref="ForwardNarrowThirtyTwo"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardNarrowSixteen(ref float x, ref float wt, ref float bias, ref float y, int batch, int inputs, int outputs)
+        private static void ForwardNarrowPanel<TSimd, TVector>(ref float x, ref float wt, ref float bias, ref float y, int batch, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
         {
-            Vector512<float> start = Vector512.LoadUnsafe(ref bias);
+            TVector start = TSimd.Load(ref bias);
             nint xStride = inputs, yStride = outputs;
             int b = 0;
             for (; b <= batch - 8; b += 8)
             {
                 ref float x0 = ref Unsafe.Add(ref x, b * xStride);
-                Vector512<float> a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start;
+                TVector a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start;
                 ref float row = ref wt;
                 for (nint i = 0; i < inputs; i++)
                 {
-                    Vector512<float> v = Vector512.LoadUnsafe(ref row);
-                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, i)), v, a0);
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, xStride + i)), v, a1);
-                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (2 * xStride) + i)), v, a2);
-                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (3 * xStride) + i)), v, a3);
-                    a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (4 * xStride) + i)), v, a4);
-                    a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (5 * xStride) + i)), v, a5);
-                    a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (6 * xStride) + i)), v, a6);
-                    a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, (7 * xStride) + i)), v, a7);
+                    TVector v = TSimd.Load(ref row);
+                    a0 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, i)), v, a0);
+                    a1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, xStride + i)), v, a1);
+                    a2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (2 * xStride) + i)), v, a2);
+                    a3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (3 * xStride) + i)), v, a3);
+                    a4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (4 * xStride) + i)), v, a4);
+                    a5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (5 * xStride) + i)), v, a5);
+                    a6 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (6 * xStride) + i)), v, a6);
+                    a7 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref x0, (7 * xStride) + i)), v, a7);
                     row = ref Unsafe.Add(ref row, outputs);
                 }
 
                 ref float y0 = ref Unsafe.Add(ref y, b * yStride);
-                a0.StoreUnsafe(ref y0);
-                a1.StoreUnsafe(ref Unsafe.Add(ref y0, yStride));
-                a2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * yStride));
-                a3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * yStride));
-                a4.StoreUnsafe(ref Unsafe.Add(ref y0, 4 * yStride));
-                a5.StoreUnsafe(ref Unsafe.Add(ref y0, 5 * yStride));
-                a6.StoreUnsafe(ref Unsafe.Add(ref y0, 6 * yStride));
-                a7.StoreUnsafe(ref Unsafe.Add(ref y0, 7 * yStride));
+                TSimd.Store(ref y0, a0);
+                TSimd.Store(ref Unsafe.Add(ref y0, yStride), a1);
+                TSimd.Store(ref Unsafe.Add(ref y0, 2 * yStride), a2);
+                TSimd.Store(ref Unsafe.Add(ref y0, 3 * yStride), a3);
+                TSimd.Store(ref Unsafe.Add(ref y0, 4 * yStride), a4);
+                TSimd.Store(ref Unsafe.Add(ref y0, 5 * yStride), a5);
+                TSimd.Store(ref Unsafe.Add(ref y0, 6 * yStride), a6);
+                TSimd.Store(ref Unsafe.Add(ref y0, 7 * yStride), a7);
             }
 
             for (; b < batch; b++)
             {
                 ref float xRow = ref Unsafe.Add(ref x, b * xStride);
-                Vector512<float> a = start;
+                TVector a = start;
                 ref float row = ref wt;
                 for (nint i = 0; i < inputs; i++)
                 {
-                    a = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xRow, i)), Vector512.LoadUnsafe(ref row), a);
+                    a = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref xRow, i)), TSimd.Load(ref row), a);
                     row = ref Unsafe.Add(ref row, outputs);
                 }
 
-                a.StoreUnsafe(ref Unsafe.Add(ref y, b * yStride));
-            }
-        }
-    
-        /// <summary>
-        /// Writes the last 8 outputs of every sample, for output counts that are an odd multiple of
-        /// 8, with 256-bit vectors: eight samples at a time in eight accumulators, then the samples
-        /// left over one at a time. Arguments as in <see cref="ForwardNarrowThirtyTwo"/>.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ForwardNarrowEight(ref float x, ref float wt, ref float bias, ref float y, int batch, int inputs, int outputs)
-        {
-            Vector256<float> start = Vector256.LoadUnsafe(ref bias);
-            nint xStride = inputs, yStride = outputs;
-            int b = 0;
-            for (; b <= batch - 8; b += 8)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, b * xStride);
-                Vector256<float> a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start;
-                ref float row = ref wt;
-                for (nint i = 0; i < inputs; i++)
-                {
-                    Vector256<float> v = Vector256.LoadUnsafe(ref row);
-                    a0 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, i)), v, a0);
-                    a1 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, xStride + i)), v, a1);
-                    a2 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (2 * xStride) + i)), v, a2);
-                    a3 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (3 * xStride) + i)), v, a3);
-                    a4 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (4 * xStride) + i)), v, a4);
-                    a5 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (5 * xStride) + i)), v, a5);
-                    a6 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (6 * xStride) + i)), v, a6);
-                    a7 = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, (7 * xStride) + i)), v, a7);
-                    row = ref Unsafe.Add(ref row, outputs);
-                }
-
-                ref float y0 = ref Unsafe.Add(ref y, b * yStride);
-                a0.StoreUnsafe(ref y0);
-                a1.StoreUnsafe(ref Unsafe.Add(ref y0, yStride));
-                a2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * yStride));
-                a3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * yStride));
-                a4.StoreUnsafe(ref Unsafe.Add(ref y0, 4 * yStride));
-                a5.StoreUnsafe(ref Unsafe.Add(ref y0, 5 * yStride));
-                a6.StoreUnsafe(ref Unsafe.Add(ref y0, 6 * yStride));
-                a7.StoreUnsafe(ref Unsafe.Add(ref y0, 7 * yStride));
-            }
-
-            for (; b < batch; b++)
-            {
-                ref float xRow = ref Unsafe.Add(ref x, b * xStride);
-                Vector256<float> a = start;
-                ref float row = ref wt;
-                for (nint i = 0; i < inputs; i++)
-                {
-                    a = Fma.MultiplyAdd(Vector256.Create(Unsafe.Add(ref xRow, i)), Vector256.LoadUnsafe(ref row), a);
-                    row = ref Unsafe.Add(ref row, outputs);
-                }
-
-                a.StoreUnsafe(ref Unsafe.Add(ref y, b * yStride));
+                TSimd.Store(ref Unsafe.Add(ref y, b * yStride), a);
             }
         }
 
