@@ -31,7 +31,7 @@ namespace NetGen.Kernels
     /// each output in one accumulator. On a thread whose stack is nearly full (less room than
     /// <see cref="RuntimeHelpers.TryEnsureSufficientExecutionStack"/> requires) the panel lives in a
     /// 32 KB array of that thread instead, allocated on its first such call, and the sums are the same.
-    /// On AVX-512, batches of 16 or more through layers of 2 to 4 outputs and 16 or 32 inputs
+    /// On AVX-512, batches of 16 or more through layers of 2 to 4 outputs and 8, 16 or 32 inputs
     /// run 16 samples at a time with the samples in the vector lanes, each sum in input order
     /// from the bias. Sums are accumulated in fp32 in an order that depends on that choice,
     /// so results may differ from a sequential sum in the last bits.

@@ -4,7 +4,7 @@ using NetGen.Kernels;
 
 namespace NetGen.Tests.Kernels
 {
-    // Forward of layers with 2 to 4 outputs and 16 or 32 inputs, which on AVX-512 runs 16 samples
+    // Forward of layers with 2 to 4 outputs and 8, 16 or 32 inputs, which on AVX-512 runs 16 samples
     // at a time with the samples in the vector lanes, and the last samples as a padded group.
     public partial class DenseKernelsTests
     {
@@ -15,7 +15,7 @@ namespace NetGen.Tests.Kernels
             // the limits, so the neighbouring shapes check the kernels they keep.
             foreach (int batch in new[] { 15, 16, 17, 31, 32, 45, 100 })
             {
-                foreach (int inputs in new[] { 15, 16, 17, 32, 48 })
+                foreach (int inputs in new[] { 7, 8, 9, 15, 16, 17, 32, 48 })
                 {
                     for (int outputs = 1; outputs <= 5; outputs++)
                     {
@@ -29,6 +29,8 @@ namespace NetGen.Tests.Kernels
         [InlineData(16, 4)]
         [InlineData(32, 3)]
         [InlineData(16, 2)]
+        [InlineData(8, 3)]
+        [InlineData(8, 2)]
         public void Forward_FewOutputs_SameBitsAnywhereInBatch(int inputs, int outputs)
         {
             // 33 samples make two groups and a padded last group. Shifting every sample down by one
@@ -50,20 +52,23 @@ namespace NetGen.Tests.Kernels
             Assert.Equal(expected, actual);
         }
 
-        [Fact]
-        public void Forward_FewOutputs_NonFiniteStaysLocal()
+        [Theory]
+        [InlineData(16)]
+        [InlineData(8)]
+        public void Forward_FewOutputs_NonFiniteStaysLocal(int inputs)
         {
             // 20 samples leave 4 in a padded group, whose 12 zero rows meet the infinite weight as
             // 0·∞ = NaN. Neither that NaN nor the NaN input of sample 5 may reach another output.
-            const int Batch = 20, Inputs = 16, Outputs = 4, NaNSample = 5, InfiniteOutput = 2;
-            var x = new float[Batch * Inputs];
+            // With 8 inputs the infinite weight is the last of its row, next to the following row.
+            const int Batch = 20, Outputs = 4, NaNSample = 5, InfiniteOutput = 2;
+            var x = new float[Batch * inputs];
             x.AsSpan().Fill(1f);
-            x[(NaNSample * Inputs) + 9] = float.NaN;
-            var w = new float[Outputs * Inputs];
-            w[(InfiniteOutput * Inputs) + 7] = float.PositiveInfinity;
+            x[(NaNSample * inputs) + 5] = float.NaN;
+            var w = new float[Outputs * inputs];
+            w[(InfiniteOutput * inputs) + 7] = float.PositiveInfinity;
             var y = new float[Batch * Outputs];
 
-            DenseKernels.Forward(x, w, new float[Outputs], y, Batch, Inputs, Outputs);
+            DenseKernels.Forward(x, w, new float[Outputs], y, Batch, inputs, Outputs);
 
             for (int b = 0; b < Batch; b++)
             {
