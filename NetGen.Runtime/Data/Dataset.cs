@@ -16,9 +16,6 @@ namespace NetGen.Data
         private readonly float[] _targets;
         private readonly int[]? _labels;
 
-        // Index of each sample's largest target, computed by the first read of Classes on a dataset without labels.
-        private int[]? _targetClasses;
-
         /// <summary>Creates a dataset over the given arrays without copying them.</summary>
         /// <param name="inputs">Count × <paramref name="inputSize"/> values, sample after sample.</param>
         /// <param name="inputSize">Number of input values per sample; must be positive.</param>
@@ -93,28 +90,6 @@ namespace NetGen.Data
 
         /// <summary>All targets, [Count, TargetSize] row-major.</summary>
         public ReadOnlySpan<float> Targets => _targets;
-
-        /// <summary>
-        /// Each sample's class as accuracy counts it: its label, or without labels the index of its
-        /// largest target value (the first on ties, as torch.argmax).
-        /// </summary>
-        /// <remarks>
-        /// A dataset without labels computes the classes on the first read and keeps them, since its
-        /// arrays must not change. Two threads that read it first at once may both compute them.
-        /// </remarks>
-        internal ReadOnlySpan<int> Classes => _labels ?? (_targetClasses ??= LargestTargetIndices());
-
-        /// <summary>Returns the index of the largest target of every sample.</summary>
-        private int[] LargestTargetIndices()
-        {
-            var classes = new int[Count];
-            for (int i = 0; i < classes.Length; i++)
-            {
-                classes[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(_targets.AsSpan(i * TargetSize, TargetSize));
-            }
-
-            return classes;
-        }
 
         /// <summary>Whether each sample has a class index, readable with <see cref="Label"/>.</summary>
         public bool HasLabels => _labels is not null;

@@ -31,7 +31,7 @@ namespace NetGen
         private int _phaseStart; // training: position in the sample order; evaluation: sample index
         private int _phaseSize;  // samples in the batch
 
-        // Set by any block of the gradient sum that contains NaN or an infinity.
+        // Set by any block of the gradient sum that holds NaN or an infinity.
         private volatile bool _nonFiniteSum;
 
         private enum Phase
@@ -223,22 +223,20 @@ namespace NetGen
             int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
+            Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
             ReadOnlySpan<float> inputs;
             ReadOnlySpan<float> targets;
-            ReadOnlySpan<int> classes;
             if (_readInPlace)
             {
-                ReadInPlace(data, _phaseStart + offset, length, out inputs, out targets, out classes);
+                ReadInPlace(data, _phaseStart + offset, length, labels, out inputs, out targets);
             }
             else
             {
                 Span<float> batchInputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
                 Span<float> batchTargets = _batchTargets.AsSpan(offset * _outputSize, length * _outputSize);
-                Span<int> batchClasses = _outputSize > 1 ? _batchClasses.AsSpan(offset, length) : default;
-                Gather(data, _order.AsSpan(_phaseStart + offset, length), batchInputs, batchTargets, batchClasses);
+                Gather(data, _order.AsSpan(_phaseStart + offset, length), batchInputs, batchTargets, labels);
                 inputs = batchInputs;
                 targets = batchTargets;
-                classes = batchClasses;
             }
 
             // Training mode turns dropout on; evaluation turns it off again on the same workspace.
@@ -248,7 +246,7 @@ namespace NetGen
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = _network.Backward(inputs, targets, workspace);
             _chunkWeights[chunk] = ChunkWeight(targets, length);
-            _chunkCorrect[chunk] = CountCorrect(outputs, classes, length);
+            _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
         }
 
         /// <summary>
@@ -306,13 +304,14 @@ namespace NetGen
             int offset = ChunkOffset(chunk, _phaseSize);
             int length = ChunkLength(chunk, _phaseSize);
             Span<float> outputs = _outputs.AsSpan(offset * _outputSize, length * _outputSize);
-            ReadInPlace(data, _phaseStart + offset, length, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets, out ReadOnlySpan<int> classes);
+            Span<int> labels = data.HasLabels ? _batchLabels.AsSpan(offset, length) : default;
+            ReadInPlace(data, _phaseStart + offset, length, labels, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets);
 
             workspace.IsTraining = false;
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = BatchLoss(outputs, targets, length);
             _chunkWeights[chunk] = ChunkWeight(targets, length);
-            _chunkCorrect[chunk] = CountCorrect(outputs, classes, length);
+            _chunkCorrect[chunk] = CountCorrect(outputs, targets, labels, length);
         }
 
         /// <summary>
@@ -391,22 +390,23 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Points <paramref name="inputs"/>, <paramref name="targets"/> and <paramref name="classes"/>
-        /// at the dataset's own values of <paramref name="length"/> samples from <paramref name="first"/>
-        /// on. The classes are empty for a network with one output, which has no accuracy.
+        /// Points <paramref name="inputs"/> and <paramref name="targets"/> at the dataset's own values
+        /// of <paramref name="length"/> samples from <paramref name="first"/> on, and copies their
+        /// labels into <paramref name="labels"/> when it is not empty.
         /// </summary>
-        private void ReadInPlace(Dataset data, int first, int length, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets, out ReadOnlySpan<int> classes)
+        private void ReadInPlace(Dataset data, int first, int length, Span<int> labels, out ReadOnlySpan<float> inputs, out ReadOnlySpan<float> targets)
         {
+            for (int i = 0; i < labels.Length; i++)
+            {
+                labels[i] = data.Label(first + i);
+            }
+
             inputs = data.Inputs.Slice(first * _inputSize, length * _inputSize);
             targets = data.Targets.Slice(first * _outputSize, length * _outputSize);
-            classes = _outputSize > 1 ? data.Classes.Slice(first, length) : default;
         }
 
-        /// <summary>
-        /// Copies the samples at <paramref name="indices"/> into the batch buffers, and their classes
-        /// into <paramref name="classes"/> when it is not empty.
-        /// </summary>
-        private void Gather(Dataset data, ReadOnlySpan<int> indices, Span<float> inputs, Span<float> targets, Span<int> classes)
+        /// <summary>Copies the samples at <paramref name="indices"/> into the batch buffers.</summary>
+        private void Gather(Dataset data, ReadOnlySpan<int> indices, Span<float> inputs, Span<float> targets, Span<int> labels)
         {
             ReadOnlySpan<float> allInputs = data.Inputs;
             ReadOnlySpan<float> allTargets = data.Targets;
@@ -417,12 +417,11 @@ namespace NetGen
                 allTargets.Slice(sample * _outputSize, _outputSize).CopyTo(targets.Slice(i * _outputSize, _outputSize));
             }
 
-            if (!classes.IsEmpty)
+            if (!labels.IsEmpty)
             {
-                ReadOnlySpan<int> allClasses = data.Classes;
                 for (int i = 0; i < indices.Length; i++)
                 {
-                    classes[i] = allClasses[indices[i]];
+                    labels[i] = data.Label(indices[i]);
                 }
             }
         }
@@ -434,11 +433,11 @@ namespace NetGen
             _network.ComputeLoss(outputs.Slice(0, size * _outputSize), targets.Slice(0, size * _outputSize));
 
         /// <summary>
-        /// Counts the samples whose largest output sits at the index of their class: the label, or
-        /// the index of the largest target (see <see cref="Dataset.Classes"/>). Ties go to the first
-        /// index, as torch.argmax does. Returns 0 for networks with one output, where accuracy is undefined.
+        /// Counts the samples whose largest output sits at the label's index, or at the largest
+        /// target's index when <paramref name="labels"/> is empty. Ties go to the first index, as
+        /// torch.argmax does. Returns 0 for networks with one output, where accuracy is undefined.
         /// </summary>
-        private int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<int> classes, int size)
+        private int CountCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int size)
         {
             if (_outputSize == 1)
             {
@@ -448,7 +447,11 @@ namespace NetGen
             int correct = 0;
             for (int i = 0; i < size; i++)
             {
-                if (TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize)) == classes[i])
+                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
+                int expected = labels.IsEmpty
+                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
+                    : labels[i];
+                if (predicted == expected)
                 {
                     correct++;
                 }
@@ -456,5 +459,6 @@ namespace NetGen
 
             return correct;
         }
+
     }
 }

@@ -73,7 +73,7 @@ namespace NetGen
 
         private readonly float[] _batchInputs;  // [BatchSize, InputSize], the gathered training batch
         private readonly float[] _batchTargets; // [BatchSize, OutputSize]
-        private readonly int[] _batchClasses;    // [max(BatchSize, EvaluationBatchSize)]
+        private readonly int[] _batchLabels;    // [max(BatchSize, EvaluationBatchSize)]
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
         private int[] _order = [];              // sample order of the current epoch
         private bool _readInPlace;              // the order is the identity: chunks read the dataset, not the batch buffers
@@ -173,7 +173,7 @@ namespace NetGen
             _batchInputs = new float[CheckedLength(batchSize, _inputSize, nameof(batchSize))];
             _batchTargets = new float[CheckedLength(batchSize, _outputSize, nameof(batchSize))];
             _outputs = new float[CheckedLength(maxBatchSize, _outputSize, nameof(maxEvaluationBatch))];
-            _batchClasses = new int[maxBatchSize];
+            _batchLabels = new int[maxBatchSize];
 
             (_workspaces, _gradients, _chunkLosses, _chunkWeights, _chunkCorrect) = AllocateChunkBuffers();
             _pool = new WorkerPool(threads, "NetGen trainer worker", RunItem);
@@ -558,27 +558,17 @@ namespace NetGen
                 throw new ArgumentException($"The {role} contains no samples; pass at least one.", parameterName);
             }
 
-            if (_outputSize > 1)
+            if (data.HasLabels && _outputSize > 1)
             {
-                // The first read computes the classes of a dataset without labels, here on the calling
-                // thread rather than in a worker during the first batch.
-                ReadOnlySpan<int> classes = data.Classes;
-                if (data.HasLabels)
+                for (int i = 0; i < data.Count; i++)
                 {
-                    RequireLabelsBelow(classes, _outputSize, parameterName, role);
-                }
-            }
-        }
-
-        private static void RequireLabelsBelow(ReadOnlySpan<int> labels, int outputSize, string parameterName, string role)
-        {
-            for (int i = 0; i < labels.Length; i++)
-            {
-                if ((uint)labels[i] >= (uint)outputSize)
-                {
-                    throw new ArgumentException(
-                        $"Sample {i} of the {role} has label {labels[i]}, but the network has {outputSize} outputs, so labels must lie in [0, {outputSize - 1}].",
-                        parameterName);
+                    int label = data.Label(i);
+                    if ((uint)label >= (uint)_outputSize)
+                    {
+                        throw new ArgumentException(
+                            $"Sample {i} of the {role} has label {label}, but the network has {_outputSize} outputs, so labels must lie in [0, {_outputSize - 1}].",
+                            parameterName);
+                    }
                 }
             }
         }

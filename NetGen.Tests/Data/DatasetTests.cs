@@ -222,23 +222,4 @@ public sealed class DatasetTests
 
         Assert.Equal(parameter, exception.ParamName);
     }
-
-    [Fact]
-    public void Classes_WithoutLabels_LargestTargetFirstOnTies()
-    {
-        // Soft targets, a tie between the last two values and one between all three.
-        float[] targets = [0.2f, 0.5f, 0.5f, 0.7f, 0.1f, 0.2f, 1f, 1f, 1f, 0f, 0f, 0.25f];
-        var dataset = new Dataset(new float[4], 1, targets, 3);
-
-        Assert.Equal([1, 0, 0, 2], dataset.Classes.ToArray());
-    }
-
-    [Fact]
-    public void Classes_WithLabels_AreTheLabels()
-    {
-        // The labels win over the targets' largest values.
-        var dataset = new Dataset(new float[2], 1, [1f, 0f, 1f, 0f], 2, labels: [1, 1]);
-
-        Assert.Equal([1, 1], dataset.Classes.ToArray());
-    }
 }
