@@ -107,7 +107,7 @@ namespace NetGen
         /// <inheritdoc/>
         public void BeginStep(int parameterCount)
         {
-            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
             if (_length < 0)
             {
                 AllocateState(parameterCount);

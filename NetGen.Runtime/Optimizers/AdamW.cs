@@ -104,7 +104,7 @@ namespace NetGen
         /// <inheritdoc/>
         public void BeginStep(int parameterCount)
         {
-            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
             if (_length < 0)
             {
                 // The buffers survive a Reset, so Prepare sets the moments back to zero.

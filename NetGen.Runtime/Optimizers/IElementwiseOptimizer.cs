@@ -21,7 +21,13 @@ namespace NetGen
         /// Starts a step over <paramref name="parameterCount"/> parameters: checks the count against
         /// the state, allocates the state on the first step and advances the step count.
         /// </summary>
+        /// <remarks>
+        /// Every call starts a new step. A step whose ranges are never stepped still advances the
+        /// step count that Adam's bias correction uses. Sgd's first step, which sets the momentum
+        /// buffer to the gradient, stays pending until a range has been stepped.
+        /// </remarks>
         /// <param name="parameterCount">Number of parameters that the step's ranges cover.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is negative.</exception>
         /// <exception cref="ArgumentException">The state was allocated for another number of parameters.</exception>
         void BeginStep(int parameterCount);
 

@@ -112,6 +112,13 @@ namespace NetGen
                 ThrowGradientLengthMismatch(parameterCount, gradientCount);
             }
 
+            if (parameterCount > stateLength)
+            {
+                throw new ArgumentException(
+                    $"The range has {parameterCount} parameters, but the step has only {stateLength}. Pass a range of at most {stateLength} parameters.",
+                    "parameters");
+            }
+
             if (start < 0 || start > stateLength - parameterCount)
             {
                 throw new ArgumentOutOfRangeException(nameof(start), start,
@@ -119,9 +126,32 @@ namespace NetGen
             }
         }
 
+        /// <summary>
+        /// Throws unless <paramref name="parameterCount"/> is at least 0 and, once state exists,
+        /// equals the count that the state was allocated for.
+        /// </summary>
+        /// <param name="parameterCount">Parameter count that BeginStep received.</param>
+        /// <param name="stateLength">Length fixed by the first step, or -1 before it.</param>
+        public static void CheckBeginStep(int parameterCount, int stateLength)
+        {
+            if (parameterCount < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(parameterCount), parameterCount,
+                    "A step covers at least 0 parameters. Pass the length of the parameter span.");
+            }
+
+            if (stateLength >= 0 && parameterCount != stateLength)
+            {
+                throw new ArgumentException(
+                    $"BeginStep received {parameterCount} parameters, but the optimizer state was allocated for {stateLength} parameters on the first step. " +
+                    "Use one optimizer per parameter set, or call Reset() before stepping a parameter set of another length.",
+                    nameof(parameterCount));
+            }
+        }
+
         private static void ThrowGradientLengthMismatch(int parameterCount, int gradientCount) =>
             throw new ArgumentException(
-                $"Step received {parameterCount} parameters but {gradientCount} gradients. Pass exactly one gradient per parameter.",
+                $"The step received {parameterCount} parameters but {gradientCount} gradients. Pass exactly one gradient per parameter.",
                 "gradients");
 
         private static void ThrowStateLengthMismatch(int parameterCount, int stateLength) =>

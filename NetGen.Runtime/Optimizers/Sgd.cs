@@ -38,6 +38,10 @@ namespace NetGen
         // Whether the step that BeginStep started is the first, which sets the momentum buffer to g.
         private bool _isFirstStep;
 
+        // Whether a StepRange has written the momentum buffer since the state was allocated. A
+        // step begun but never stepped leaves it false, so the next step is still the first.
+        private bool _momentumStarted;
+
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Step size lr, finite and at least 0.</param>
         /// <param name="momentum">Momentum factor μ, finite and at least 0. 0 turns momentum off.</param>
@@ -105,12 +109,14 @@ namespace NetGen
         /// <inheritdoc/>
         public void BeginStep(int parameterCount)
         {
-            OptimizerArguments.CheckStepLengths(parameterCount, parameterCount, _length);
-            _isFirstStep = _length < 0;
-            if (_isFirstStep)
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
+            if (_length < 0)
             {
                 AllocateState(parameterCount);
+                _momentumStarted = false;
             }
+
+            _isFirstStep = !_momentumStarted;
         }
 
         /// <inheritdoc/>
@@ -156,6 +162,7 @@ namespace NetGen
 
             // p = p − lr·g.
             TensorPrimitives.MultiplyAdd(direction, -_learningRate, parameters, parameters);
+            _momentumStarted = true;
         }
 
         /// <inheritdoc/>

@@ -31,7 +31,7 @@ namespace NetGen
         private int _phaseStart; // training: position in the sample order; evaluation: sample index
         private int _phaseSize;  // samples in the batch
 
-        // Set by any block of the gradient sum that holds NaN or an infinity.
+        // Set by any block of the gradient sum that contains NaN or an infinity.
         private volatile bool _nonFiniteSum;
 
         private enum Phase

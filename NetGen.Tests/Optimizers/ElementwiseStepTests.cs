@@ -66,7 +66,6 @@ public class ElementwiseStepTests
     [Theory]
     [InlineData(-1, 2)]
     [InlineData(4, 2)]
-    [InlineData(0, 6)]
     public void StepRange_OutsideTheStep_Throws(int start, int length)
     {
         var optimizer = new Sgd(0.1f, momentum: 0.9f);
@@ -98,8 +97,55 @@ public class ElementwiseStepTests
 
         var error = Assert.Throws<ArgumentException>(() => optimizer.BeginStep(6));
 
+        Assert.Equal("parameterCount", error.ParamName);
         Assert.Contains("allocated for 5", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, optimizer.StepCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void BeginStep_NegativeCount_Throws(string name)
+    {
+        IElementwiseOptimizer optimizer = Create(name);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.BeginStep(-5));
+
+        Assert.Equal("parameterCount", error.ParamName);
+        Assert.Contains("-5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StepRange_LongerThanTheStep_Throws()
+    {
+        var optimizer = new Sgd(0.1f);
+        optimizer.BeginStep(5);
+
+        var error = Assert.Throws<ArgumentException>(() => optimizer.StepRange(0, new float[6], new float[6]));
+
+        Assert.Equal("parameters", error.ParamName);
+        Assert.Contains("at most 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BeginStep_Twice_FirstStepStillSetsMomentum()
+    {
+        // The first step sets the momentum buffer to g, so with dampening 0.5 one step of g = 1
+        // moves p by exactly −lr·g = −0.1, however many steps were begun and left unstepped.
+        var optimizer = new Sgd(0.1f, momentum: 0.9f, dampening: 0.5f);
+        float[] parameters = [0f];
+        optimizer.BeginStep(1);
+        optimizer.BeginStep(1);
+        optimizer.StepRange(0, parameters, [1f]);
+        Assert.Equal(-0.1f, parameters[0]);
+
+        // After a reset the old momentum buffer must not count either.
+        optimizer.Step(parameters, [5f]);
+        optimizer.Reset();
+        parameters[0] = 0f;
+        optimizer.BeginStep(1);
+        optimizer.BeginStep(1);
+        optimizer.StepRange(0, parameters, [1f]);
+        Assert.Equal(-0.1f, parameters[0]);
     }
 
     private static IElementwiseOptimizer Create(string name) => name switch
