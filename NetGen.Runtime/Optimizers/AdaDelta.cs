@@ -18,9 +18,10 @@ namespace NetGen
     /// </code>
     /// ε is added inside both square roots, unlike Adam and RMSprop. v and u start at 0. The
     /// default lr = 1 is the original method, which has no learning rate. Instances are not
-    /// thread-safe.
+    /// thread-safe, except that <see cref="StepRange"/> calls on ranges that do not overlap may
+    /// run at once.
     /// </remarks>
-    public sealed class AdaDelta : IOptimizer
+    public sealed class AdaDelta : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -87,21 +88,34 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
             if (_length < 0)
             {
-                AllocateState(parameters.Length);
+                AllocateState(parameterCount);
             }
+        }
 
-            Span<float> v = _squareAverage;
-            Span<float> u = _deltaAverage;
-            Span<float> delta = _delta;
-            Span<float> work = _work;
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
+            Span<float> v = _squareAverage.AsSpan(start, parameters.Length);
+            Span<float> u = _deltaAverage.AsSpan(start, parameters.Length);
+            Span<float> delta = _delta.AsSpan(start, parameters.Length);
+            Span<float> work = _work.AsSpan(start, parameters.Length);
             ReadOnlySpan<float> g = gradients;
 
             // L2 penalty: g = g + λ·p.
             if (WeightDecay != 0)
             {
-                Span<float> decayed = _decayedGradient;
+                Span<float> decayed = _decayedGradient.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
                 g = decayed;
             }

@@ -18,9 +18,10 @@ namespace NetGen
     /// p = p − clr·g / (√s + ε)
     /// </code>
     /// ε is added after the square root, as in PyTorch. The sum s only grows, so the effective step
-    /// of each parameter only shrinks. Instances are not thread-safe.
+    /// of each parameter only shrinks. Instances are not thread-safe, except that
+    /// <see cref="StepRange"/> calls on ranges that do not overlap may run at once.
     /// </remarks>
-    public sealed class AdaGrad : IOptimizer
+    public sealed class AdaGrad : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -33,6 +34,9 @@ namespace NetGen
 
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
+
+        // The decayed learning rate clr of the step that BeginStep started.
+        private float _decayedLearningRate;
 
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Step size lr, finite and at least 0.</param>
@@ -90,20 +94,37 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
             if (_length < 0)
             {
-                AllocateState(parameters.Length);
+                AllocateState(parameterCount);
             }
 
             StepCount++;
-            Span<float> sum = _sum;
-            Span<float> work = _work;
+
+            // clr = lr/(1 + (t − 1)·η), computed in double.
+            _decayedLearningRate = (float)(_learningRate / (1.0 + (StepCount - 1) * (double)LearningRateDecay));
+        }
+
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
+            Span<float> sum = _sum.AsSpan(start, parameters.Length);
+            Span<float> work = _work.AsSpan(start, parameters.Length);
             ReadOnlySpan<float> g = gradients;
 
             // L2 penalty: g = g + λ·p.
             if (WeightDecay != 0)
             {
-                Span<float> decayed = _decayedGradient;
+                Span<float> decayed = _decayedGradient.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
                 g = decayed;
             }
@@ -111,12 +132,11 @@ namespace NetGen
             // s = s + g·g.
             TensorPrimitives.MultiplyAdd(g, g, sum, sum);
 
-            // p = p − clr·g/(√s + ε), with clr = lr/(1 + (t − 1)·η) computed in double.
-            var decayedLearningRate = (float)(_learningRate / (1.0 + (StepCount - 1) * (double)LearningRateDecay));
+            // p = p − clr·g/(√s + ε).
             TensorPrimitives.Sqrt(sum, work);
             TensorPrimitives.Add(work, Epsilon, work);
             TensorPrimitives.Divide(g, work, work);
-            TensorPrimitives.MultiplyAdd(work, -decayedLearningRate, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(work, -_decayedLearningRate, parameters, parameters);
         }
 
         /// <inheritdoc/>

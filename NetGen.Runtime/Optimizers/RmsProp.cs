@@ -24,9 +24,10 @@ namespace NetGen
     /// momentum step sets b = g/(√ṽ + ε). The centered estimate v − a² is a variance and is
     /// non-negative in exact arithmetic. Rounding can push it a few units in the last place below
     /// 0 when the gradient barely changes, so it is clamped at 0 where torch would take the square
-    /// root of a negative number and return NaN. Instances are not thread-safe.
+    /// root of a negative number and return NaN. Instances are not thread-safe, except that
+    /// <see cref="StepRange"/> calls on ranges that do not overlap may run at once.
     /// </remarks>
-    public sealed class RmsProp : IOptimizer
+    public sealed class RmsProp : IElementwiseOptimizer
     {
         private float _learningRate;
 
@@ -105,19 +106,32 @@ namespace NetGen
         public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
         {
             OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
+            BeginStep(parameters.Length);
+            StepRange(0, parameters, gradients);
+        }
+
+        /// <inheritdoc/>
+        public void BeginStep(int parameterCount)
+        {
+            OptimizerArguments.CheckBeginStep(parameterCount, _length);
             if (_length < 0)
             {
-                AllocateState(parameters.Length);
+                AllocateState(parameterCount);
             }
+        }
 
-            Span<float> v = _squareAverage;
-            Span<float> work = _work;
+        /// <inheritdoc/>
+        public void StepRange(int start, Span<float> parameters, ReadOnlySpan<float> gradients)
+        {
+            OptimizerArguments.CheckRange(start, parameters.Length, gradients.Length, _length);
+            Span<float> v = _squareAverage.AsSpan(start, parameters.Length);
+            Span<float> work = _work.AsSpan(start, parameters.Length);
             ReadOnlySpan<float> g = gradients;
 
             // L2 penalty: g = g + λ·p.
             if (WeightDecay != 0)
             {
-                Span<float> decayed = _decayedGradient;
+                Span<float> decayed = _decayedGradient.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
                 g = decayed;
             }
@@ -130,7 +144,7 @@ namespace NetGen
             if (Centered)
             {
                 // a = α·a + (1 − α)·g, then work = max(v − a·a, 0).
-                Span<float> a = _gradientAverage;
+                Span<float> a = _gradientAverage.AsSpan(start, parameters.Length);
                 TensorPrimitives.Multiply(a, Alpha, a);
                 TensorPrimitives.MultiplyAdd(g, _newWeight, a, a);
                 TensorPrimitives.Multiply(a, a, work);
@@ -151,7 +165,7 @@ namespace NetGen
             if (Momentum > 0)
             {
                 // b = μ·b + g/(√ṽ + ε).
-                Span<float> b = _momentumBuffer;
+                Span<float> b = _momentumBuffer.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(b, Momentum, work, b);
                 direction = b;
             }

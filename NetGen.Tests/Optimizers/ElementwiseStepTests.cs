@@ -20,6 +20,7 @@ public class ElementwiseStepTests
     public static TheoryData<string> Optimizers => new()
     {
         "sgd", "sgd momentum dampening", "sgd nesterov decay", "adam", "adam decay amsgrad", "adamw", "adamw amsgrad",
+        "adagrad", "adagrad decays", "adadelta decay", "rmsprop", "rmsprop centered momentum decay",
     };
 
     [Theory]
@@ -157,6 +158,11 @@ public class ElementwiseStepTests
         "adam decay amsgrad" => new Adam(0.01f, weightDecay: 0.01f, amsgrad: true),
         "adamw" => new AdamW(0.01f),
         "adamw amsgrad" => new AdamW(0.01f, amsgrad: true),
+        "adagrad" => new AdaGrad(0.05f),
+        "adagrad decays" => new AdaGrad(0.05f, learningRateDecay: 0.1f, weightDecay: 0.01f, initialAccumulatorValue: 0.1f),
+        "adadelta decay" => new AdaDelta(1f, weightDecay: 0.01f),
+        "rmsprop" => new RmsProp(0.01f),
+        "rmsprop centered momentum decay" => new RmsProp(0.01f, weightDecay: 0.01f, momentum: 0.9f, centered: true),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown optimizer case."),
     };
 
