@@ -18,7 +18,7 @@ namespace NetGen.Kernels
     /// </para>
     /// <para>
     /// The loss of each row is summed in fp32 and the rows in double, except for the squared
-    /// errors, whose squares are each rounded to fp32 and summed in double. The gradient is that of
+    /// errors, whose fp32 differences are squared and summed in double. The gradient is that of
     /// the returned mean, so it carries the factor 1/B. The kernels allocate nothing.
     /// </para>
     /// <para>
@@ -231,8 +231,8 @@ namespace NetGen.Kernels
             SquaredDifferences(y, t, Span<float>.Empty, default(NoGradient));
 
         /// <summary>
-        /// Returns <c>Σ_k (y[k] − t[k])²</c>, each square rounded to fp32 and the squares summed in
-        /// double, and writes <c>gradient[k] = scale(y[k] − t[k])</c> unless the scale is
+        /// Returns <c>Σ_k (y[k] − t[k])²</c>, each difference in fp32 and its square and the sum in
+        /// double, so no square overflows, and writes <c>gradient[k] = scale(y[k] − t[k])</c> unless the scale is
         /// <see cref="NoGradient"/>. The gradient may be the same span as y, since each element is
         /// read before it is written.
         /// </summary>
@@ -265,12 +265,12 @@ namespace NetGen.Kernels
                         scale.Apply(second).StoreUnsafe(ref gradientStart, (nuint)(i + 8));
                     }
 
-                    (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(first * first);
-                    sum0 += lower;
-                    sum1 += upper;
-                    (lower, upper) = Vector256.Widen(second * second);
-                    sum2 += lower;
-                    sum3 += upper;
+                    (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(first);
+                    sum0 += lower * lower;
+                    sum1 += upper * upper;
+                    (lower, upper) = Vector256.Widen(second);
+                    sum2 += lower * lower;
+                    sum3 += upper * upper;
                 }
 
                 total = Vector256.Sum((sum0 + sum1) + (sum2 + sum3));
@@ -284,7 +284,7 @@ namespace NetGen.Kernels
                     Unsafe.Add(ref gradientStart, i) = scale.Apply(difference);
                 }
 
-                total += difference * difference;
+                total += (double)difference * difference;
             }
 
             return total;

@@ -40,6 +40,9 @@ namespace NetGen
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
 
+        // The learning rate when BeginStep started the current step, which all its ranges use.
+        private float _stepLearningRate;
+
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Factor lr applied to the update Δ, finite and at least 0.</param>
         /// <param name="rho">Decay rate ρ of both running averages, in [0, 1).</param>
@@ -100,6 +103,8 @@ namespace NetGen
             {
                 AllocateState(parameterCount);
             }
+
+            _stepLearningRate = _learningRate;
         }
 
         /// <inheritdoc/>
@@ -139,7 +144,7 @@ namespace NetGen
             TensorPrimitives.MultiplyAdd(work, delta, u, u);
 
             // p = p − lr·Δ.
-            TensorPrimitives.MultiplyAdd(delta, -_learningRate, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(delta, -_stepLearningRate, parameters, parameters);
         }
 
         /// <inheritdoc/>

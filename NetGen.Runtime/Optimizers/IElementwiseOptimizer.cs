@@ -22,9 +22,11 @@ namespace NetGen
         /// the state, allocates the state on the first step and advances the step count.
         /// </summary>
         /// <remarks>
-        /// Every call starts a new step. A step whose ranges are never stepped still advances the
-        /// step count that Adam's bias correction uses. Sgd's first step, which sets the momentum
-        /// buffer to the gradient, stays pending until a range has been stepped.
+        /// Every call starts a new step, and its ranges use the learning rate of that moment. A
+        /// step whose ranges are never stepped still counts: it advances the step count of Adam's
+        /// and AdamW's bias correction and of AdaGrad's learning-rate decay. Sgd's first step,
+        /// which sets the momentum buffer to the gradient, stays pending until a range that is not
+        /// empty has been stepped.
         /// </remarks>
         /// <param name="parameterCount">Number of parameters that the step's ranges cover.</param>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="parameterCount"/> is negative.</exception>

@@ -47,6 +47,9 @@ namespace NetGen
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
 
+        // The learning rate when BeginStep started the current step, which all its ranges use.
+        private float _stepLearningRate;
+
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
         /// <param name="learningRate">Step size lr, finite and at least 0.</param>
         /// <param name="alpha">Smoothing constant α of the running averages, in [0, 1).</param>
@@ -118,6 +121,8 @@ namespace NetGen
             {
                 AllocateState(parameterCount);
             }
+
+            _stepLearningRate = _learningRate;
         }
 
         /// <inheritdoc/>
@@ -171,7 +176,7 @@ namespace NetGen
             }
 
             // p = p − lr·direction.
-            TensorPrimitives.MultiplyAdd(direction, -_learningRate, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(direction, -_stepLearningRate, parameters, parameters);
         }
 
         /// <inheritdoc/>

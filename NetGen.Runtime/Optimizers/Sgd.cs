@@ -35,11 +35,15 @@ namespace NetGen
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
 
+        // The learning rate when BeginStep started the current step, which all its ranges use.
+        private float _stepLearningRate;
+
         // Whether the step that BeginStep started is the first, which sets the momentum buffer to g.
         private bool _isFirstStep;
 
         // Whether a StepRange has written the momentum buffer since the state was allocated. A
-        // step begun but never stepped leaves it false, so the next step is still the first.
+        // step begun but never stepped, or stepped only on empty ranges, leaves it false, so the
+        // next step is still the first.
         private bool _momentumStarted;
 
         /// <summary>Creates the optimizer and checks the hyperparameters.</summary>
@@ -117,6 +121,7 @@ namespace NetGen
             }
 
             _isFirstStep = !_momentumStarted;
+            _stepLearningRate = _learningRate;
         }
 
         /// <inheritdoc/>
@@ -161,8 +166,11 @@ namespace NetGen
             }
 
             // p = p − lr·g.
-            TensorPrimitives.MultiplyAdd(direction, -_learningRate, parameters, parameters);
-            _momentumStarted = true;
+            TensorPrimitives.MultiplyAdd(direction, -_stepLearningRate, parameters, parameters);
+            if (!parameters.IsEmpty)
+            {
+                _momentumStarted = true;
+            }
         }
 
         /// <inheritdoc/>

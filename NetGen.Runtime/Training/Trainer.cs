@@ -17,7 +17,7 @@ namespace NetGen
     /// the rest. Each chunk has its own workspace, so its forward and backward passes yield the
     /// mean gradient g_c of its n_c samples. The gradient of the batch mean is
     /// Σ_c (n_c / B)·g_c, summed in chunk order for every parameter, and the optimizer takes one
-    /// step with it on the calling thread. Loss and accuracy are combined in chunk order too.
+    /// step with it. Loss and accuracy are combined in chunk order too.
     /// A loss that divides by a total weight of the samples instead of their number
     /// (<see cref="ITrainableNetwork.WeighsSamples"/>: class weights or label smoothing) makes
     /// each chunk weigh W_c / W instead of n_c / B, so the step is that of the whole batch. A chunk
@@ -38,9 +38,11 @@ namespace NetGen
     /// </para>
     /// <para>
     /// With <see cref="Threads"/> above 1 the constructor starts <see cref="Threads"/> − 1
-    /// background threads that, with the calling thread, process the chunks of a batch and then
-    /// sum the gradients over disjoint parameter ranges. A batch of one chunk runs on the
-    /// calling thread alone, so threads help only when <see cref="BatchSize"/> exceeds
+    /// background threads that, with the calling thread, process the chunks of a batch, then
+    /// sum the gradients over disjoint parameter ranges, and then, for an optimizer that
+    /// implements <see cref="IElementwiseOptimizer"/>, take its step over the same ranges. Other
+    /// optimizers step on the calling thread. A batch of one chunk runs on the calling thread
+    /// alone, its step included, so threads help only when <see cref="BatchSize"/> exceeds
     /// <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
     /// </para>
     /// <para>
@@ -53,7 +55,7 @@ namespace NetGen
     /// </para>
     /// <para>
     /// The trainer calls <see cref="ITrainableNetwork.Forward(ReadOnlySpan{float}, Span{float}, Workspace)"/>,
-    /// <see cref="ITrainableNetwork.Backward"/> and <see cref="IOptimizer.Step"/> itself, not
+    /// <see cref="ITrainableNetwork.Backward"/> and the optimizer's step itself, not
     /// <see cref="ITrainableNetwork.TrainStep"/>, because training accuracy needs the batch's
     /// outputs and the chunks need their own gradients. The network's forward and backward passes
     /// must therefore be safe to run on several workspaces at once, which generated networks are.

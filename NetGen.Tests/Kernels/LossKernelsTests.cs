@@ -36,6 +36,24 @@ namespace NetGen.Tests.Kernels
         public void SquaredError_MatchesReference_LargeShape() => CheckSquaredError(batch: 7, outputs: 300, seed: 5);
 
         [Fact]
+        public void SquaredErrors_SquareAboveFloatRange_StayFinite()
+        {
+            // One difference of 2e19 among 1,000 values: its square, 4e38, exceeds float's range,
+            // but the mean squared error 4e35 and the squared error 2e37 (½ · 4e38 / 20) do not.
+            const int Batch = 20, Outputs = 50;
+            var output = new float[Batch * Outputs];
+            output[417] = 2e19f;
+            var target = new float[Batch * Outputs];
+            double square = (double)2e19f * 2e19f;
+
+            float meanSquared = LossKernels.MeanSquaredErrorLoss(output, target, Batch, Outputs);
+            float squared = LossKernels.SquaredError(output, target, new float[Batch * Outputs], Batch, Outputs);
+
+            TestValues.AssertClose(square / (Batch * Outputs), meanSquared, square / (Batch * Outputs), LossTolerance, "mean squared error");
+            TestValues.AssertClose(0.5 * square / Batch, squared, 0.5 * square / Batch, LossTolerance, "squared error");
+        }
+
+        [Fact]
         public void Losses_OverlappingGradient_Throws()
         {
             // The gradient may be the output span itself, nothing else: a shifted overlap with the

@@ -127,6 +127,40 @@ public class ElementwiseStepTests
         Assert.Contains("at most 5", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void StepRange_UsesRateAtBeginStep(string name)
+    {
+        // A learning rate set after BeginStep belongs to the next step, whichever optimizer it is.
+        float[] initial = OptimizerTestData.InitialParameters(40);
+        float[] gradient = OptimizerTestData.VaryingGradients(40, 1)[0];
+        IElementwiseOptimizer whole = Create(name);
+        IElementwiseOptimizer split = Create(name);
+        var expected = (float[])initial.Clone();
+        var actual = (float[])initial.Clone();
+
+        whole.Step(expected, gradient);
+        split.BeginStep(40);
+        split.LearningRate *= 2;
+        split.StepRange(0, actual, gradient);
+
+        Assert.Equal(Bits(expected), Bits(actual));
+    }
+
+    [Fact]
+    public void StepRange_EmptyRange_KeepsFirstStepPending()
+    {
+        // A step over an empty range writes no momentum, so the next step is still the first.
+        var optimizer = new Sgd(0.1f, momentum: 0.9f, dampening: 0.5f);
+        float[] parameters = [0f];
+        optimizer.BeginStep(1);
+        optimizer.StepRange(0, [], []);
+        optimizer.BeginStep(1);
+        optimizer.StepRange(0, parameters, [1f]);
+
+        Assert.Equal(-0.1f, parameters[0]);
+    }
+
     [Fact]
     public void BeginStep_Twice_FirstStepStillSetsMomentum()
     {
