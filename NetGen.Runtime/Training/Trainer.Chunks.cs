@@ -252,8 +252,9 @@ namespace NetGen
 
         /// <summary>
         /// Sets block <paramref name="block"/> of the batch gradient to Σ_c (W_c / W)·g_c, adding
-        /// the chunk gradients g_c in chunk order, and flags a block with NaN or an infinity. W_c is a chunk's weight (its number of samples
-        /// unless the loss weighs samples) and W the batch's; chunks of weight 0 are left out.
+        /// the chunk gradients g_c in chunk order, and flags a block with NaN or an infinity. W_c
+        /// is a chunk's weight (its number of samples unless the loss weighs samples) and W the
+        /// batch's; chunks of weight 0 are left out.
         /// </summary>
         private void SumGradientBlock(int block)
         {
