@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using NetGen.Data;
 using NetGen.Kernels;
 
@@ -47,6 +48,13 @@ namespace NetGen
         /// <paramref name="start"/> in the sample order, sums the chunk gradients and takes one
         /// optimizer step. Returns the batch's loss times its weight, the weight, and the correct count.
         /// </summary>
+        /// <remarks>
+        /// This method, <see cref="TrainChunk"/> and <see cref="EvaluateChunk"/> are compiled fully
+        /// optimized at once, without dynamic PGO. Under PGO, BenchmarkDotNet measured the one-chunk
+        /// step of 784 → 128 → 10 at batch 32 at 238–243 µs in three runs on AMD Zen 4. With the
+        /// attribute it took 179–181 µs, as TrainStep (179–183 µs), which does the same work.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private (double LossSum, double Weight, int Correct) TrainBatch(Dataset train, int start, int size)
         {
             int chunks = ChunkCount(size);
@@ -218,6 +226,7 @@ namespace NetGen
         /// buffers, or reads it from the dataset when the epoch keeps the sample order, and leaves
         /// its mean gradient in workspace <paramref name="chunk"/>.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TrainChunk(int chunk)
         {
             Dataset data = _phaseData!;
@@ -300,6 +309,7 @@ namespace NetGen
         /// Runs forward on chunk <paramref name="chunk"/> of the evaluation batch, reading the
         /// samples in place, and records the chunk's mean loss and correct count.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EvaluateChunk(int chunk, Workspace workspace)
         {
             Dataset data = _phaseData!;
