@@ -91,12 +91,8 @@ namespace NetGen
         /// <exception cref="ArgumentException">
         /// The spans differ in length, or their length differs from the first step's.
         /// </exception>
-        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
-        {
-            OptimizerArguments.CheckStepLengths(parameters.Length, gradients.Length, _length);
-            BeginStep(parameters.Length);
-            StepRange(0, parameters, gradients);
-        }
+        public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) =>
+            OptimizerArguments.StepWhole(this, parameters, gradients, _length);
 
         /// <inheritdoc/>
         public void BeginStep(int parameterCount)

@@ -127,6 +127,21 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Runs one step of an elementwise optimizer over all parameters as one range, after the
+        /// length checks of <see cref="IOptimizer.Step"/>.
+        /// </summary>
+        /// <param name="optimizer">The optimizer to step.</param>
+        /// <param name="parameters">All parameters, updated in place.</param>
+        /// <param name="gradients">One gradient per parameter.</param>
+        /// <param name="stateLength">The optimizer's length fixed by the first step, or -1 before it.</param>
+        public static void StepWhole(IElementwiseOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, int stateLength)
+        {
+            CheckStepLengths(parameters.Length, gradients.Length, stateLength);
+            optimizer.BeginStep(parameters.Length);
+            optimizer.StepRange(0, parameters, gradients);
+        }
+
+        /// <summary>
         /// Throws unless <paramref name="parameterCount"/> is at least 0 and, once state exists,
         /// equals the count that the state was allocated for.
         /// </summary>
