@@ -41,9 +41,9 @@ namespace NetGen
     /// background threads that, with the calling thread, process the chunks of a batch, then
     /// sum the gradients over disjoint parameter ranges, and then, for an optimizer that
     /// implements <see cref="IElementwiseOptimizer"/>, take its step over the same ranges. Other
-    /// optimizers step on the calling thread. A batch of one chunk runs on the calling thread
-    /// alone, its step included, so threads help only when <see cref="BatchSize"/> exceeds
-    /// <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
+    /// optimizers step on the calling thread. A batch of one chunk runs its forward and backward
+    /// passes on the calling thread alone, so threads help mostly when <see cref="BatchSize"/>
+    /// exceeds <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
     /// </para>
     /// <para>
     /// The constructor allocates the workspaces, the threads and every batch buffer. The first
