@@ -104,7 +104,8 @@ namespace NetGen
         /// Samples per chunk, the unit of work of one thread; at least 1. Every chunk of a training
         /// batch reads the weights again and fills its own gradient buffer as large as the
         /// parameters, so smaller chunks cost memory and memory traffic. A chunk size of at least
-        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on one thread. For a
+        /// <paramref name="batchSize"/> makes every batch one chunk, whose forward and backward
+        /// passes run on one thread (an elementwise optimizer's step still uses every thread). For a
         /// network with batch norm, chunk sizes of 1 and 2 become chunks of 2 or 3 samples, because
         /// batch norm cannot train on one value per channel.
         /// </param>
