@@ -107,12 +107,19 @@ namespace NetGen
         private static readonly long PollTicks = Stopwatch.Frequency / 10_000;
 
         /// <summary>Polls <paramref name="signal"/> for up to <see cref="PollTicks"/> if <paramref name="poll"/> is set, then blocks until it is set.</summary>
+        /// <remarks>
+        /// The poll yields the processor between two reads, so a poller that the scheduler put on
+        /// the core of the thread with work gives way to it. With pause instructions instead, two
+        /// threads training 784 → 128 → 10 at batch 128 took about 585 µs per step in half of the
+        /// BenchmarkDotNet processes on a 2-core AMD Zen 4 guest, twice the 320 µs of the others.
+        /// With the yield, three of four processes took 321–327 µs and the fourth a median of 326 µs.
+        /// </remarks>
         private static void SpinThenWait(ManualResetEventSlim signal, bool poll)
         {
             long deadline = Stopwatch.GetTimestamp() + PollTicks;
             while (poll && !signal.IsSet && Stopwatch.GetTimestamp() < deadline)
             {
-                Thread.SpinWait(PollIterations);
+                Thread.Yield();
             }
 
             signal.Wait();
@@ -124,14 +131,11 @@ namespace NetGen
             long deadline = Stopwatch.GetTimestamp() + PollTicks;
             while (poll && !countdown.IsSet && Stopwatch.GetTimestamp() < deadline)
             {
-                Thread.SpinWait(PollIterations);
+                Thread.Yield();
             }
 
             countdown.Wait();
         }
-
-        /// <summary>Pause instructions between two reads of the event while polling.</summary>
-        private const int PollIterations = 20;
 
         /// <summary>Total number of workers, the calling thread included.</summary>
         public int Threads => _errors.Length;
