@@ -110,8 +110,8 @@ namespace NetGen
         /// <remarks>
         /// The poll yields the processor between two reads, so a poller that the scheduler put on
         /// the core of the thread with work gives way to it. With pause instructions instead, two
-        /// threads training 784 → 128 → 10 at batch 128 took about 585 µs per step in half of the
-        /// BenchmarkDotNet processes on a 2-core AMD Zen 4 guest, twice the 320 µs of the others.
+        /// threads trained 784 → 128 → 10 at batch 128 on a 2-core AMD Zen 4 guest in about 585 µs
+        /// per step in half of the BenchmarkDotNet processes. The others took 320 µs.
         /// With the yield, three of four processes took 321–327 µs and the fourth a median of 326 µs.
         /// </remarks>
         private static void SpinThenWait(ManualResetEventSlim signal, bool poll)
