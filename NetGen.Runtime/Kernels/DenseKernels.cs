@@ -26,8 +26,8 @@ namespace NetGen.Kernels
     /// the machine has AVX-512F, else 256-bit vectors with FMA when the row has at least 8 floats
     /// and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4, else scalar
     /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
-    /// tuned for batches. On AVX-512, batches take one of three other kernels where it pays:
-    /// layers of 2 to 4 outputs and 8, 16 or 32 inputs run 16 samples at a time with the samples
+    /// tuned for batches. On AVX-512, batches take one of three other kernels where it pays.
+    /// Layers of 2 to 4 outputs and 8, 16 or 32 inputs run 16 samples at a time with the samples
     /// in the vector lanes, each sum in input order from the bias. Layers of at most 64 inputs
     /// whose outputs are a multiple of 8 sum outer products over weights transposed on the stack,
     /// once the batch has a sample per 16 weights. Batches of 32 or more (16 for small layers) with

@@ -136,9 +136,9 @@ namespace NetGen.Tests.Kernels
         public void Forward_FewInputsWholeVectors_MatchesReference()
         {
             // Layers with at most 64 inputs and outputs in whole 8-float vectors take the
-            // outer-product kernel on AVX-512 once the batch has a sample per 16 weights: 32-output,
-            // 16-output and 8-output panels, sample tiles of four and eight, and the samples left
-            // over. Smaller batches check the dot-product tiles on the same shapes.
+            // outer-product kernel on AVX-512 once the batch has a sample per 16 weights. These
+            // shapes reach its 32-, 16- and 8-output panels, its sample tiles of four and eight, and
+            // the samples left over. Smaller batches check the dot-product tiles on the same shapes.
             foreach (int batch in new[] { 2, 3, 4, 5, 8, 9, 17, 61, 257 })
             {
                 foreach (int inputs in new[] { 1, 2, 3, 4, 7, 16, 31, 32, 33, 63, 64, 65 })
