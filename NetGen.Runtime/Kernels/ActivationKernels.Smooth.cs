@@ -45,9 +45,13 @@ namespace NetGen.Kernels
         public static void LeCunTanh(ReadOnlySpan<float> input, Span<float> output)
         {
             RequireMappable(input, output);
-            TensorPrimitives.Multiply(input, LeCunInputScale, output);
-            TensorPrimitives.Tanh(output, output);
-            TensorPrimitives.Multiply(output, LeCunAmplitude, output);
+            for (int start = 0; start < input.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(output, start);
+                TensorPrimitives.Multiply(CacheBlocks.Slice(input, start), LeCunInputScale, block);
+                TensorPrimitives.Tanh(block, block);
+                TensorPrimitives.Multiply(block, LeCunAmplitude, block);
+            }
         }
 
         /// <summary>

@@ -19,9 +19,15 @@ namespace NetGen.Kernels
     {
         /// <summary>Replaces every value x with max(0, x). NaN stays NaN, as in PyTorch.</summary>
         /// <param name="values">Values to transform in place.</param>
-        public static void Relu(Span<float> values) =>
+        public static void Relu(Span<float> values)
+        {
             // TensorPrimitives.Max returns NaN when either operand is NaN.
-            TensorPrimitives.Max(values, 0f, values);
+            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(values, start);
+                TensorPrimitives.Max(block, 0f, block);
+            }
+        }
 
         /// <summary>Replaces every value x with tanh(x).</summary>
         /// <remarks>
@@ -46,7 +52,11 @@ namespace NetGen.Kernels
             }
             else
             {
-                TensorPrimitives.Tanh(values, values);
+                for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+                {
+                    Span<float> block = CacheBlocks.Slice(values, start);
+                    TensorPrimitives.Tanh(block, block);
+                }
             }
         }
 
@@ -99,10 +109,11 @@ namespace NetGen.Kernels
         /// <param name="values">Values to transform in place.</param>
         public static void Sigmoid(Span<float> values)
         {
-            // TensorPrimitives.Sigmoid throws on an empty span, while Tanh and Max accept one.
-            if (!values.IsEmpty)
+            // TensorPrimitives.Sigmoid throws on an empty span, which no block is.
+            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
             {
-                TensorPrimitives.Sigmoid(values, values);
+                Span<float> block = CacheBlocks.Slice(values, start);
+                TensorPrimitives.Sigmoid(block, block);
             }
         }
 

@@ -96,7 +96,11 @@ namespace NetGen.Kernels
                 mask[k] = (uint)(random.NextUInt64() >> 40) < dropBelow ? 0f : keepScale;
             }
 
-            TensorPrimitives.Multiply(values, mask, values);
+            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(values, start);
+                TensorPrimitives.Multiply(block, CacheBlocks.Slice(mask, start), block);
+            }
         }
 
         /// <summary>Multiplies each gradient by the mask that <see cref="Forward"/> drew.</summary>
@@ -106,7 +110,11 @@ namespace NetGen.Kernels
         public static void Backward(ReadOnlySpan<float> mask, Span<float> gradient)
         {
             KernelArguments.RequireSameLength(gradient.Length, mask.Length, nameof(gradient), nameof(mask));
-            TensorPrimitives.Multiply(gradient, mask, gradient);
+            for (int start = 0; start < gradient.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(gradient, start);
+                TensorPrimitives.Multiply(block, CacheBlocks.Slice(mask, start), block);
+            }
         }
 
         [DoesNotReturn]

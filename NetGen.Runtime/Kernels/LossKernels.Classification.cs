@@ -159,7 +159,7 @@ namespace NetGen.Kernels
                 }
             }
 
-            TensorPrimitives.Divide(gradient, (float)totalWeight, gradient);
+            DivideInBlocks(gradient, (float)totalWeight);
             return (float)(totalLoss / totalWeight);
         }
 

@@ -103,7 +103,7 @@ namespace NetGen.Kernels
                 TensorPrimitives.Subtract(gradientRow, targetRow, gradientRow);
             }
 
-            TensorPrimitives.Divide(gradient, batch, gradient);
+            DivideInBlocks(gradient, batch);
             return (float)(total / batch);
         }
 
@@ -190,6 +190,16 @@ namespace NetGen.Kernels
                 TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), row);
                 TensorPrimitives.Exp(row, row);
                 TensorPrimitives.Divide(row, TensorPrimitives.Sum<float>(row), row);
+            }
+        }
+
+        /// <summary>Divides every gradient by <paramref name="divisor"/>, in blocks that stay in the cache (see <see cref="CacheBlocks"/>).</summary>
+        private static void DivideInBlocks(Span<float> gradient, float divisor)
+        {
+            for (int start = 0; start < gradient.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(gradient, start);
+                TensorPrimitives.Divide(block, divisor, block);
             }
         }
 

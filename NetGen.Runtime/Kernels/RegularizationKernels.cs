@@ -39,7 +39,11 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            TensorPrimitives.MultiplyAdd(weights, lambda, gradient, gradient);
+            for (int start = 0; start < weights.Length; start += CacheBlocks.Length)
+            {
+                Span<float> block = CacheBlocks.Slice(gradient, start);
+                TensorPrimitives.MultiplyAdd(CacheBlocks.Slice(weights, start), lambda, block, block);
+            }
 
             double sumOfSquares = 0;
             for (int start = 0; start < weights.Length; start += ChunkLength)

@@ -46,7 +46,11 @@ namespace NetGen
             // The negated comparison also scales when the coefficient is NaN, so a NaN norm propagates.
             if (!(coefficient >= 1))
             {
-                TensorPrimitives.Multiply(gradients, coefficient, gradients);
+                for (int start = 0; start < gradients.Length; start += Kernels.CacheBlocks.Length)
+                {
+                    Span<float> block = Kernels.CacheBlocks.Slice(gradients, start);
+                    TensorPrimitives.Multiply(block, coefficient, block);
+                }
             }
 
             return norm;
@@ -61,8 +65,12 @@ namespace NetGen
         {
             OptimizerArguments.RequireFinitePositive(maxValue, nameof(maxValue), "The maximum value");
 
-            TensorPrimitives.Max(gradients, -maxValue, gradients);
-            TensorPrimitives.Min(gradients, maxValue, gradients);
+            for (int start = 0; start < gradients.Length; start += Kernels.CacheBlocks.Length)
+            {
+                Span<float> block = Kernels.CacheBlocks.Slice(gradients, start);
+                TensorPrimitives.Max(block, -maxValue, block);
+                TensorPrimitives.Min(block, maxValue, block);
+            }
         }
     }
 }

@@ -127,8 +127,10 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Runs one step of an elementwise optimizer over all parameters as one range, after the
-        /// length checks of <see cref="IOptimizer.Step"/>.
+        /// Runs one step of an elementwise optimizer over all parameters, after the length checks
+        /// of <see cref="IOptimizer.Step"/>, one range of <see cref="Kernels.CacheBlocks.Length"/>
+        /// parameters at a time. In one range over a large network, TensorPrimitives would write
+        /// the parameters and the optimizer state past the caches (see <see cref="Kernels.CacheBlocks"/>).
         /// </summary>
         /// <param name="optimizer">The optimizer to step.</param>
         /// <param name="parameters">All parameters, updated in place.</param>
@@ -138,7 +140,15 @@ namespace NetGen
         {
             CheckStepLengths(parameters.Length, gradients.Length, stateLength);
             optimizer.BeginStep(parameters.Length);
-            optimizer.StepRange(0, parameters, gradients);
+
+            // An empty parameter set still gets its one (empty) range, as a single call would.
+            int start = 0;
+            do
+            {
+                optimizer.StepRange(start, Kernels.CacheBlocks.Slice(parameters, start), Kernels.CacheBlocks.Slice(gradients, start));
+                start += Kernels.CacheBlocks.Length;
+            }
+            while (start < parameters.Length);
         }
 
         /// <summary>

@@ -443,6 +443,7 @@ namespace NetGen.Tests.Kernels
                 data.Add(name, 31);
                 data.Add(name, 300);
                 data.Add(name, 1001);
+                data.Add(name, (2 * CacheBlocks.Length) + 37);
             }
 
             return data;

@@ -311,6 +311,9 @@ namespace NetGen.Tests.Kernels
             lengths.Add(31);
             lengths.Add(64);
             lengths.Add(1001);
+
+            // Two whole cache blocks and part of a third (see CacheBlocks).
+            lengths.Add((2 * CacheBlocks.Length) + 37);
             return lengths;
         }
     }

@@ -173,6 +173,27 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Backward_PastOneCacheBlock_MultipliesEveryGradient()
+        {
+            // Two whole cache blocks and part of a third, so every block and the short last one run.
+            int length = (2 * CacheBlocks.Length) + 37;
+            var mask = new float[length];
+            var gradient = new float[length];
+            for (int k = 0; k < length; k++)
+            {
+                mask[k] = k % 3 == 0 ? 0f : 2f;
+                gradient[k] = k + 1;
+            }
+
+            DropoutKernels.Backward(mask, gradient);
+
+            for (int k = 0; k < length; k++)
+            {
+                Assert.Equal(k % 3 == 0 ? 0f : 2f * (k + 1), gradient[k]);
+            }
+        }
+
+        [Fact]
         public void InvalidArguments_Throw()
         {
             var random = new DropoutRandom(1);

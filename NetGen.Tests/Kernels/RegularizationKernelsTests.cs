@@ -139,6 +139,9 @@ namespace NetGen.Tests.Kernels
 
             lengths.Add(1001);
             lengths.Add(9000);
+
+            // Two whole cache blocks and part of a third (see CacheBlocks).
+            lengths.Add((2 * CacheBlocks.Length) + 37);
             return lengths;
         }
     }

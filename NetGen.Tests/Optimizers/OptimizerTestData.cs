@@ -6,8 +6,14 @@ namespace NetGen.Tests.Optimizers;
 /// <summary>Fixed inputs and comparison helpers shared by the optimizer tests.</summary>
 internal static class OptimizerTestData
 {
-    /// <summary>Lengths that are not multiples of the vector width, so every SIMD tail runs.</summary>
-    public static TheoryData<int> Lengths => new() { 1, 7, 33, 1000 };
+    /// <summary>
+    /// Lengths that are not multiples of the vector width, so every SIMD tail runs; the last
+    /// covers two whole cache blocks of a step and part of a third.
+    /// </summary>
+    public static TheoryData<int> Lengths => new() { 1, 7, 33, 1000, BlockCrossingLength };
+
+    /// <summary>Two whole <see cref="Kernels.CacheBlocks"/> blocks and 37 floats of a third.</summary>
+    public const int BlockCrossingLength = (2 * NetGen.Kernels.CacheBlocks.Length) + 37;
 
     /// <summary>Initial parameters of both signs, between -1.5 and 1.5.</summary>
     public static float[] InitialParameters(int length)
