@@ -95,11 +95,12 @@ namespace NetGen
                 }
             }
 
-            if (_pool.Threads > 1 && _optimizer is IElementwiseOptimizer elementwise)
+            if (chunks > 1 && _pool.Threads > 1 && _optimizer is IElementwiseOptimizer elementwise)
             {
                 // Every thread updates blocks of parameters, as it summed blocks of gradients. A
-                // batch of one chunk shares its step too: at batch 32 on 2 threads that took 164.6
-                // against 181.5 µs for TrainStep on AMD Zen 4.
+                // batch of one chunk steps on the calling thread, whose cache holds the parameters
+                // and the gradient alone. Shared, its step moved half of them to the other core and
+                // back: 784 → 128 → 10 at batch 32 on 2 threads took 169.6 against 151.2 µs (AMD Zen 4).
                 elementwise.BeginStep(gradients.Length);
                 _phase = Phase.StepParameters;
                 _pool.Run(BlockCount(gradients.Length));
@@ -118,15 +119,14 @@ namespace NetGen
 
         /// <summary>
         /// Runs the optimizer step that <see cref="TrainBatch"/> began on block <paramref name="block"/>
-        /// of the parameters, from the batch gradient: the sum, or the only chunk's gradient.
+        /// of the parameters, from the sum of the chunk gradients.
         /// </summary>
         private void StepParameterBlock(int block)
         {
             int start = block * SumBlockLength;
             Span<float> parameters = _network.Parameters;
             int length = Math.Min(SumBlockLength, parameters.Length - start);
-            ReadOnlySpan<float> gradients = ChunkCount(_phaseSize) == 1 ? _workspaces[0].Gradients : _gradients;
-            ((IElementwiseOptimizer)_optimizer).StepRange(start, parameters.Slice(start, length), gradients.Slice(start, length));
+            ((IElementwiseOptimizer)_optimizer).StepRange(start, parameters.Slice(start, length), _gradients.AsSpan(start, length));
         }
 
         /// <summary>Applies the batch-norm statistics that the training chunks kept.</summary>

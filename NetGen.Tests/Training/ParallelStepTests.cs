@@ -20,7 +20,7 @@ public class ParallelStepTests
 {
     [Theory]
     [InlineData(48, 16)] // three chunks: the step reads the sum of the chunk gradients
-    [InlineData(16, 16)] // one chunk: the step reads that chunk's gradient
+    [InlineData(16, 16)] // one chunk: the calling thread steps alone
     public void Fit_ParallelStep_SameBitsAsOneStepCall(int batchSize, int chunkSize)
     {
         Dataset train = RandomClassification(150, seed: 21);
