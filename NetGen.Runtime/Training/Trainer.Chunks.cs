@@ -457,20 +457,10 @@ namespace NetGen
                 return 0;
             }
 
-            int correct = 0;
-            for (int i = 0; i < size; i++)
-            {
-                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(i * _outputSize, _outputSize));
-                int expected = labels.IsEmpty
-                    ? TensorPrimitives.IndexOfMax(targets.Slice(i * _outputSize, _outputSize))
-                    : labels[i];
-                if (predicted == expected)
-                {
-                    correct++;
-                }
-            }
-
-            return correct;
+            int length = size * _outputSize;
+            return labels.IsEmpty
+                ? ArgmaxKernels.CountSameArgmax(outputs.Slice(0, length), targets.Slice(0, length), size, _outputSize)
+                : ArgmaxKernels.CountMatchingLabels(outputs.Slice(0, length), labels.Slice(0, size), size, _outputSize);
         }
 
     }

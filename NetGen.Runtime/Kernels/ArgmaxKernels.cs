@@ -1,0 +1,166 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NetGen.Kernels
+{
+    /// <summary>
+    /// Counts the rows of a batch whose largest output sits where the target's largest value or the
+    /// label is, for the trainer's accuracy.
+    /// </summary>
+    /// <remarks>
+    /// A row's index is that of TensorPrimitives.IndexOfMax: the first largest value, the first NaN
+    /// if there is one, and +0 above −0. Called once per row, IndexOfMax took about 3.4 ns on rows
+    /// of 4 on AMD EPYC (Zen 4). The accuracy of a 10,000-sample epoch then cost 68 µs, more than a
+    /// tenth of the time that training 4 → 32 → 16 → 4 takes for that epoch. Rows of 2, 4, 8 or 16
+    /// floats run 16 floats at a time on AVX-512, and other widths call IndexOfMax per row.
+    /// <para>
+    /// The vector path compares integer keys, which order floats as IndexOfMax does: the bits of a
+    /// negative float with its other 31 bits flipped, so that −0 sorts just below +0, and every NaN
+    /// mapped to the largest key. The lanes equal to their row's largest key form a bit mask, and
+    /// its lowest set bit in each row is that row's index.
+    /// </para>
+    /// </remarks>
+    internal static class ArgmaxKernels
+    {
+        /// <summary>Returns how many of <paramref name="rows"/> rows have their largest value at the same index in both spans.</summary>
+        /// <param name="outputs">rows × <paramref name="width"/> network outputs.</param>
+        /// <param name="targets">rows × <paramref name="width"/> targets.</param>
+        /// <param name="rows">Number of rows.</param>
+        /// <param name="width">Values per row, at least 1.</param>
+        public static int CountSameArgmax(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int rows, int width)
+        {
+            RequireRows(outputs.Length, rows, width, nameof(outputs));
+            RequireRows(targets.Length, rows, width, nameof(targets));
+            ref float output = ref MemoryMarshal.GetReference(outputs);
+            ref float target = ref MemoryMarshal.GetReference(targets);
+            int count = 0;
+            int row = 0;
+            if (HasVectorPath(width))
+            {
+                for (; row + (Vector512<float>.Count / width) <= rows; row += Vector512<float>.Count / width)
+                {
+                    nint offset = (nint)row * width;
+                    uint predicted = RowMaximumMask(Vector512.LoadUnsafe(ref output, (nuint)offset), width);
+                    uint expected = RowMaximumMask(Vector512.LoadUnsafe(ref target, (nuint)offset), width);
+                    count += CountSameLowestBits(predicted, expected, width);
+                }
+            }
+
+            for (; row < rows; row++)
+            {
+                int predicted = TensorPrimitives.IndexOfMax(outputs.Slice(row * width, width));
+                count += predicted == TensorPrimitives.IndexOfMax(targets.Slice(row * width, width)) ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        /// <summary>Returns how many of <paramref name="rows"/> rows have their largest output at the index that <paramref name="labels"/> gives.</summary>
+        /// <param name="outputs">rows × <paramref name="width"/> network outputs.</param>
+        /// <param name="labels">One class index per row.</param>
+        /// <param name="rows">Number of rows.</param>
+        /// <param name="width">Values per row, at least 1.</param>
+        public static int CountMatchingLabels(ReadOnlySpan<float> outputs, ReadOnlySpan<int> labels, int rows, int width)
+        {
+            RequireRows(outputs.Length, rows, width, nameof(outputs));
+            if (labels.Length != rows)
+            {
+                throw new ArgumentException($"The labels span has {labels.Length} entries for {rows} rows. Pass one label per row.", nameof(labels));
+            }
+
+            ref float output = ref MemoryMarshal.GetReference(outputs);
+            int count = 0;
+            int row = 0;
+            if (HasVectorPath(width))
+            {
+                int rowsPerVector = Vector512<float>.Count / width;
+                uint rowMask = (1u << width) - 1;
+                for (; row + rowsPerVector <= rows; row += rowsPerVector)
+                {
+                    uint predicted = RowMaximumMask(Vector512.LoadUnsafe(ref output, (nuint)((nint)row * width)), width);
+                    for (int r = 0; r < rowsPerVector; r++)
+                    {
+                        int index = BitOperations.TrailingZeroCount((predicted >> (r * width)) & rowMask);
+                        count += index == labels[row + r] ? 1 : 0;
+                    }
+                }
+            }
+
+            for (; row < rows; row++)
+            {
+                count += TensorPrimitives.IndexOfMax(outputs.Slice(row * width, width)) == labels[row] ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        /// <summary>Returns whether rows of <paramref name="width"/> floats take the 512-bit path: a power of two from 2 to 16, with AVX-512.</summary>
+        private static bool HasVectorPath(int width) =>
+            Vector512Fma.IsSupported && width >= 2 && width <= Vector512<float>.Count && BitOperations.IsPow2(width);
+
+        /// <summary>
+        /// Returns a 16-bit mask of the lanes of <paramref name="values"/> whose key equals the largest
+        /// key of their row of <paramref name="width"/> lanes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint RowMaximumMask(Vector512<float> values, int width)
+        {
+            Vector512<int> bits = values.AsInt32();
+            Vector512<int> keys = bits ^ (Vector512.ShiftRightArithmetic(bits, 31) & Vector512.Create(int.MaxValue));
+            keys = Vector512.ConditionalSelect(Vector512.Equals(values, values).AsInt32(), keys, Vector512.Create(int.MaxValue));
+
+            // Each step gives every lane the larger of itself and its partner at the next distance
+            // (1, 2, 4, then 8 lanes), so after log2(width) steps every lane contains its row's maximum.
+            Vector512<int> maximum = Vector512.Max(keys, Avx512F.Shuffle(keys, 0b10_11_00_01));
+            if (width >= 4)
+            {
+                maximum = Vector512.Max(maximum, Avx512F.Shuffle(maximum, 0b01_00_11_10));
+            }
+
+            if (width >= 8)
+            {
+                maximum = Vector512.Max(maximum, Avx512F.Shuffle4x128(maximum, maximum, 0b10_11_00_01));
+            }
+
+            if (width >= 16)
+            {
+                maximum = Vector512.Max(maximum, Avx512F.Shuffle4x128(maximum, maximum, 0b01_00_11_10));
+            }
+
+            return (uint)Vector512.Equals(keys, maximum).ExtractMostSignificantBits();
+        }
+
+        /// <summary>Counts the rows of <paramref name="width"/> bits whose lowest set bit is the same in both masks.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int CountSameLowestBits(uint left, uint right, int width)
+        {
+            // x & −x keeps the lowest set bit; every row of either mask has one.
+            uint rowMask = (1u << width) - 1;
+            int count = 0;
+            for (int shift = 0; shift < Vector512<float>.Count; shift += width)
+            {
+                uint a = (left >> shift) & rowMask;
+                uint b = (right >> shift) & rowMask;
+                count += (a & (0u - a)) == (b & (0u - b)) ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        private static void RequireRows(int length, int rows, int width, string name)
+        {
+            KernelArguments.RequireSize(rows);
+            if (width < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(width), width, "A row needs at least one value. Pass the network's output count.");
+            }
+
+            KernelArguments.RequireLength(length, rows, width, name, nameof(rows), nameof(width));
+        }
+    }
+}
