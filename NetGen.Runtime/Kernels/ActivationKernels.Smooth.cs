@@ -45,7 +45,7 @@ namespace NetGen.Kernels
         public static void LeCunTanh(ReadOnlySpan<float> input, Span<float> output)
         {
             RequireMappable(input, output);
-            for (int start = 0; start < input.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < input.Length; start = CacheBlocks.Next(input.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(output, start);
                 TensorPrimitives.Multiply(CacheBlocks.Slice(input, start), LeCunInputScale, block);

@@ -22,7 +22,7 @@ namespace NetGen.Kernels
         public static void Relu(Span<float> values)
         {
             // TensorPrimitives.Max returns NaN when either operand is NaN.
-            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < values.Length; start = CacheBlocks.Next(values.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(values, start);
                 TensorPrimitives.Max(block, 0f, block);
@@ -52,7 +52,7 @@ namespace NetGen.Kernels
             }
             else
             {
-                for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+                for (int start = 0; start < values.Length; start = CacheBlocks.Next(values.Length, start))
                 {
                     Span<float> block = CacheBlocks.Slice(values, start);
                     TensorPrimitives.Tanh(block, block);
@@ -110,7 +110,7 @@ namespace NetGen.Kernels
         public static void Sigmoid(Span<float> values)
         {
             // TensorPrimitives.Sigmoid throws on an empty span, which no block is.
-            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < values.Length; start = CacheBlocks.Next(values.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(values, start);
                 TensorPrimitives.Sigmoid(block, block);

@@ -24,14 +24,38 @@ namespace NetGen.Kernels
         /// </summary>
         public const int Length = 16_384;
 
-        /// <summary>Returns the block of <paramref name="span"/> that starts at <paramref name="start"/>: <see cref="Length"/> floats, or fewer at the end.</summary>
+        /// <summary>
+        /// Minimum length of a last block: a shorter rest joins the block before it.
+        /// TensorPrimitives computes fewer than 4 floats with scalar code, whose sigmoid and tanh
+        /// differ from its vector code by an ulp, so without this a value's bits would depend on
+        /// where the blocks end. 64 floats keep every last block on the widest vector path.
+        /// </summary>
+        public const int MinimumLastLength = 64;
+
+        /// <summary>Returns the block of <paramref name="span"/> that starts at <paramref name="start"/>; see <see cref="LengthAt"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Span<float> Slice(Span<float> span, int start) =>
-            span.Slice(start, Math.Min(Length, span.Length - start));
+            span.Slice(start, LengthAt(span.Length, start));
 
-        /// <summary>Returns the block of <paramref name="span"/> that starts at <paramref name="start"/>: <see cref="Length"/> floats, or fewer at the end.</summary>
+        /// <summary>Returns the block of <paramref name="span"/> that starts at <paramref name="start"/>; see <see cref="LengthAt"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ReadOnlySpan<float> Slice(ReadOnlySpan<float> span, int start) =>
-            span.Slice(start, Math.Min(Length, span.Length - start));
+            span.Slice(start, LengthAt(span.Length, start));
+
+        /// <summary>Returns where the block after the one at <paramref name="start"/> starts, in a span of <paramref name="total"/> floats.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Next(int total, int start) => start + LengthAt(total, start);
+
+        /// <summary>
+        /// Returns the length of the block at <paramref name="start"/> in a span of
+        /// <paramref name="total"/> floats: <see cref="Length"/>, or everything up to the end when
+        /// less than <see cref="Length"/> + <see cref="MinimumLastLength"/> floats remain.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int LengthAt(int total, int start)
+        {
+            int rest = total - start;
+            return rest < Length + MinimumLastLength ? rest : Length;
+        }
     }
 }

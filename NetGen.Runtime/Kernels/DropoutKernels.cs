@@ -96,7 +96,7 @@ namespace NetGen.Kernels
                 mask[k] = (uint)(random.NextUInt64() >> 40) < dropBelow ? 0f : keepScale;
             }
 
-            for (int start = 0; start < values.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < values.Length; start = CacheBlocks.Next(values.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(values, start);
                 TensorPrimitives.Multiply(block, CacheBlocks.Slice(mask, start), block);
@@ -110,7 +110,7 @@ namespace NetGen.Kernels
         public static void Backward(ReadOnlySpan<float> mask, Span<float> gradient)
         {
             KernelArguments.RequireSameLength(gradient.Length, mask.Length, nameof(gradient), nameof(mask));
-            for (int start = 0; start < gradient.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < gradient.Length; start = CacheBlocks.Next(gradient.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(gradient, start);
                 TensorPrimitives.Multiply(block, CacheBlocks.Slice(mask, start), block);

@@ -196,7 +196,7 @@ namespace NetGen.Kernels
         /// <summary>Divides every gradient by <paramref name="divisor"/>, in blocks that stay in the cache (see <see cref="CacheBlocks"/>).</summary>
         private static void DivideInBlocks(Span<float> gradient, float divisor)
         {
-            for (int start = 0; start < gradient.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < gradient.Length; start = CacheBlocks.Next(gradient.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(gradient, start);
                 TensorPrimitives.Divide(block, divisor, block);

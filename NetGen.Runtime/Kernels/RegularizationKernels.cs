@@ -39,7 +39,7 @@ namespace NetGen.Kernels
                 return 0f;
             }
 
-            for (int start = 0; start < weights.Length; start += CacheBlocks.Length)
+            for (int start = 0; start < weights.Length; start = CacheBlocks.Next(weights.Length, start))
             {
                 Span<float> block = CacheBlocks.Slice(gradient, start);
                 TensorPrimitives.MultiplyAdd(CacheBlocks.Slice(weights, start), lambda, block, block);

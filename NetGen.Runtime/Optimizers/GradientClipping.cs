@@ -46,7 +46,7 @@ namespace NetGen
             // The negated comparison also scales when the coefficient is NaN, so a NaN norm propagates.
             if (!(coefficient >= 1))
             {
-                for (int start = 0; start < gradients.Length; start += Kernels.CacheBlocks.Length)
+                for (int start = 0; start < gradients.Length; start = Kernels.CacheBlocks.Next(gradients.Length, start))
                 {
                     Span<float> block = Kernels.CacheBlocks.Slice(gradients, start);
                     TensorPrimitives.Multiply(block, coefficient, block);
@@ -65,7 +65,7 @@ namespace NetGen
         {
             OptimizerArguments.RequireFinitePositive(maxValue, nameof(maxValue), "The maximum value");
 
-            for (int start = 0; start < gradients.Length; start += Kernels.CacheBlocks.Length)
+            for (int start = 0; start < gradients.Length; start = Kernels.CacheBlocks.Next(gradients.Length, start))
             {
                 Span<float> block = Kernels.CacheBlocks.Slice(gradients, start);
                 TensorPrimitives.Max(block, -maxValue, block);

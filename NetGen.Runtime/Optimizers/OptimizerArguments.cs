@@ -128,9 +128,9 @@ namespace NetGen
 
         /// <summary>
         /// Runs one step of an elementwise optimizer over all parameters, after the length checks
-        /// of <see cref="IOptimizer.Step"/>, one range of <see cref="Kernels.CacheBlocks.Length"/>
-        /// parameters at a time. In one range over a large network, TensorPrimitives would write
-        /// the parameters and the optimizer state past the caches (see <see cref="Kernels.CacheBlocks"/>).
+        /// of <see cref="IOptimizer.Step"/>, one block of <see cref="Kernels.CacheBlocks"/> at a
+        /// time. In one range over a large network, TensorPrimitives would write the parameters and
+        /// the optimizer state past the caches.
         /// </summary>
         /// <param name="optimizer">The optimizer to step.</param>
         /// <param name="parameters">All parameters, updated in place.</param>
@@ -146,7 +146,7 @@ namespace NetGen
             do
             {
                 optimizer.StepRange(start, Kernels.CacheBlocks.Slice(parameters, start), Kernels.CacheBlocks.Slice(gradients, start));
-                start += Kernels.CacheBlocks.Length;
+                start = Kernels.CacheBlocks.Next(parameters.Length, start);
             }
             while (start < parameters.Length);
         }

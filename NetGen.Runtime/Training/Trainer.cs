@@ -41,9 +41,9 @@ namespace NetGen
     /// background threads that, with the calling thread, process the chunks of a batch, then
     /// sum the gradients over disjoint parameter ranges, and then, for an optimizer that
     /// implements <see cref="IElementwiseOptimizer"/>, take its step over the same ranges. Other
-    /// optimizers step on the calling thread. A batch of one chunk runs its forward and backward
-    /// passes on the calling thread alone, so threads help mostly when <see cref="BatchSize"/>
-    /// exceeds <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
+    /// optimizers step on the calling thread. A batch of one chunk runs on the calling thread
+    /// alone, its step included, so threads help only when <see cref="BatchSize"/> exceeds
+    /// <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
     /// </para>
     /// <para>
     /// The constructor allocates the workspaces, the threads and every batch buffer. The first
@@ -104,10 +104,10 @@ namespace NetGen
         /// Samples per chunk, the unit of work of one thread; at least 1. Every chunk of a training
         /// batch reads the weights again and fills its own gradient buffer as large as the
         /// parameters, so smaller chunks cost memory and memory traffic. A chunk size of at least
-        /// <paramref name="batchSize"/> makes every batch one chunk, whose forward and backward
-        /// passes run on one thread (an elementwise optimizer's step still uses every thread). For a
-        /// network with batch norm, chunk sizes of 1 and 2 become chunks of 2 or 3 samples, because
-        /// batch norm cannot train on one value per channel.
+        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on the calling
+        /// thread, its optimizer step included. For a network with batch norm, chunk sizes of 1
+        /// and 2 become chunks of 2 or 3 samples, because batch norm cannot train on one value per
+        /// channel.
         /// </param>
         public Trainer(
             TNetwork network,
