@@ -151,7 +151,21 @@ namespace NetGen.Kernels
                 ReadOnlySpan<float> groupGradients = dy.Slice(group * outPerGroup * positions, outPerGroup * positions);
                 MultiplyByColumnsTransposed(groupGradients, columns, zeros, product, outPerGroup, reduction, positions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
-                TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
+                AddInBlocks(groupWeightGradients, product);
+            }
+        }
+
+        /// <summary>
+        /// Adds <paramref name="product"/> to <paramref name="sums"/>, in blocks that keep the sums
+        /// in the cache (see <see cref="CacheBlocks"/>): the weight gradient of a large convolution
+        /// passes 256 KiB, and this runs once per sample or pair of samples.
+        /// </summary>
+        private static void AddInBlocks(Span<float> sums, ReadOnlySpan<float> product)
+        {
+            for (int start = 0; start < sums.Length; start = CacheBlocks.Next(sums.Length, start))
+            {
+                Span<float> block = CacheBlocks.Slice(sums, start);
+                TensorPrimitives.Add(block, CacheBlocks.Slice(product, start), block);
             }
         }
 
@@ -265,7 +279,7 @@ namespace NetGen.Kernels
 
                 MultiplyByColumnsTransposed(gradients, columns, zeros, product, outPerGroup, reduction, pairPositions);
                 Span<float> groupWeightGradients = dw.Slice(group * outPerGroup * reduction, outPerGroup * reduction);
-                TensorPrimitives.Add(groupWeightGradients, product, groupWeightGradients);
+                AddInBlocks(groupWeightGradients, product);
             }
         }
 

@@ -736,6 +736,9 @@ namespace NetGen.Tests.Kernels
             cases.Add(new ConvCase(new ConvGeometry(5, 9, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5), 3));
             cases.Add(new ConvCase(new ConvGeometry(6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1, 1), 1));
             cases.Add(new ConvCase(new ConvGeometry(8, 15, 15, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1), 1));
+
+            // 18,432 weights: the im2col weight gradient adds them in two cache blocks, per pair of samples and for the odd one.
+            cases.Add(new ConvCase(new ConvGeometry(32, 5, 5, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1), 3));
             return cases;
         }
 
