@@ -157,8 +157,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Adds <paramref name="product"/> to <paramref name="sums"/>, in blocks that keep the sums
-        /// in the cache (see <see cref="CacheBlocks"/>): the weight gradient of a large convolution
-        /// passes 256 KiB, and this runs once per sample or pair of samples.
+        /// in the cache (see <see cref="CacheBlocks"/>). The weight gradient of a large convolution
+        /// exceeds 256 KiB, and this runs once per sample or pair of samples.
         /// </summary>
         private static void AddInBlocks(Span<float> sums, ReadOnlySpan<float> product)
         {
