@@ -42,12 +42,15 @@ namespace NetGen.Kernels
             int row = 0;
             if (HasVectorPath(width))
             {
+                uint rowStarts = RowStartBits(width);
                 for (; row + (Vector512<float>.Count / width) <= rows; row += Vector512<float>.Count / width)
                 {
                     nint offset = (nint)row * width;
-                    uint predicted = RowMaximumMask(Vector512.LoadUnsafe(ref output, (nuint)offset), width);
-                    uint expected = RowMaximumMask(Vector512.LoadUnsafe(ref target, (nuint)offset), width);
-                    count += CountSameLowestBits(predicted, expected, width);
+                    uint predicted = LowestBitPerRow(RowMaximumMask(Vector512.LoadUnsafe(ref output, (nuint)offset), width), rowStarts);
+                    uint expected = LowestBitPerRow(RowMaximumMask(Vector512.LoadUnsafe(ref target, (nuint)offset), width), rowStarts);
+
+                    // Each row keeps one bit in each mask, so the rows that agree are the common bits.
+                    count += BitOperations.PopCount(predicted & expected);
                 }
             }
 
@@ -135,22 +138,29 @@ namespace NetGen.Kernels
             return (uint)Vector512.Equals(keys, maximum).ExtractMostSignificantBits();
         }
 
-        /// <summary>Counts the rows of <paramref name="width"/> bits whose lowest set bit is the same in both masks.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int CountSameLowestBits(uint left, uint right, int width)
+        /// <summary>Returns a 16-bit mask with the first bit of every row of <paramref name="width"/> bits set.</summary>
+        private static uint RowStartBits(int width)
         {
-            // x & −x keeps the lowest set bit; every row of either mask has one.
-            uint rowMask = (1u << width) - 1;
-            int count = 0;
+            uint bits = 0;
             for (int shift = 0; shift < Vector512<float>.Count; shift += width)
             {
-                uint a = (left >> shift) & rowMask;
-                uint b = (right >> shift) & rowMask;
-                count += (a & (0u - a)) == (b & (0u - b)) ? 1 : 0;
+                bits |= 1u << shift;
             }
 
-            return count;
+            return bits;
         }
+
+        /// <summary>
+        /// Keeps only the lowest set bit of every row of <paramref name="mask"/>, whose rows start at
+        /// the bits of <paramref name="rowStarts"/> and each have at least one bit set.
+        /// </summary>
+        /// <remarks>
+        /// This is x &amp; −x for every row at once, with −x = ~x + 1. Adding 1 at each row's start
+        /// carries only through the row's low zeros of x, which are ones in ~x, and stops inside the
+        /// row at its lowest set bit, because a row with a set bit is not all ones in ~x.
+        /// </remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint LowestBitPerRow(uint mask, uint rowStarts) => mask & (~mask + rowStarts);
 
         private static void RequireRows(int length, int rows, int width, string name)
         {
