@@ -155,9 +155,9 @@ namespace NetGen.Kernels
         /// the bits of <paramref name="rowStarts"/> and each have at least one bit set.
         /// </summary>
         /// <remarks>
-        /// This is x &amp; −x for every row at once, with −x = ~x + 1. Adding 1 at each row's start
-        /// carries only through the row's low zeros of x, which are ones in ~x, and stops inside the
-        /// row at its lowest set bit, because a row with a set bit is not all ones in ~x.
+        /// This is x &amp; −x for every row at once, with −x = ~x + 1. The 1 added at a row's start
+        /// carries through the row's low zeros of x, which are ones in ~x. It stops at the row's
+        /// lowest set bit, which is a zero in ~x, so no carry reaches the next row.
         /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static uint LowestBitPerRow(uint mask, uint rowStarts) => mask & (~mask + rowStarts);
