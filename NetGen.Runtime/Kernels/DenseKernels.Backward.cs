@@ -53,13 +53,20 @@ namespace NetGen.Kernels
         {
             ref float wPanel = ref Unsafe.Add(ref w, column);
             int b = 0;
-            if (UseEightRowTiles<TSimd, TVector>() && vectors == 2)
+            if (UseEightRowTiles<TSimd, TVector>())
             {
                 for (; b <= batch - 8; b += 8)
                 {
                     ref float dyRows = ref Unsafe.Add(ref dy, (nint)b * outputs);
                     nint offset = (nint)b * inputs + column;
-                    BackwardInput8x2<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
+                    if (vectors == 2)
+                    {
+                        BackwardInput8x2<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
+                    }
+                    else
+                    {
+                        BackwardInput8x1<TSimd, TVector, TDerivative>(ref dyRows, ref wPanel, ref Unsafe.Add(ref dx, offset), ref Unsafe.Add(ref y, offset), inputs, outputs);
+                    }
                 }
             }
 
@@ -243,6 +250,47 @@ namespace NetGen.Kernels
             }
 
             TSimd.Store(ref Unsafe.Add(ref dx, offset), value);
+        }
+
+        /// <summary>
+        /// Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 8, in the order of
+        /// <see cref="BackwardInput4x1"/>, each row of w loaded once for eight samples.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void BackwardInput8x1<TSimd, TVector, TDerivative>(ref float dy, ref float w, ref float dx, ref float y, int inputs, int outputs)
+            where TSimd : ISimd<TVector>
+            where TVector : struct
+            where TDerivative : struct, IOutputDerivative
+        {
+            nint dyStride = outputs;
+            nint rowStride = inputs;
+            TVector a0 = TSimd.Zero, a1 = TSimd.Zero, a2 = TSimd.Zero, a3 = TSimd.Zero;
+            TVector a4 = TSimd.Zero, a5 = TSimd.Zero, a6 = TSimd.Zero, a7 = TSimd.Zero;
+
+            ref float wRow = ref w;
+            for (nint o = 0; o < dyStride; o++)
+            {
+                TVector w0 = TSimd.Load(ref wRow);
+                wRow = ref Unsafe.Add(ref wRow, rowStride);
+                ref float d = ref Unsafe.Add(ref dy, o);
+                a0 = TSimd.MultiplyAdd(TSimd.Broadcast(d), w0, a0);
+                a1 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, dyStride)), w0, a1);
+                a2 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 2 * dyStride)), w0, a2);
+                a3 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 3 * dyStride)), w0, a3);
+                a4 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 4 * dyStride)), w0, a4);
+                a5 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 5 * dyStride)), w0, a5);
+                a6 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 6 * dyStride)), w0, a6);
+                a7 = TSimd.MultiplyAdd(TSimd.Broadcast(Unsafe.Add(ref d, 7 * dyStride)), w0, a7);
+            }
+
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a0);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, rowStride, a1);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 2 * rowStride, a2);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 3 * rowStride, a3);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 4 * rowStride, a4);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 5 * rowStride, a5);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 6 * rowStride, a6);
+            StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 7 * rowStride, a7);
         }
 
         /// <summary>Writes <c>dx[s, 0..V] = Σ_o dy[s,o]·w[o, 0..V]</c> for samples s &lt; 4.</summary>
