@@ -4,9 +4,9 @@ using System.Runtime.Intrinsics.X86;
 
 namespace NetGen.Kernels
 {
-    // The weight gradient of layers with few inputs, as a sum of outer products over the samples:
-    // dw[o, i] += Σ_b dy[b,o]·x[b,i] with 16 outputs in the lanes of each accumulator, so a layer
-    // of 4 inputs needs no horizontal sums, as the forward pass in DenseKernels.Narrow.cs.
+    // The weight gradient of layers with few inputs, dw[o, i] += Σ_b dy[b,o]·x[b,i], as a sum of
+    // outer products over the samples. Each accumulator has 16 outputs in its lanes, so a layer of
+    // 4 inputs needs no horizontal sums, like the forward pass in DenseKernels.Narrow.cs.
     public static partial class DenseKernels
     {
         /// <summary>

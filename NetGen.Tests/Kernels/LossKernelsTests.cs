@@ -151,7 +151,7 @@ namespace NetGen.Tests.Kernels
             CheckSoftmaxCrossEntropy(TestValues.Uniform(3 * 600, 1, scale: 5f), TestValues.Probabilities(3, 600, 2), 3, 600);
 
         [Fact]
-        public void SoftmaxCrossEntropy_GradientPastOneCacheBlock_MatchesReference() =>
+        public void SoftmaxCrossEntropy_ThreeCacheBlocks_MatchesReference() =>
             // 3,300 × 10 gradients: two whole cache blocks of the final division and part of a third.
             CheckSoftmaxCrossEntropy(TestValues.Uniform(3300 * 10, 4, scale: 5f), TestValues.OneHot(3300, 10, 5), 3300, 10);
 

@@ -7,7 +7,7 @@ namespace NetGen.Tests.Optimizers;
 internal static class OptimizerTestData
 {
     /// <summary>
-    /// Lengths that are not multiples of the vector width, so every SIMD tail runs; the last
+    /// Lengths that are not multiples of the vector width, so every SIMD tail runs. The last
     /// covers two whole cache blocks of a step and part of a third.
     /// </summary>
     public static TheoryData<int> Lengths => new() { 1, 7, 33, 1000, BlockCrossingLength };
