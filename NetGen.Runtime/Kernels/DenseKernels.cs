@@ -26,9 +26,13 @@ namespace NetGen.Kernels
     /// the machine has AVX-512F, else 256-bit vectors with FMA when the row has at least 8 floats
     /// and the machine has AVX2 and FMA, else 128-bit vectors when it has at least 4, else scalar
     /// code. <see cref="Forward"/> of a single sample runs its own 512-bit loop, not the tiles
-    /// tuned for batches. On AVX-512, batches take one of three other kernels where it pays.
-    /// Layers of 2 to 4 outputs and 8, 16 or 32 inputs run 16 samples at a time with the samples
-    /// in the vector lanes, each sum in input order from the bias. Layers of at most 64 inputs
+    /// tuned for batches. On AVX-512, batches take one of four other kernels where it pays.
+    /// Layers of 3 or 4 outputs and 8 to 64 inputs in a multiple of 4 keep four partial sums per
+    /// output in one vector per sample, eight samples at a time, and add them pairwise before the
+    /// bias. Layers of 2 to 4 outputs and 8, 16 or 32 inputs that do not take that kernel (smaller
+    /// batches, 2 outputs) run 16 samples at a time with the samples in the vector lanes, each sum
+    /// in input order from the bias. Either way a sample's sums do not depend on its place in the
+    /// batch. Layers of at most 64 inputs
     /// whose outputs are a multiple of 8 sum outer products over weights transposed on the stack,
     /// once the batch has a sample per 16 weights. Batches of 32 or more (16 for small layers) with
     /// at least 32 outputs transpose the weights into a 32 KB panel on the stack and sum outer
@@ -74,6 +78,10 @@ namespace NetGen.Kernels
             if (batch == 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {
                 ForwardOneSample512(ref xStart, ref wStart, ref biasStart, ref yStart, inputs, outputs);
+            }
+            else if (UsePartialsForward(batch, inputs, outputs))
+            {
+                ForwardPartials512(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
             }
             else if (UseLaneForward(batch, inputs, outputs))
             {
