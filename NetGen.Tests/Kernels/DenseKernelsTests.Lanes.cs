@@ -36,20 +36,7 @@ namespace NetGen.Tests.Kernels
             // 33 samples make two groups and a padded last group. Shifting every sample down by one
             // row moves each into another lane, and samples 15 and 31 into the next group, so every
             // sample must still come out with the same bits.
-            const int Batch = 33;
-            float[] x = TestValues.Uniform((Batch + 1) * inputs, seed: 11);
-            float[] w = TestValues.Uniform(outputs * inputs, seed: 12);
-            float[] bias = TestValues.Uniform(outputs, seed: 13);
-            var first = new float[Batch * outputs];
-            var shifted = new float[Batch * outputs];
-
-            DenseKernels.Forward(x.AsSpan(inputs), w, bias, first, Batch, inputs, outputs);
-            DenseKernels.Forward(x.AsSpan(0, Batch * inputs), w, bias, shifted, Batch, inputs, outputs);
-
-            // Sample s of the first call is sample s + 1 of the second.
-            int[] expected = first.AsSpan(0, (Batch - 1) * outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
-            int[] actual = shifted.AsSpan(outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
-            Assert.Equal(expected, actual);
+            AssertSameBitsWhenShifted(batch: 33, inputs, outputs);
         }
 
         [Theory]
@@ -60,31 +47,61 @@ namespace NetGen.Tests.Kernels
             // 20 samples leave 4 in a padded group, whose 12 zero rows meet the infinite weight as
             // 0·∞ = NaN. Neither that NaN nor the NaN input of sample 5 may reach another output.
             // With 8 inputs the infinite weight is the last of its row, next to the following row.
-            const int Batch = 20, Outputs = 4, NaNSample = 5, InfiniteOutput = 2;
-            var x = new float[Batch * inputs];
+            AssertNonFiniteStaysLocal(batch: 20, inputs, outputs: 4, infiniteOutput: 2, infiniteInput: 7);
+        }
+
+        /// <summary>
+        /// Runs a forward pass on samples 1 to <paramref name="batch"/> of a buffer and on samples 0
+        /// to <paramref name="batch"/> − 1, and asserts that each sample has the same output bits in both.
+        /// </summary>
+        private static void AssertSameBitsWhenShifted(int batch, int inputs, int outputs)
+        {
+            float[] x = TestValues.Uniform((batch + 1) * inputs, seed: 11);
+            float[] w = TestValues.Uniform(outputs * inputs, seed: 12);
+            float[] bias = TestValues.Uniform(outputs, seed: 13);
+            var first = new float[batch * outputs];
+            var shifted = new float[batch * outputs];
+
+            DenseKernels.Forward(x.AsSpan(inputs), w, bias, first, batch, inputs, outputs);
+            DenseKernels.Forward(x.AsSpan(0, batch * inputs), w, bias, shifted, batch, inputs, outputs);
+
+            // Sample s of the first call is sample s + 1 of the second.
+            int[] expected = first.AsSpan(0, (batch - 1) * outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+            int[] actual = shifted.AsSpan(outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+            Assert.Equal(expected, actual);
+        }
+
+        /// <summary>
+        /// Runs a forward pass of inputs 1 and zero biases where sample 5 has a NaN input and one
+        /// weight is +∞, and asserts that only that sample's outputs are NaN and only that output elsewhere is +∞.
+        /// </summary>
+        private static void AssertNonFiniteStaysLocal(int batch, int inputs, int outputs, int infiniteOutput, int infiniteInput)
+        {
+            const int NaNSample = 5;
+            var x = new float[batch * inputs];
             x.AsSpan().Fill(1f);
             x[(NaNSample * inputs) + 5] = float.NaN;
-            var w = new float[Outputs * inputs];
-            w[(InfiniteOutput * inputs) + 7] = float.PositiveInfinity;
-            var y = new float[Batch * Outputs];
+            var w = new float[outputs * inputs];
+            w[(infiniteOutput * inputs) + infiniteInput] = float.PositiveInfinity;
+            var y = new float[batch * outputs];
 
-            DenseKernels.Forward(x, w, new float[Outputs], y, Batch, inputs, Outputs);
+            DenseKernels.Forward(x, w, new float[outputs], y, batch, inputs, outputs);
 
-            for (int b = 0; b < Batch; b++)
+            for (int b = 0; b < batch; b++)
             {
-                for (int o = 0; o < Outputs; o++)
+                for (int o = 0; o < outputs; o++)
                 {
                     float expected = 0f;
                     if (b == NaNSample)
                     {
                         expected = float.NaN;
                     }
-                    else if (o == InfiniteOutput)
+                    else if (o == infiniteOutput)
                     {
                         expected = float.PositiveInfinity;
                     }
 
-                    Assert.Equal(expected, y[(b * Outputs) + o]);
+                    Assert.Equal(expected, y[(b * outputs) + o]);
                 }
             }
         }

@@ -1,7 +1,3 @@
-using System;
-using System.Linq;
-using NetGen.Kernels;
-
 namespace NetGen.Tests.Kernels
 {
     // Forward of layers with 3 or 4 outputs and 8 to 64 inputs in a multiple of 4, which on AVX-512
@@ -38,19 +34,7 @@ namespace NetGen.Tests.Kernels
             // Shifting every sample down by one row moves each into another place of its group of
             // eight. Sample 7 moves into the next group, and the last full group's samples into the
             // padded group. Every sample must still come out with the same bits.
-            float[] x = TestValues.Uniform((batch + 1) * inputs, seed: 21);
-            float[] w = TestValues.Uniform(outputs * inputs, seed: 22);
-            float[] bias = TestValues.Uniform(outputs, seed: 23);
-            var first = new float[batch * outputs];
-            var shifted = new float[batch * outputs];
-
-            DenseKernels.Forward(x.AsSpan(inputs), w, bias, first, batch, inputs, outputs);
-            DenseKernels.Forward(x.AsSpan(0, batch * inputs), w, bias, shifted, batch, inputs, outputs);
-
-            // Sample s of the first call is sample s + 1 of the second.
-            int[] expected = first.AsSpan(0, (batch - 1) * outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
-            int[] actual = shifted.AsSpan(outputs).ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
-            Assert.Equal(expected, actual);
+            AssertSameBitsWhenShifted(batch, inputs, outputs);
         }
 
         [Theory]
@@ -62,33 +46,7 @@ namespace NetGen.Tests.Kernels
             // 13 samples leave 5 in a padded group, whose 3 zero rows meet the infinite weight as
             // 0·∞ = NaN. Neither that NaN, nor the NaN input of sample 5, nor the unused fourth
             // output lane of a 3-output layer may reach another output.
-            const int Batch = 13, NaNSample = 5, InfiniteOutput = 1;
-            var x = new float[Batch * inputs];
-            x.AsSpan().Fill(1f);
-            x[(NaNSample * inputs) + 5] = float.NaN;
-            var w = new float[outputs * inputs];
-            w[(InfiniteOutput * inputs) + inputs - 1] = float.PositiveInfinity;
-            var y = new float[Batch * outputs];
-
-            DenseKernels.Forward(x, w, new float[outputs], y, Batch, inputs, outputs);
-
-            for (int b = 0; b < Batch; b++)
-            {
-                for (int o = 0; o < outputs; o++)
-                {
-                    float expected = 0f;
-                    if (b == NaNSample)
-                    {
-                        expected = float.NaN;
-                    }
-                    else if (o == InfiniteOutput)
-                    {
-                        expected = float.PositiveInfinity;
-                    }
-
-                    Assert.Equal(expected, y[(b * outputs) + o]);
-                }
-            }
+            AssertNonFiniteStaysLocal(batch: 13, inputs, outputs, infiniteOutput: 1, infiniteInput: inputs - 1);
         }
     }
 }
