@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -359,81 +358,6 @@ namespace NetGen.Kernels
 
                 StoreScaled<TSimd, TVector, TDerivative>(ref dx, ref y, 0, a0);
             }
-        }
-
-        /// <summary>
-        /// Adds <c>Σ_b dy[b,:]</c> to <paramref name="dbias"/>. Narrow layers sum each group of
-        /// columns over the whole batch in registers: adding one short row per call cost about
-        /// 20 ns per sample in call overhead, which dominated the backward pass of a 16-output
-        /// layer at batch 10,000. Rows of 256 outputs and more are added a row at a time.
-        /// </summary>
-        private static void AccumulateBiasGradient(ReadOnlySpan<float> dy, Span<float> dbias, int batch, int outputs)
-        {
-            if (outputs >= 256 || batch < 2)
-            {
-                for (int b = 0; b < batch; b++)
-                {
-                    TensorPrimitives.Add(dbias, dy.Slice(b * outputs, outputs), dbias);
-                }
-
-                return;
-            }
-
-            ref float dyStart = ref MemoryMarshal.GetReference(dy);
-            ref float dbiasStart = ref MemoryMarshal.GetReference(dbias);
-            int column = 0;
-            if (Vector512Fma.IsSupported)
-            {
-                column = SumColumns<Vector512Fma, Vector512<float>>(ref dyStart, ref dbiasStart, batch, outputs, column);
-            }
-
-            if (Vector256Fma.IsSupported)
-            {
-                column = SumColumns<Vector256Fma, Vector256<float>>(ref dyStart, ref dbiasStart, batch, outputs, column);
-            }
-
-            if (Vector128Simd.IsSupported)
-            {
-                column = SumColumns<Vector128Simd, Vector128<float>>(ref dyStart, ref dbiasStart, batch, outputs, column);
-            }
-
-            SumColumns<ScalarSimd, float>(ref dyStart, ref dbiasStart, batch, outputs, column);
-        }
-
-        /// <summary>
-        /// Adds the batch sums of columns <paramref name="column"/> onwards to <paramref name="dbias"/>,
-        /// one vector of columns at a time, while a whole vector fits; returns the first column left.
-        /// Even and odd samples go to separate accumulators, so consecutive adds do not wait for each other.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int SumColumns<TSimd, TVector>(ref float dy, ref float dbias, int batch, int outputs, int column)
-            where TSimd : ISimd<TVector>
-            where TVector : struct
-        {
-            TVector one = TSimd.Broadcast(1f);
-            nint stride = outputs;
-            for (; column <= outputs - TSimd.Count; column += TSimd.Count)
-            {
-                ref float start = ref Unsafe.Add(ref dy, column);
-                TVector even = TSimd.Zero, odd = TSimd.Zero;
-                nint b = 0;
-                for (; b <= batch - 2; b += 2)
-                {
-                    // 1·v + a rounds once, exactly as v + a does.
-                    even = TSimd.MultiplyAdd(one, TSimd.Load(ref Unsafe.Add(ref start, b * stride)), even);
-                    odd = TSimd.MultiplyAdd(one, TSimd.Load(ref Unsafe.Add(ref start, (b + 1) * stride)), odd);
-                }
-
-                if (b < batch)
-                {
-                    even = TSimd.MultiplyAdd(one, TSimd.Load(ref Unsafe.Add(ref start, b * stride)), even);
-                }
-
-                ref float target = ref Unsafe.Add(ref dbias, column);
-                TSimd.Store(ref target, TSimd.MultiplyAdd(one, TSimd.MultiplyAdd(one, even, odd), TSimd.Load(ref target)));
-            }
-
-            return column;
         }
 
         /// <summary>Adds the weight gradient of <see cref="AccumulateGradients"/> on checked arguments with vectors of type <typeparamref name="TVector"/>.</summary>
