@@ -82,7 +82,14 @@ namespace NetGen.Kernels
             int start = 0;
             for (; start + 32 <= outputs; start += 32)
             {
-                ForwardNarrowThirtyTwo(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
+                if (inputs <= FewInputsMax)
+                {
+                    ForwardNarrowThirtyTwoFewInputs(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
+                }
+                else
+                {
+                    ForwardNarrowThirtyTwo(ref x, ref Unsafe.Add(ref wt, start), ref Unsafe.Add(ref bias, start), ref Unsafe.Add(ref y, start), batch, inputs, outputs);
+                }
             }
 
             if (start + 16 <= outputs)

@@ -79,7 +79,7 @@ namespace NetGen.Kernels
                 int b = 0;
                 for (; b <= batch - 6; b += 6)
                 {
-                    VnniTileRows<SixRows, TSign>(tile, ref Unsafe.Add(ref x, (nint)b * inputs), ref Unsafe.Add(ref y, (nint)b * outputs + panelStart));
+                    VnniTileRows<Count6, TSign>(tile, ref Unsafe.Add(ref x, (nint)b * inputs), ref Unsafe.Add(ref y, (nint)b * outputs + panelStart));
                 }
 
                 ref byte xRest = ref Unsafe.Add(ref x, (nint)b * inputs);
@@ -87,26 +87,26 @@ namespace NetGen.Kernels
                 switch (batch - b)
                 {
                     case 5:
-                        VnniTileRows<FiveRows, TSign>(tile, ref xRest, ref yRest);
+                        VnniTileRows<Count5, TSign>(tile, ref xRest, ref yRest);
                         break;
                     case 4:
-                        VnniTileRows<FourRows, TSign>(tile, ref xRest, ref yRest);
+                        VnniTileRows<Count4, TSign>(tile, ref xRest, ref yRest);
                         break;
                     case 3:
-                        VnniTileRows<ThreeRows, TSign>(tile, ref xRest, ref yRest);
+                        VnniTileRows<Count3, TSign>(tile, ref xRest, ref yRest);
                         break;
                     case 2:
-                        VnniTileRows<TwoRows, TSign>(tile, ref xRest, ref yRest);
+                        VnniTileRows<Count2, TSign>(tile, ref xRest, ref yRest);
                         break;
                     case 1:
-                        VnniTileRows<OneRow, TSign>(tile, ref xRest, ref yRest);
+                        VnniTileRows<Count1, TSign>(tile, ref xRest, ref yRest);
                         break;
                 }
             }
         }
 
         /// <summary>
-        /// Writes <c>y[s, j]</c> for samples s &lt; <c>TRows.Count</c> and panel outputs j &lt; tile.Width.
+        /// Writes <c>y[s, j]</c> for samples s &lt; <c>TRows.Value</c> and panel outputs j &lt; tile.Width.
         /// <paramref name="x"/> is the first sample's row and <paramref name="y"/> its first output of the panel.
         /// </summary>
         /// <remarks>
@@ -115,7 +115,7 @@ namespace NetGen.Kernels
         /// </remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static void VnniTileRows<TRows, TSign>(in VnniTile tile, ref byte x, ref int y)
-            where TRows : ITileRows
+            where TRows : IStaticCount
             where TSign : IActivationSign
         {
             nint stride = tile.Inputs;
@@ -135,35 +135,35 @@ namespace NetGen.Kernels
                 Vector256<byte> v = Broadcast<TSign>(ref Unsafe.Add(ref x, i));
                 a00 = AvxVnni.MultiplyWideningAndAdd(a00, v, w0);
                 a01 = AvxVnni.MultiplyWideningAndAdd(a01, v, w1);
-                if (TRows.Count > 1)
+                if (TRows.Value > 1)
                 {
                     v = Broadcast<TSign>(ref Unsafe.Add(ref x, i + stride));
                     a10 = AvxVnni.MultiplyWideningAndAdd(a10, v, w0);
                     a11 = AvxVnni.MultiplyWideningAndAdd(a11, v, w1);
                 }
 
-                if (TRows.Count > 2)
+                if (TRows.Value > 2)
                 {
                     v = Broadcast<TSign>(ref Unsafe.Add(ref x, i + stride2));
                     a20 = AvxVnni.MultiplyWideningAndAdd(a20, v, w0);
                     a21 = AvxVnni.MultiplyWideningAndAdd(a21, v, w1);
                 }
 
-                if (TRows.Count > 3)
+                if (TRows.Value > 3)
                 {
                     v = Broadcast<TSign>(ref Unsafe.Add(ref x, i + stride3));
                     a30 = AvxVnni.MultiplyWideningAndAdd(a30, v, w0);
                     a31 = AvxVnni.MultiplyWideningAndAdd(a31, v, w1);
                 }
 
-                if (TRows.Count > 4)
+                if (TRows.Value > 4)
                 {
                     v = Broadcast<TSign>(ref Unsafe.Add(ref x, i + stride4));
                     a40 = AvxVnni.MultiplyWideningAndAdd(a40, v, w0);
                     a41 = AvxVnni.MultiplyWideningAndAdd(a41, v, w1);
                 }
 
-                if (TRows.Count > 5)
+                if (TRows.Value > 5)
                 {
                     v = Broadcast<TSign>(ref Unsafe.Add(ref x, i + stride5));
                     a50 = AvxVnni.MultiplyWideningAndAdd(a50, v, w0);
@@ -181,35 +181,35 @@ namespace NetGen.Kernels
                 Vector256<byte> v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i), tail);
                 a00 = AvxVnni.MultiplyWideningAndAdd(a00, v, w0);
                 a01 = AvxVnni.MultiplyWideningAndAdd(a01, v, w1);
-                if (TRows.Count > 1)
+                if (TRows.Value > 1)
                 {
                     v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i + stride), tail);
                     a10 = AvxVnni.MultiplyWideningAndAdd(a10, v, w0);
                     a11 = AvxVnni.MultiplyWideningAndAdd(a11, v, w1);
                 }
 
-                if (TRows.Count > 2)
+                if (TRows.Value > 2)
                 {
                     v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i + stride2), tail);
                     a20 = AvxVnni.MultiplyWideningAndAdd(a20, v, w0);
                     a21 = AvxVnni.MultiplyWideningAndAdd(a21, v, w1);
                 }
 
-                if (TRows.Count > 3)
+                if (TRows.Value > 3)
                 {
                     v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i + stride3), tail);
                     a30 = AvxVnni.MultiplyWideningAndAdd(a30, v, w0);
                     a31 = AvxVnni.MultiplyWideningAndAdd(a31, v, w1);
                 }
 
-                if (TRows.Count > 4)
+                if (TRows.Value > 4)
                 {
                     v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i + stride4), tail);
                     a40 = AvxVnni.MultiplyWideningAndAdd(a40, v, w0);
                     a41 = AvxVnni.MultiplyWideningAndAdd(a41, v, w1);
                 }
 
-                if (TRows.Count > 5)
+                if (TRows.Value > 5)
                 {
                     v = BroadcastTail<TSign>(ref Unsafe.Add(ref x, i + stride5), tail);
                     a50 = AvxVnni.MultiplyWideningAndAdd(a50, v, w0);
@@ -219,27 +219,27 @@ namespace NetGen.Kernels
 
             nint yStride = tile.Outputs;
             StoreRow(tile, a00, a01, ref y);
-            if (TRows.Count > 1)
+            if (TRows.Value > 1)
             {
                 StoreRow(tile, a10, a11, ref Unsafe.Add(ref y, yStride));
             }
 
-            if (TRows.Count > 2)
+            if (TRows.Value > 2)
             {
                 StoreRow(tile, a20, a21, ref Unsafe.Add(ref y, 2 * yStride));
             }
 
-            if (TRows.Count > 3)
+            if (TRows.Value > 3)
             {
                 StoreRow(tile, a30, a31, ref Unsafe.Add(ref y, 3 * yStride));
             }
 
-            if (TRows.Count > 4)
+            if (TRows.Value > 4)
             {
                 StoreRow(tile, a40, a41, ref Unsafe.Add(ref y, 4 * yStride));
             }
 
-            if (TRows.Count > 5)
+            if (TRows.Value > 5)
             {
                 StoreRow(tile, a50, a51, ref Unsafe.Add(ref y, 5 * yStride));
             }
@@ -317,42 +317,6 @@ namespace NetGen.Kernels
 
             /// <summary>How many of the panel's 16 outputs exist (16 except in the last panel).</summary>
             public int Width { get; }
-        }
-
-        /// <summary>The number of samples in a tile, as a type so the JIT drops the unused accumulators.</summary>
-        private interface ITileRows
-        {
-            static abstract int Count { get; }
-        }
-
-        private readonly struct OneRow : ITileRows
-        {
-            public static int Count => 1;
-        }
-
-        private readonly struct TwoRows : ITileRows
-        {
-            public static int Count => 2;
-        }
-
-        private readonly struct ThreeRows : ITileRows
-        {
-            public static int Count => 3;
-        }
-
-        private readonly struct FourRows : ITileRows
-        {
-            public static int Count => 4;
-        }
-
-        private readonly struct FiveRows : ITileRows
-        {
-            public static int Count => 5;
-        }
-
-        private readonly struct SixRows : ITileRows
-        {
-            public static int Count => 6;
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using NetGen.Kernels;
 
@@ -167,6 +168,46 @@ namespace NetGen.Tests.Kernels
                     foreach (int outputs in new[] { 16, 32, 48, 64, 21, 37, 70 })
                     {
                         CheckAccumulateGradients(batch, inputs, outputs, seed: (batch * 1000) + (inputs * 10) + outputs, isa: null);
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void Forward_FewInputs_BitsOfFmaChain()
+        {
+            // On AVX-512 layers of 1 to 5 inputs and 32 or 64 outputs take the outer-product kernel,
+            // whose sums start at the bias and add one fused multiply-add per input, in input order.
+            // Its kernel for at most 4 inputs keeps the weights in registers and must give those bits.
+            if (!Avx512F.IsSupported || !Vector512.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            foreach (int inputs in new[] { 1, 2, 3, 4, 5 })
+            {
+                foreach (int outputs in new[] { 32, 64 })
+                {
+                    const int Batch = 41;
+                    float[] x = TestValues.Uniform(Batch * inputs, seed: inputs);
+                    float[] w = TestValues.Uniform(outputs * inputs, seed: outputs);
+                    float[] bias = TestValues.Uniform(outputs, seed: 3);
+                    var y = new float[Batch * outputs];
+
+                    DenseKernels.Forward(x, w, bias, y, Batch, inputs, outputs);
+
+                    for (int b = 0; b < Batch; b++)
+                    {
+                        for (int o = 0; o < outputs; o++)
+                        {
+                            float expected = bias[o];
+                            for (int i = 0; i < inputs; i++)
+                            {
+                                expected = MathF.FusedMultiplyAdd(x[(b * inputs) + i], w[(o * inputs) + i], expected);
+                            }
+
+                            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(y[(b * outputs) + o]));
+                        }
                     }
                 }
             }
