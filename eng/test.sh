@@ -64,10 +64,17 @@ dotnet run -c Release --project NetGen.Benchmarks --no-build -- --filter '*' --j
     || { tail -n 60 "$work/benchmarks.log"; echo "A benchmark failed its dry run" >&2; exit 1; }
 grep -E "^\| |Run time|benchmarks" "$work/benchmarks.log" | tail -n 20 || true
 
-# One closing line that counts the unit tests, in the form CI reads.
-summary=$(grep -E "^(Passed|Failed)!" "$work/test.log" | tail -n 1)
-passed=$(echo "$summary" | sed -E 's/.*Passed: *([0-9]+).*/\1/')
-failed=$(echo "$summary" | sed -E 's/.*Failed: *([0-9]+),.*/\1/')
-skipped=$(echo "$summary" | sed -E 's/.*Skipped: *([0-9]+).*/\1/')
+# One closing line that counts the unit tests of both runs, in the form CI reads.
+passed=0
+failed=0
+skipped=0
+for log in "$work/test.log" "$work/test-avx2.log"; do
+    summary=$(grep -E "^(Passed|Failed)!" "$log" 2> /dev/null | tail -n 1 || true)
+    if [ -n "$summary" ]; then
+        passed=$((passed + $(echo "$summary" | sed -E 's/.*Passed: *([0-9]+).*/\1/')))
+        failed=$((failed + $(echo "$summary" | sed -E 's/.*Failed: *([0-9]+),.*/\1/')))
+        skipped=$((skipped + $(echo "$summary" | sed -E 's/.*Skipped: *([0-9]+).*/\1/')))
+    fi
+done
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$test_status"

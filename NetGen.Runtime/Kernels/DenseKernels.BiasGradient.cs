@@ -7,8 +7,8 @@ using System.Runtime.Intrinsics;
 namespace NetGen.Kernels
 {
     // The bias gradient of a fully connected layer, dbias += Σ_b dy[b, :], summed over the batch
-    // in registers. Layers of 16 outputs or more sum each column vector in two chains, even and odd
-    // samples. Narrower layers on AVX-512 put several rows of dy in one vector.
+    // in registers. Layers of 1, 2, 4 or 8 outputs on AVX-512 read several rows of dy as one vector.
+    // The others sum each vector of columns in two chains, even and odd samples.
     public static partial class DenseKernels
     {
         /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -35,9 +36,11 @@ namespace NetGen.Kernels
                 case 3:
                     ForwardNarrowThirtyTwoFewInputs<Count3>(ref x, ref wt, ref bias, ref y, batch, outputs);
                     break;
-                default:
+                case 4:
                     ForwardNarrowThirtyTwoFewInputs<Count4>(ref x, ref wt, ref bias, ref y, batch, outputs);
                     break;
+                default:
+                    throw new UnreachableException($"The few-input forward kernel takes 1 to {FewInputsMax} inputs, not {inputs}.");
             }
         }
 

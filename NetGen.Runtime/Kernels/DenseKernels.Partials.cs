@@ -17,7 +17,7 @@ namespace NetGen.Kernels
         /// <summary>Samples per pass of the partial-sum kernel: two vectors of four samples.</summary>
         private const int PartialsGroup = 8;
 
-        /// <summary>Largest input count that takes the partial-sum kernel; its packed weights then take 1 KB of stack.</summary>
+        /// <summary>Largest input count that takes the partial-sum kernel. Its packed weights then take 1 KB of stack, and a padded last group 2 KB more.</summary>
         private const int PartialsMaxInputs = 64;
 
         /// <summary>
@@ -36,7 +36,9 @@ namespace NetGen.Kernels
         /// each the best of 7 rounds in one process. At batch 10,000 with 4 outputs: 8 inputs 1.38×,
         /// 12 inputs 2.43× (over the dot-product tiles), 16 inputs 1.19× (23.0 against 19.3 µs, over
         /// the lane kernel), 24 inputs 2.32×, 32 inputs 1.38×, 48 inputs 1.16×, 64 inputs 1.11×.
-        /// With 3 outputs it was 1.26× to 7.7× (24 inputs, where the tiles took 218 µs). At batch 128 it won
+        /// With 3 outputs it was 2.1× to 7.7× over the dot-product tiles for 12, 24, 48 and 64 inputs
+        /// (24 inputs took 218 µs with the tiles). Over the lane kernel, for 16 and 32 inputs, it was
+        /// 1.1× to 1.4×, and a second measurement gave 1.07× and 1.12×. At batch 128 it won
         /// everywhere (1.12× for 16 → 4, 1.09× for 32 → 4) but at batch 16 and 32 the lane kernel
         /// was faster for 32 → 4 (67 against 81 ns at batch 16, 125 against 138 ns at batch 32) and
         /// as fast for 16 → 4, which sets <see cref="PartialsMinLaneBatch"/>.
@@ -142,8 +144,8 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Returns the outputs of four samples as four rows of four floats, from each sample's
-        /// vector of partial sums (lane 4o + k contains part k of output o): output o of a sample is
-        /// (part 0 + part 2) + (part 1 + part 3).
+        /// vector of partial sums, where lane 4o + k contains part k of output o. Output o of a
+        /// sample is (part 0 + part 2) + (part 1 + part 3).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> SumPartials(Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3)

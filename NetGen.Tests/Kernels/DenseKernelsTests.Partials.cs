@@ -7,7 +7,8 @@ namespace NetGen.Tests.Kernels
         [Fact]
         public void Forward_PartialSums_MatchesReference()
         {
-            // Batches below, at and past whole groups of 8 and the lane kernel's batch limit of 128.
+            // Batches below, at and past whole groups of 8 and the batch of 128 from which the
+            // partial-sum kernel replaces the lane kernel.
             // Input counts on both sides of each multiple of 4 and of the 64-input limit, and 2 and 5
             // outputs, check that neighbouring shapes keep their kernels.
             foreach (int batch in new[] { 7, 8, 9, 15, 16, 23, 127, 128, 131 })

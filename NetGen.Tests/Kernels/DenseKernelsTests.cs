@@ -217,11 +217,11 @@ namespace NetGen.Tests.Kernels
         public void AccumulateGradients_NarrowBias_MatchesReference()
         {
             // With 1, 2, 4 or 8 outputs the bias gradient reads dy as 512-bit vectors of several rows
-            // once dy has two of them. Batches 1 to 40 and 1,000 cross that limit and leave every
-            // count of rows past the last pair of vectors and past the last vector.
+            // once dy has two of them. Batches 1 to 70 and 1,000 cross that limit and leave every
+            // count of rows past the last pair of vectors, with and without one more whole vector.
             foreach (int outputs in new[] { 1, 2, 4, 8, 3 })
             {
-                foreach (int batch in Enumerable.Range(1, 40).Append(1000))
+                foreach (int batch in Enumerable.Range(1, 70).Append(1000))
                 {
                     CheckAccumulateGradients(batch, inputs: 5, outputs, seed: (batch * 10) + outputs, isa: null);
                 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -207,6 +208,77 @@ namespace NetGen.Tests.Kernels
             }
 
             Assert.True(float.IsNegative(special[1]), $"512-bit tanh(−0) is {special[1]}, expected −0");
+        }
+
+        [Fact]
+        public void Tanh_SmallAndNaN_KeepInputBits()
+        {
+            // Below 2⁻¹² in magnitude tanh returns x itself, and NaN comes back with its payload and
+            // sign. The polynomial alone would return most small x an ulp low, so a lane wrongly
+            // taken as large shows in the bits. Just above the limit the polynomial applies.
+            if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            var random = new Random(11);
+            var inputs = new List<float> { 0f, -0f, float.Epsilon, -float.Epsilon, 1e-38f, -3e-39f, 1e-30f, -2e-20f };
+            for (int k = 0; k < 200; k++)
+            {
+                float magnitude = MathF.Pow(2, -12 - (40 * random.NextSingle()));
+                inputs.Add(random.Next(2) == 0 ? magnitude : -magnitude);
+            }
+
+            float limit = 1f / 4096;
+            inputs.AddRange(new[] { MathF.BitDecrement(limit), -MathF.BitDecrement(limit), limit, -limit, MathF.BitIncrement(limit) });
+            inputs.Add(BitConverter.Int32BitsToSingle(0x7FC0_1234));
+            inputs.Add(BitConverter.Int32BitsToSingle(unchecked((int)0xFFC0_0042)));
+            inputs.Add(float.NaN);
+            while (inputs.Count % 16 != 0)
+            {
+                inputs.Add(0.25f);
+            }
+
+            for (int k = 0; k < inputs.Count; k += 16)
+            {
+                float[] results = TanhBothWidths(inputs.GetRange(k, 16).ToArray());
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    float x = inputs[k + lane];
+                    float y = results[lane];
+                    if (float.IsNaN(x) || MathF.Abs(x) < limit)
+                    {
+                        Assert.True(BitConverter.SingleToInt32Bits(x) == BitConverter.SingleToInt32Bits(y), $"tanh({x:R}) = {y:R}; expected the input's bits");
+                    }
+                    else
+                    {
+                        double error = Math.Abs(y - Math.Tanh(x)) / Math.Abs(Math.Tanh(x));
+                        Assert.True(error <= TanhRelativeTolerance, $"tanh({x:R}) = {y:R}; relative error {error:E2}");
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Returns tanh of 16 values through the 256-bit form, after checking that the 512-bit form
+        /// gives the same bits where it runs.
+        /// </summary>
+        private static float[] TanhBothWidths(float[] values)
+        {
+            var results = new float[16];
+            SampleActivations.Tanh.Apply(Vector256.Create(values, 0)).CopyTo(results, 0);
+            SampleActivations.Tanh.Apply(Vector256.Create(values, 8)).CopyTo(results, 8);
+            if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> wide = SampleActivations.Tanh.Apply(Vector512.Create(values));
+                for (int lane = 0; lane < 16; lane++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(results[lane]) == BitConverter.SingleToInt32Bits(wide[lane]),
+                        $"tanh({values[lane]:R}): 256-bit {results[lane]:R}, 512-bit {wide[lane]:R}");
+                }
+            }
+
+            return results;
         }
 
         [Fact]
