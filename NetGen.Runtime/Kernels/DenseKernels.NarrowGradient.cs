@@ -166,30 +166,8 @@ namespace NetGen.Kernels
                 oddLow += nextLow;
                 oddHigh += nextHigh;
 
-                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
-                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
-                a0 = Avx512F.FusedMultiplyAdd(x0, low, a0);
-                a1 = Avx512F.FusedMultiplyAdd(x1, low, a1);
-                a2 = Avx512F.FusedMultiplyAdd(x2, low, a2);
-                a3 = Avx512F.FusedMultiplyAdd(x3, low, a3);
-                c0 = Avx512F.FusedMultiplyAdd(x0, high, c0);
-                c1 = Avx512F.FusedMultiplyAdd(x1, high, c1);
-                c2 = Avx512F.FusedMultiplyAdd(x2, high, c2);
-                c3 = Avx512F.FusedMultiplyAdd(x3, high, c3);
-
-                ref float xNext = ref Unsafe.Add(ref xRow, xStride);
-                x0 = Vector512.Create(xNext);
-                x1 = Vector512.Create(Unsafe.Add(ref xNext, 1));
-                x2 = Vector512.Create(Unsafe.Add(ref xNext, 2));
-                x3 = Vector512.Create(Unsafe.Add(ref xNext, 3));
-                b0 = Avx512F.FusedMultiplyAdd(x0, nextLow, b0);
-                b1 = Avx512F.FusedMultiplyAdd(x1, nextLow, b1);
-                b2 = Avx512F.FusedMultiplyAdd(x2, nextLow, b2);
-                b3 = Avx512F.FusedMultiplyAdd(x3, nextLow, b3);
-                d0 = Avx512F.FusedMultiplyAdd(x0, nextHigh, d0);
-                d1 = Avx512F.FusedMultiplyAdd(x1, nextHigh, d1);
-                d2 = Avx512F.FusedMultiplyAdd(x2, nextHigh, d2);
-                d3 = Avx512F.FusedMultiplyAdd(x3, nextHigh, d3);
+                AddFourInputProducts(ref xRow, low, high, ref a0, ref a1, ref a2, ref a3, ref c0, ref c1, ref c2, ref c3);
+                AddFourInputProducts(ref Unsafe.Add(ref xRow, xStride), nextLow, nextHigh, ref b0, ref b1, ref b2, ref b3, ref d0, ref d1, ref d2, ref d3);
             }
 
             if (b < batch)
@@ -199,16 +177,7 @@ namespace NetGen.Kernels
                 Vector512<float> low = Vector512.LoadUnsafe(ref dyRow), high = Vector512.LoadUnsafe(ref dyRow, 16);
                 evenLow += low;
                 evenHigh += high;
-                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
-                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
-                a0 = Avx512F.FusedMultiplyAdd(x0, low, a0);
-                a1 = Avx512F.FusedMultiplyAdd(x1, low, a1);
-                a2 = Avx512F.FusedMultiplyAdd(x2, low, a2);
-                a3 = Avx512F.FusedMultiplyAdd(x3, low, a3);
-                c0 = Avx512F.FusedMultiplyAdd(x0, high, c0);
-                c1 = Avx512F.FusedMultiplyAdd(x1, high, c1);
-                c2 = Avx512F.FusedMultiplyAdd(x2, high, c2);
-                c3 = Avx512F.FusedMultiplyAdd(x3, high, c3);
+                AddFourInputProducts(ref xRow, low, high, ref a0, ref a1, ref a2, ref a3, ref c0, ref c1, ref c2, ref c3);
             }
 
             ref float dwHigh = ref Unsafe.Add(ref dw, Vector512<float>.Count * inputs);
@@ -225,6 +194,28 @@ namespace NetGen.Kernels
                 AddBiasSums(evenLow, oddLow, ref dbias);
                 AddBiasSums(evenHigh, oddHigh, ref Unsafe.Add(ref dbias, Vector512<float>.Count));
             }
+        }
+
+        /// <summary>
+        /// Adds one sample's outer products for four inputs and two groups of 16 outputs: input i
+        /// of <paramref name="xRow"/> times <paramref name="low"/> into the low sum of input i, and
+        /// times <paramref name="high"/> into its high sum.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddFourInputProducts(ref float xRow, Vector512<float> low, Vector512<float> high,
+            ref Vector512<float> low0, ref Vector512<float> low1, ref Vector512<float> low2, ref Vector512<float> low3,
+            ref Vector512<float> high0, ref Vector512<float> high1, ref Vector512<float> high2, ref Vector512<float> high3)
+        {
+            Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
+            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
+            low0 = Avx512F.FusedMultiplyAdd(x0, low, low0);
+            low1 = Avx512F.FusedMultiplyAdd(x1, low, low1);
+            low2 = Avx512F.FusedMultiplyAdd(x2, low, low2);
+            low3 = Avx512F.FusedMultiplyAdd(x3, low, low3);
+            high0 = Avx512F.FusedMultiplyAdd(x0, high, high0);
+            high1 = Avx512F.FusedMultiplyAdd(x1, high, high1);
+            high2 = Avx512F.FusedMultiplyAdd(x2, high, high2);
+            high3 = Avx512F.FusedMultiplyAdd(x3, high, high3);
         }
 
         /// <summary>
