@@ -56,7 +56,7 @@ namespace NetGen.Kernels
             int inputs = TInputs.Value;
             Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias), bias1 = Vector512.LoadUnsafe(ref bias, Lanes);
 
-            // Row i of the transposed weights, the 32 outputs' weights of input i; rows past the input count stay unused.
+            // Row i of the transposed weights contains the 32 outputs' weights of input i. Rows past the input count stay unused.
             Vector512<float> w00 = Vector512.LoadUnsafe(ref wt), w01 = Vector512.LoadUnsafe(ref wt, Lanes);
             Vector512<float> w10 = default, w11 = default, w20 = default, w21 = default, w30 = default, w31 = default;
             if (inputs > 1)

@@ -22,7 +22,7 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Smallest batch at which the partial-sum kernel replaces the lane kernel for the shapes
-        /// that both take; below it the lane kernel was as fast or faster (see <see cref="UsePartialsForward"/>).
+        /// that both take. Below it the lane kernel was as fast or faster (see <see cref="UsePartialsForward"/>).
         /// </summary>
         private const int PartialsMinLaneBatch = 128;
 
@@ -50,7 +50,7 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Runs <see cref="Forward"/> with the partial sums of four input lanes per output, eight
-        /// samples at a time; the last samples of a batch that is not a multiple of 8 run as a
+        /// samples at a time. The last samples of a batch that is not a multiple of 8 run as a
         /// group padded with zero rows.
         /// </summary>
         /// <remarks>Requires AVX-512F, 3 or 4 outputs, and a multiple of 4 inputs up to <see cref="PartialsMaxInputs"/>.</remarks>
@@ -154,7 +154,7 @@ namespace NetGen.Kernels
             Vector512<float> pairs01 = Avx512F.UnpackLow(u0, u1) + Avx512F.UnpackHigh(u0, u1);
             Vector512<float> pairs23 = Avx512F.UnpackLow(u2, u3) + Avx512F.UnpackHigh(u2, u3);
 
-            // Lane o of the sum contains output o of samples 0 to 3; the permute makes it rows of samples.
+            // Lane o of the sum contains output o of samples 0 to 3, and the permute makes it rows of samples.
             Vector512<float> byOutput = Avx512F.UnpackLow(pairs01.AsDouble(), pairs23.AsDouble()).AsSingle()
                 + Avx512F.UnpackHigh(pairs01.AsDouble(), pairs23.AsDouble()).AsSingle();
             return Avx512F.PermuteVar16x32(byOutput, Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));

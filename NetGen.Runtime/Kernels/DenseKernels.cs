@@ -29,9 +29,9 @@ namespace NetGen.Kernels
     /// tuned for batches. On AVX-512, batches take one of four other kernels where it pays.
     /// Layers of 3 or 4 outputs and 8 to 64 inputs in a multiple of 4 keep four partial sums per
     /// output in one vector per sample, eight samples at a time, and add them pairwise before the
-    /// bias. Layers of 2 to 4 outputs and 8, 16 or 32 inputs that do not take that kernel (smaller
-    /// batches, 2 outputs) run 16 samples at a time with the samples in the vector lanes, each sum
-    /// in input order from the bias. Either way a sample's sums do not depend on its place in the
+    /// bias. Layers of 2 to 4 outputs and 8, 16 or 32 inputs that do not take that kernel, because
+    /// the batch is smaller or the layer has 2 outputs, run 16 samples at a time with the samples in
+    /// the vector lanes. Each of their sums runs in input order from the bias. Either way a sample's sums do not depend on its place in the
     /// batch. Layers of at most 64 inputs
     /// whose outputs are a multiple of 8 sum outer products over weights transposed on the stack,
     /// once the batch has a sample per 16 weights. Batches of 32 or more (16 for small layers) with

@@ -163,6 +163,8 @@ namespace NetGen.Kernels
                 }
                 else
                 {
+                    // NOTE: no test runs this branch. Every AVX-512 CPU since Skylake has DQ, and .NET 10 turns off
+                    // AVX-512 only as a whole. It is the 256-bit form's fallback at 512 bits.
                     small = Avx512F.CompareNotGreaterThanOrEqual(Vector512.Abs(x), Vector512.Create(SmallArgument));
                     clamped = Vector512.AndNot(ClampMagnitude(x, 9f), small);
                 }

@@ -78,7 +78,7 @@ namespace NetGen
         private readonly int[] _batchLabels;    // [max(BatchSize, EvaluationBatchSize)]
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
         private int[] _order = [];              // sample order of the current epoch, unless it reads in place
-        private bool _readInPlace;              // the epoch keeps the stored order: chunks read the dataset, not _order and the batch buffers
+        private bool _readInPlace;              // the epoch keeps the stored order: chunks read the dataset directly, without _order and the batch buffers
         private readonly bool _usesBatchStatistics; // ITrainableNetwork.UsesBatchStatistics
         private readonly bool _weighsSamples;       // ITrainableNetwork.WeighsSamples: chunks weigh their LossWeight
         private readonly int _bufferLength;         // batch-norm running statistics, kept with the best parameters

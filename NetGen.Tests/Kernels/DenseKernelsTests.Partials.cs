@@ -1,7 +1,7 @@
 namespace NetGen.Tests.Kernels
 {
-    // Forward of layers with 3 or 4 outputs and 8 to 64 inputs in a multiple of 4, which on AVX-512
-    // sums four partial sums per output, eight samples at a time, and the last samples as a padded group.
+    // Forward of layers with 3 or 4 outputs and 8 to 64 inputs in a multiple of 4. On AVX-512 it keeps
+    // four partial sums per output and runs eight samples at a time, and the last samples as a padded group.
     public partial class DenseKernelsTests
     {
         [Fact]
