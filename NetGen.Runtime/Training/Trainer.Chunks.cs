@@ -279,7 +279,10 @@ namespace NetGen
                 total += _chunkWeights[c];
             }
 
-            bool first = true;
+            // The first two chunks of weight above 0 go into the sum in one pass; each further
+            // chunk adds one more. Only the last pass's finiteness counts, as it wrote the sum.
+            int pending = -1;
+            bool written = false, finite = true;
             for (int c = 0; c < chunks; c++)
             {
                 if (_chunkWeights[c] == 0)
@@ -287,25 +290,37 @@ namespace NetGen
                     continue;
                 }
 
-                float weight = _weighsSamples ? (float)(_chunkWeights[c] / total) : (float)ChunkLength(c, _phaseSize) / _phaseSize;
+                if (!written && pending < 0)
+                {
+                    pending = c;
+                    continue;
+                }
+
+                float weight = ChunkSumWeight(c, total);
                 ReadOnlySpan<float> chunkGradient = _workspaces[c].Gradients.Slice(start, length);
-                if (first)
-                {
-                    TensorPrimitives.Multiply(chunkGradient, weight, sum);
-                    first = false;
-                }
-                else
-                {
-                    TensorPrimitives.MultiplyAdd(chunkGradient, weight, sum, sum);
-                }
+                finite = written
+                    ? GradientSumKernels.AddWeighted(chunkGradient, weight, sum)
+                    : GradientSumKernels.WeightedPair(_workspaces[pending].Gradients.Slice(start, length), ChunkSumWeight(pending, total), chunkGradient, weight, sum);
+                written = true;
             }
 
-            // The check reads the block while it is still in this core's cache.
-            if (!TensorPrimitives.IsFiniteAll<float>(sum))
+            if (!written && pending >= 0)
+            {
+                finite = GradientSumKernels.Weighted(_workspaces[pending].Gradients.Slice(start, length), ChunkSumWeight(pending, total), sum);
+            }
+
+            if (!finite)
             {
                 _nonFiniteSum = true;
             }
         }
+
+        /// <summary>
+        /// Returns W_c / W for chunk <paramref name="chunk"/>, where W is <paramref name="total"/>
+        /// when the loss weighs samples and otherwise the batch size.
+        /// </summary>
+        private float ChunkSumWeight(int chunk, double total) =>
+            _weighsSamples ? (float)(_chunkWeights[chunk] / total) : (float)ChunkLength(chunk, _phaseSize) / _phaseSize;
 
         /// <summary>
         /// Runs forward on chunk <paramref name="chunk"/> of the evaluation batch, reading the
