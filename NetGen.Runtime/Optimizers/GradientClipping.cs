@@ -27,7 +27,8 @@ namespace NetGen
         /// <remarks>
         /// With n = ‖g‖₂ and c = maxNorm / (n + 1e-6), the gradients are multiplied by c when c &lt; 1
         /// and left as they are otherwise. Because of the 1e-6 the clipped norm is slightly below
-        /// maxNorm. Like torch's default (error_if_nonfinite = False), a non-finite norm raises no
+        /// maxNorm. Where the float sum of squares overflows, the norm is summed again in double, so
+        /// any norm up to float.MaxValue is returned as such. Like torch's default (error_if_nonfinite = False), a non-finite norm raises no
         /// error: a NaN norm gives c = NaN, which turns every gradient into NaN, and an infinite norm
         /// gives c = 0, which sets finite gradients to 0 and infinite ones to NaN. Check the returned
         /// norm with <see cref="float.IsFinite(float)"/> to skip such a step.
@@ -41,6 +42,13 @@ namespace NetGen
             OptimizerArguments.RequireFinitePositive(maxNorm, nameof(maxNorm), "The maximum norm");
 
             float norm = TensorPrimitives.Norm(gradients);
+            if (float.IsPositiveInfinity(norm))
+            {
+                // The float sum of squares overflows once the norm passes about 1.8e19, so a finite
+                // norm up to float.MaxValue is summed again in double.
+                norm = NormInDouble(gradients);
+            }
+
             float coefficient = maxNorm / (norm + NormEpsilon);
 
             // The negated comparison also scales when the coefficient is NaN, so a NaN norm propagates.
@@ -54,6 +62,18 @@ namespace NetGen
             }
 
             return norm;
+        }
+
+        /// <summary>Returns the L2 norm of <paramref name="values"/>, summed in double and rounded to float.</summary>
+        private static float NormInDouble(ReadOnlySpan<float> values)
+        {
+            double sum = 0;
+            foreach (float value in values)
+            {
+                sum += (double)value * value;
+            }
+
+            return (float)Math.Sqrt(sum);
         }
 
         /// <summary>Clamps every gradient in place to [−<paramref name="maxValue"/>, <paramref name="maxValue"/>].</summary>

@@ -79,6 +79,7 @@ namespace NetGen.Tests.Kernels
                     float[] sum = Values(Length, seed: position + 1);
 
                     Assert.False(WithWidthCap(widthCap, () => GradientSumKernels.WeightedPair(Values(Length, seed: 5), FirstWeight, gradient, SecondWeight, new float[Length])));
+                    Assert.False(WithWidthCap(widthCap, () => GradientSumKernels.WeightedPair(gradient, FirstWeight, Values(Length, seed: 5), SecondWeight, new float[Length])));
                     Assert.False(WithWidthCap(widthCap, () => GradientSumKernels.AddWeighted(gradient, SecondWeight, sum)));
                     Assert.False(WithWidthCap(widthCap, () => GradientSumKernels.Weighted(gradient, FirstWeight, new float[Length])));
                 }

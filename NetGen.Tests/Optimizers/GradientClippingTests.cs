@@ -99,6 +99,18 @@ public class GradientClippingTests
     }
 
     [Fact]
+    public void ClipByGlobalNorm_HugeFiniteNormScales()
+    {
+        // ‖(3e19, −4e19)‖ = 5e19 fits in float, but its squares (9e38, 1.6e39) do not.
+        float[] gradients = { 3e19f, -4e19f };
+
+        float norm = GradientClipping.ClipByGlobalNorm(gradients, 1f);
+
+        Assert.Equal(5e19f, norm, 5e19f * Tolerance);
+        AssertClose(new[] { 0.6, -0.8 }, gradients, Tolerance);
+    }
+
+    [Fact]
     public void ClipByGlobalNorm_EpsilonDominatesTinyNorm()
     {
         // ‖(3e-7, −4e-7)‖ = 5e-7, so c = 4e-7/(5e-7 + 1e-6) = 4/15, not 4e-7/5e-7 = 0.8. The values

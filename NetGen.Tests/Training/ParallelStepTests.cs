@@ -60,6 +60,31 @@ public class ParallelStepTests
         Assert.Equal(0, optimizer.StepCount);
     }
 
+    [Theory]
+    [InlineData(0f)]     // the sum at weight 5 is +∞
+    [InlineData(-3e38f)] // +∞ and −∞ at weight 5 give NaN, in one chunk or across two
+    public void Fit_NonFiniteChunkSum_TakesNoStep(float otherInput)
+    {
+        // 40 inputs and a bias: 41 parameters, two 16-float vectors and a tail. With targets of −4
+        // every sample's gradient (y − t)·x / 2 = 2·x overflows where x = ±3e38, whichever chunk of
+        // three the shuffle puts it in: at weight 5 (in a vector) and weight 35 (in the tail).
+        const int Inputs = 40;
+        var inputs = new float[6 * Inputs];
+        inputs[(2 * Inputs) + 5] = 3e38f;
+        inputs[(2 * Inputs) + 35] = 3e38f;
+        inputs[(4 * Inputs) + 5] = otherInput;
+        var data = new Dataset(inputs, Inputs, Enumerable.Repeat(-4f, 6).ToArray(), 1);
+        var network = new LinearTestNetwork(Inputs, 1, Loss.SquaredError);
+        var optimizer = new Adam(0.1f);
+        using var trainer = new Trainer<LinearTestNetwork>(network, optimizer, batchSize: 6, threads: 2, chunkSize: 2);
+
+        var error = Assert.Throws<ArithmeticException>(() => trainer.Fit(data, epochs: 1));
+
+        Assert.Contains("gradient", error.Message, StringComparison.Ordinal);
+        Assert.All(network.Parameters.ToArray(), value => Assert.Equal(0f, value));
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
     /// <summary>Passes every step to an optimizer as one Step call, hiding that it is elementwise.</summary>
     private sealed class StepOnly(IOptimizer inner) : IOptimizer
     {
