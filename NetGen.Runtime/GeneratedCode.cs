@@ -107,6 +107,21 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Throws unless <paramref name="workspace"/> has the buffer sizes that the network's own
+        /// CreateWorkspace gives: a workspace built with the public constructor can name the right
+        /// architecture and still be too small.
+        /// </summary>
+        public static void CheckWorkspaceLayout(Workspace workspace, int activationsPerSample, int parameterCount, int scratchLength)
+        {
+            if (workspace.ActivationsPerSample != activationsPerSample ||
+                workspace.Gradients.Length != parameterCount ||
+                workspace.Scratch.Length != scratchLength)
+            {
+                ThrowOtherLayout(workspace, activationsPerSample, parameterCount, scratchLength);
+            }
+        }
+
+        /// <summary>
         /// Throws <see cref="ArithmeticException"/> when a batch's loss is NaN or infinite, before
         /// the optimizer step would spread it into every parameter.
         /// </summary>
@@ -204,6 +219,14 @@ namespace NetGen
                 $"{positions} position(s) per channel, so its variance is undefined. Train with batches of at least 2 samples; " +
                 "with a Trainer, the last batch of an epoch holds one sample when the dataset size is one more than a " +
                 "multiple of the batch size, so change the batch size or drop one sample.");
+
+        [DoesNotReturn]
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void ThrowOtherLayout(Workspace workspace, int activationsPerSample, int parameterCount, int scratchLength) =>
+            throw new ArgumentException(
+                $"The workspace has {workspace.ActivationsPerSample} activations per sample, {workspace.Gradients.Length} gradients and {workspace.Scratch.Length} floats of scratch, " +
+                $"but this network needs {activationsPerSample}, {parameterCount} and {scratchLength}; create it with CreateWorkspace on this network.",
+                "workspace");
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]

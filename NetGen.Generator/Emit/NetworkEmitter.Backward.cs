@@ -19,6 +19,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"workspace\">The workspace of that forward pass.</param>");
             w.Open("public float Backward(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace)");
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
+            w.Line(WorkspaceLayoutCheck(layout));
             w.Line(Support + ".CheckBatchLength(inputs.Length, batch, InputSize, nameof(inputs), \"the last Forward on this workspace\");");
             w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"the last Forward on this workspace\");");
             w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.ForwardWasTraining);");
@@ -273,6 +274,7 @@ namespace NetGen.Generator.Emit
             w.Open("public float TrainStep(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, global::NetGen.IOptimizer optimizer, " + WorkspaceType + " workspace)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
+            w.Line(WorkspaceLayoutCheck(layout));
             w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'inputs'\");");
             w.Line("workspace.ZeroGradients();");
             w.Line("RunForward(inputs, workspace, batch, true);");

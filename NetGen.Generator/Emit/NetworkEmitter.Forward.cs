@@ -99,6 +99,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"workspace\">Buffers from <see cref=\"CreateWorkspace\"/>.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs, " + WorkspaceType + " workspace)");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
+            w.Line(WorkspaceLayoutCheck(layout));
             w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
             w.Line("RunForward(inputs, workspace, batch, workspace.IsTraining);");
             w.Line("workspace.Activations.Slice(" + last + "ActivationOffset * workspace.MaxBatchSize, batch * OutputSize).CopyTo(outputs);");

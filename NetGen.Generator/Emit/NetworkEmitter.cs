@@ -294,6 +294,14 @@ namespace NetGen.Generator.Emit
             w.Line();
         }
 
+        /// <summary>
+        /// Returns the statement that checks a caller's workspace against the buffer sizes that
+        /// CreateWorkspace gives, so that a hand-built workspace fails with a clear message.
+        /// </summary>
+        private static string WorkspaceLayoutCheck(NetworkLayout layout) =>
+            Support + ".CheckWorkspaceLayout(workspace, ActivationsPerSample, ParameterCount, " +
+            (layout.HasConvolution || layout.HasBatchNorm ? "ScratchLength" : "0") + ");";
+
         private static string ActivationText(LayerLayout layer) => layer.Activation switch
         {
             Activation.LeakyRelu or Activation.Elu => layer.Activation + " (α = " + Float(layer.Alpha).TrimEnd('f') + ")",

@@ -189,6 +189,22 @@ public class AllocationAndDeterminismTests
     }
 
     [Fact]
+    public void HandBuiltWorkspaceOfOtherSizes_IsRejected()
+    {
+        // The public constructor with the right architecture text but one activation per sample.
+        var network = new AllocationProbe(1);
+        float[] before = network.Parameters.ToArray();
+        var handBuilt = new Workspace(AllocationProbe.ArchitectureText, 4, 1, 1);
+
+        var forward = Assert.Throws<ArgumentException>(() => network.Forward(new float[784], new float[10], handBuilt));
+        var step = Assert.Throws<ArgumentException>(() => network.TrainStep(new float[784], new float[10], new Sgd(0.1f), handBuilt));
+
+        Assert.Contains("CreateWorkspace", forward.Message, StringComparison.Ordinal);
+        Assert.Contains("needs " + network.CreateWorkspace(1).ActivationsPerSample, step.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
     public void NaNInput_ThrowsAndLeavesParametersUnchanged()
     {
         var network = new AllocationProbe(1);
