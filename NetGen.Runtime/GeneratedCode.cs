@@ -107,12 +107,23 @@ namespace NetGen
         }
 
         /// <summary>
+        /// Throws unless <paramref name="workspace"/> was created by this network's CreateWorkspace:
+        /// the same architecture and the same buffer sizes. For calls that take no batch, such as CommitStatistics.
+        /// </summary>
+        public static void CheckWorkspace(Workspace workspace, string architecture, int activationsPerSample, int parameterCount, int scratchLength)
+        {
+            CheckWorkspace(workspace, architecture);
+            CheckWorkspaceLayout(workspace, activationsPerSample, parameterCount, scratchLength);
+        }
+
+        /// <summary>
         /// Throws unless <paramref name="workspace"/> has the buffer sizes that the network's own
         /// CreateWorkspace gives: a workspace built with the public constructor can name the right
         /// architecture and still be too small.
         /// </summary>
         public static void CheckWorkspaceLayout(Workspace workspace, int activationsPerSample, int parameterCount, int scratchLength)
         {
+            ArgumentNullException.ThrowIfNull(workspace);
             if (workspace.ActivationsPerSample != activationsPerSample ||
                 workspace.Gradients.Length != parameterCount ||
                 workspace.Scratch.Length != scratchLength)

@@ -82,7 +82,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// </summary>");
             w.Line("/// <param name=\"workspace\">The workspace of that forward pass.</param>");
             w.Open("public void CommitStatistics(" + WorkspaceType + " workspace)");
-            w.Line("global::System.ArgumentNullException.ThrowIfNull(workspace);");
+            w.Line(Support + ".CheckWorkspace(workspace, ArchitectureText, ActivationsPerSample, ParameterCount, ScratchLength);");
             w.Open("if (!workspace.HasPendingStatistics)");
             w.Line("return;");
             w.Close();

@@ -359,6 +359,7 @@ namespace NetGen.Generator.Emit
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs, " + QuantizedWorkspaceType + " workspace)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(workspace);");
             w.Line("int batch = workspace.CheckBatch(inputs.Length, InputSize, ArchitectureText, nameof(inputs));");
+            w.Line("workspace.CheckLayout(BytesPerSample, AccumulatorsPerSample, ActivationsPerSample, " + (plan.Layout.HasConvolution ? "ScratchLength" : "0") + ");");
             w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
             w.Line("Run(inputs, workspace, batch).CopyTo(outputs);");
             w.Close();

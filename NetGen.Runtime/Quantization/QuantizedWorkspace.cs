@@ -75,6 +75,26 @@ namespace NetGen.Quantization
         public Span<float> Scratch => _scratch;
 
         /// <summary>
+        /// Throws unless the buffers have the sizes per sample that the quantized network's own
+        /// CreateWorkspace gives: a workspace built with the public constructor can name the right
+        /// architecture and still be too small.
+        /// </summary>
+        /// <exception cref="ArgumentException">A buffer has another size.</exception>
+        public void CheckLayout(int bytesPerSample, int accumulatorsPerSample, int floatsPerSample, int scratchLength)
+        {
+            if (_bytes.Length != (long)MaxBatchSize * bytesPerSample ||
+                _accumulators.Length != (long)MaxBatchSize * accumulatorsPerSample ||
+                _floats.Length != (long)MaxBatchSize * floatsPerSample ||
+                _scratch.Length != scratchLength)
+            {
+                throw new ArgumentException(
+                    $"The workspace has {_bytes.Length / MaxBatchSize} bytes, {_accumulators.Length / MaxBatchSize} accumulators and {_floats.Length / MaxBatchSize} floats per sample and {_scratch.Length} floats of scratch, " +
+                    $"but this quantized network needs {bytesPerSample}, {accumulatorsPerSample}, {floatsPerSample} and {scratchLength}; create the workspace with this network's CreateWorkspace.",
+                    "workspace");
+            }
+        }
+
+        /// <summary>
         /// Checks that this workspace belongs to <paramref name="architecture"/> and has room for the
         /// batch that <paramref name="inputLength"/> values make, and returns the batch size.
         /// </summary>

@@ -121,6 +121,20 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
+    public void CommitStatistics_HandBuiltWorkspace_IsRejected()
+    {
+        // The right architecture text, but buffers of other sizes and a claim of pending statistics.
+        BatchNormProbe network = IdentityProbe();
+        float[] before = network.Buffers.ToArray();
+        var handBuilt = new Workspace(BatchNormProbe.ArchitectureText, 4, 1, 1) { HasPendingStatistics = true };
+
+        var error = Assert.Throws<ArgumentException>(() => network.CommitStatistics(handBuilt));
+
+        Assert.Contains("CreateWorkspace", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, network.Buffers.ToArray());
+    }
+
+    [Fact]
     public void ParallelTraining_IsThreadCountInvariant()
     {
         Dataset data = SmallImages(160, seed: 11);

@@ -111,6 +111,31 @@ public class GradientClippingTests
     }
 
     [Fact]
+    public void ClipByGlobalNorm_LongSpanKeepsAccuracy()
+    {
+        // A float sum of 10⁷ squares of 0.1 drifted by 0.4 %; the reference sums in double.
+        var gradients = new float[10_000_000];
+        Array.Fill(gradients, 0.1f);
+        double expected = Math.Sqrt(gradients.Length * (double)0.1f * 0.1f);
+
+        float norm = GradientClipping.ClipByGlobalNorm(gradients, 1f);
+
+        Assert.Equal(expected, norm, expected * 1e-6);
+        Assert.Equal(0.1f / expected, gradients[^1], 1e-6 * 0.1f / expected);
+    }
+
+    [Fact]
+    public void ClipByGlobalNorm_SubnormalCoefficientStaysExact()
+    {
+        // c = 1e-7 / 1e38 = 1e-45 is below the smallest normal float, so it must not round to a subnormal.
+        float[] gradients = { 1e38f };
+
+        GradientClipping.ClipByGlobalNorm(gradients, 1e-7f);
+
+        Assert.Equal(1e-7, gradients[0], 1e-7 * 1e-6);
+    }
+
+    [Fact]
     public void ClipByGlobalNorm_EpsilonDominatesTinyNorm()
     {
         // ‖(3e-7, −4e-7)‖ = 5e-7, so c = 4e-7/(5e-7 + 1e-6) = 4/15, not 4e-7/5e-7 = 0.8. The values

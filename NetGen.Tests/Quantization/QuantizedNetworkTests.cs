@@ -341,6 +341,19 @@ public sealed class QuantizedNetworkTests : IDisposable
     }
 
     [Fact]
+    public void BatchForward_HandBuiltWorkspaceIsRejected()
+    {
+        // The right architecture text, with one byte, accumulator and float per sample.
+        var model = QuantizedProbe.Quantized.Calibrate(TrainedLikeNetwork(), RandomInputs(2, 9));
+        var handBuilt = new QuantizedWorkspace(QuantizedProbe.ArchitectureText, 2, 1, 1, 1);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(
+            () => model.Forward(RandomInputs(1, 10), new float[QuantizedProbe.OutputSize], handBuilt));
+
+        Assert.Contains("CreateWorkspace", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FakeQuantizeWeights_GivesTheInt8Weights()
     {
         QuantizedProbe network = TrainedLikeNetwork();
