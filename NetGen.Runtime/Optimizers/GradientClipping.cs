@@ -35,8 +35,9 @@ namespace NetGen
         /// and left as they are otherwise. Because of the 1e-6 the clipped norm is slightly below
         /// maxNorm. The squares are summed in double, so any norm up to float.MaxValue is returned
         /// as such, and long spans keep their accuracy. Like torch's default (error_if_nonfinite =
-        /// False), a non-finite norm raises no error: a NaN norm gives c = NaN, which turns every gradient into NaN, and an infinite norm
-        /// gives c = 0, which sets finite gradients to 0 and infinite ones to NaN. Check the returned
+        /// False), a non-finite norm raises no error. A NaN norm gives c = NaN, which turns every
+        /// gradient into NaN. An infinite norm gives c = 0, which sets finite gradients to 0 and
+        /// infinite ones to NaN. Check the returned
         /// norm with <see cref="float.IsFinite(float)"/> to skip such a step.
         /// </remarks>
         /// <param name="gradients">Gradients to clip in place.</param>

@@ -279,34 +279,22 @@ namespace NetGen
                 total += _chunkWeights[c];
             }
 
-            // The first two chunks of weight above 0 go into the sum in one pass; each further
-            // chunk adds one more. Only the last pass's finiteness counts, as it wrote the sum.
-            int pending = -1;
-            bool written = false, finite = true;
-            for (int c = 0; c < chunks; c++)
+            // The first two chunks of weight above 0 go into the sum in one pass, and each further
+            // chunk adds one more. Only the last pass's finiteness counts, because it wrote the sum.
+            int first = NextWeightedChunk(0, chunks);
+            if (first < 0)
             {
-                if (_chunkWeights[c] == 0)
-                {
-                    continue;
-                }
-
-                if (!written && pending < 0)
-                {
-                    pending = c;
-                    continue;
-                }
-
-                float weight = ChunkSumWeight(c, total);
-                ReadOnlySpan<float> chunkGradient = _workspaces[c].Gradients.Slice(start, length);
-                finite = written
-                    ? GradientSumKernels.AddWeighted(chunkGradient, weight, sum)
-                    : GradientSumKernels.WeightedPair(_workspaces[pending].Gradients.Slice(start, length), ChunkSumWeight(pending, total), chunkGradient, weight, sum);
-                written = true;
+                return;
             }
 
-            if (!written && pending >= 0)
+            int second = NextWeightedChunk(first + 1, chunks);
+            bool finite = second < 0
+                ? GradientSumKernels.Weighted(ChunkBlock(first, start, length), ChunkSumWeight(first, total), sum)
+                : GradientSumKernels.WeightedPair(ChunkBlock(first, start, length), ChunkSumWeight(first, total), ChunkBlock(second, start, length), ChunkSumWeight(second, total), sum);
+            int next = second < 0 ? -1 : NextWeightedChunk(second + 1, chunks);
+            for (int c = next; c >= 0; c = NextWeightedChunk(c + 1, chunks))
             {
-                finite = GradientSumKernels.Weighted(_workspaces[pending].Gradients.Slice(start, length), ChunkSumWeight(pending, total), sum);
+                finite = GradientSumKernels.AddWeighted(ChunkBlock(c, start, length), ChunkSumWeight(c, total), sum);
             }
 
             if (!finite)
@@ -314,6 +302,23 @@ namespace NetGen
                 _nonFiniteSum = true;
             }
         }
+
+        /// <summary>Returns the first chunk from <paramref name="chunk"/> on whose weight is above 0, or −1 when there is none.</summary>
+        private int NextWeightedChunk(int chunk, int chunks)
+        {
+            for (; chunk < chunks; chunk++)
+            {
+                if (_chunkWeights[chunk] != 0)
+                {
+                    return chunk;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>Returns the <paramref name="length"/> gradients of chunk <paramref name="chunk"/> from index <paramref name="start"/>.</summary>
+        private ReadOnlySpan<float> ChunkBlock(int chunk, int start, int length) => _workspaces[chunk].Gradients.Slice(start, length);
 
         /// <summary>
         /// Returns W_c / W for chunk <paramref name="chunk"/>, where W is <paramref name="total"/>

@@ -65,9 +65,10 @@ public class ParallelStepTests
     [InlineData(-3e38f)] // +∞ and −∞ at weight 5 give NaN, in one chunk or across two
     public void Fit_NonFiniteChunkSum_TakesNoStep(float otherInput)
     {
-        // 40 inputs and a bias: 41 parameters, two 16-float vectors and a tail. With targets of −4
-        // every sample's gradient (y − t)·x / 2 = 2·x overflows where x = ±3e38, whichever chunk of
-        // three the shuffle puts it in: at weight 5 (in a vector) and weight 35 (in the tail).
+        // 40 inputs and a bias: 41 parameters, two 16-float vectors and a tail. With targets of −4,
+        // a sample's gradient (y − t)·x / 2 = 2·x overflows where x = ±3e38. That holds whichever of
+        // the three chunks the shuffle puts the sample in. The inputs sit at weight 5 (in a vector)
+        // and weight 35 (in the tail).
         const int Inputs = 40;
         var inputs = new float[6 * Inputs];
         inputs[(2 * Inputs) + 5] = 3e38f;
