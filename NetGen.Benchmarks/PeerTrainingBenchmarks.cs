@@ -34,6 +34,7 @@ public class PeerTrainingBenchmarks
     private float[] _oneHotTargets = [];
     private Workspace _workspace = null!;
     private Trainer<FashionSmallMlp> _twoThreadTrainer = null!;
+    private Trainer<FashionSmallMlp> _sharedTrainer = null!;
     private NetGen.Data.Dataset _batchData = null!;
     private Sgd _optimizer = null!;
     private Sequential _torchModel = null!;
@@ -58,6 +59,7 @@ public class PeerTrainingBenchmarks
     public void Cleanup()
     {
         _twoThreadTrainer.Dispose();
+        _sharedTrainer.Dispose();
         _torchInputs.Dispose();
         _torchLabels.Dispose();
         _torchOptimizer.Dispose();
@@ -74,6 +76,14 @@ public class PeerTrainingBenchmarks
     /// </summary>
     [Benchmark(Description = "NetGen Trainer step, 2 threads")]
     public EpochReport NetGenTwoThreads() => _twoThreadTrainer.Fit(_batchData, 1)[0];
+
+    /// <summary>
+    /// NetGen's step with the layers shared: a trainer with two threads and one chunk per batch,
+    /// whose threads each compute half of the first layer's outputs and of its weight gradient
+    /// and step those weights.
+    /// </summary>
+    [Benchmark(Description = "NetGen Trainer step, 2 threads, shared layers")]
+    public EpochReport NetGenSharedLayers() => _sharedTrainer.Fit(_batchData, 1)[0];
 
     /// <summary>TorchSharp's step with torch.set_num_threads(1).</summary>
     [Benchmark(Description = "TorchSharp step, 1 thread")]
@@ -117,6 +127,7 @@ public class PeerTrainingBenchmarks
         // Chunks of 64 give each of the two threads one half of a 128-sample batch, as TorchSharp's
         // intra-op threads split it. The default of 32 makes four chunks and a longer gradient sum.
         _twoThreadTrainer = new Trainer<FashionSmallMlp>(new FashionSmallMlp(seed: 1), new Sgd(LearningRate), Batch, threads: 2, chunkSize: 64);
+        _sharedTrainer = new Trainer<FashionSmallMlp>(new FashionSmallMlp(seed: 1), new Sgd(LearningRate), Batch, threads: 2, chunkSize: Batch);
 
         // The model copies the weights before NetGen's first step changes them.
         var stack = new DenseStack([784, 128, 10], [Activation.Relu, Activation.Identity], _network.Parameters.ToArray());

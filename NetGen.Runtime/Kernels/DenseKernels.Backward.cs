@@ -365,6 +365,18 @@ namespace NetGen.Kernels
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         internal static void AccumulateWeightGradientCore<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
             where TSimd : ISimd<TVector>
+            where TVector : struct =>
+            AccumulateWeightGradientCore<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, dyStride: outputs);
+
+        /// <summary>
+        /// Adds the weight gradient of <paramref name="outputs"/> rows of dw whose dy columns start
+        /// at <paramref name="dy"/>, with rows of dy <paramref name="dyStride"/> floats apart. Every
+        /// element is one chain of multiply-adds over the batch in sample order, so a range of rows
+        /// gets the bits that the whole layer's call gives it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        internal static void AccumulateWeightGradientCore<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int dyStride)
+            where TSimd : ISimd<TVector>
             where TVector : struct
         {
             int count = TSimd.Count;
@@ -372,12 +384,12 @@ namespace NetGen.Kernels
             int i = 0;
             for (; i <= inputs - 2 * count; i += 2 * count)
             {
-                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, i, vectors: 2, allLanes);
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, dyStride, i, vectors: 2, allLanes);
             }
 
             for (; i <= inputs - count; i += count)
             {
-                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, i, vectors: 1, allLanes);
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, dyStride, i, vectors: 1, allLanes);
             }
 
             if (i < inputs)
@@ -385,13 +397,13 @@ namespace NetGen.Kernels
                 // The last vector ends at the end of the row and overlaps the previous one. dw is
                 // added to, so the overlapped lanes, already updated, are stored back unchanged.
                 TVector newLanes = TSimd.UpperLanesMask(inputs - i);
-                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, inputs - count, vectors: 1, newLanes);
+                WeightGradientPanel<TSimd, TVector>(ref dy, ref x, ref dw, batch, inputs, outputs, dyStride, inputs - count, vectors: 1, newLanes);
             }
         }
 
         /// <summary>Adds <c>Σ_b dy[b,o]·x[b, column..]</c> to <c>dw[o, column..]</c> for every o, over one or two vectors of columns.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void WeightGradientPanel<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int column, int vectors, TVector storeMask)
+        private static void WeightGradientPanel<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int dyStride, int column, int vectors, TVector storeMask)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
@@ -402,7 +414,7 @@ namespace NetGen.Kernels
                 for (; o <= outputs - 8; o += 8)
                 {
                     ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
-                    WeightGradient8x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs);
+                    WeightGradient8x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, dyStride);
                 }
             }
 
@@ -411,28 +423,28 @@ namespace NetGen.Kernels
                 ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
                 if (vectors == 2)
                 {
-                    WeightGradient4x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs);
+                    WeightGradient4x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, dyStride);
                 }
                 else
                 {
-                    WeightGradient4x1<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, outputs, storeMask);
+                    WeightGradient4x1<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, dyStride, storeMask);
                 }
             }
 
             for (; o < outputs; o++)
             {
                 ref float dwRow = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
-                WeightGradient1xN<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRow, batch, inputs, outputs, vectors, storeMask);
+                WeightGradient1xN<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRow, batch, inputs, dyStride, vectors, storeMask);
             }
         }
 
         /// <summary>Adds <c>Σ_b dy[b,r]·x[b, 0..2V]</c> to <c>dw[r, 0..2V]</c> for rows r &lt; 4.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeightGradient4x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
+        private static void WeightGradient4x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int dyRowStride)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            nint dyStride = outputs;
+            nint dyStride = dyRowStride;
             nint rowStride = inputs;
             ref float dw0 = ref dw;
             ref float dw1 = ref Unsafe.Add(ref dw, rowStride);
@@ -479,11 +491,11 @@ namespace NetGen.Kernels
 
         /// <summary>Adds <c>Σ_b dy[b,r]·x[b, 0..2V]</c> to <c>dw[r, 0..2V]</c> for rows r &lt; 8.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeightGradient8x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs)
+        private static void WeightGradient8x2<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int dyRowStride)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            nint dyStride = outputs;
+            nint dyStride = dyRowStride;
             nint rowStride = inputs;
             nint count = TSimd.Count;
             TVector a00 = TSimd.Load(ref dw), a01 = TSimd.Load(ref Unsafe.Add(ref dw, count));
@@ -546,11 +558,11 @@ namespace NetGen.Kernels
         /// the lanes set in <paramref name="storeMask"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeightGradient4x1<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, TVector storeMask)
+        private static void WeightGradient4x1<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int dyRowStride, TVector storeMask)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            nint dyStride = outputs;
+            nint dyStride = dyRowStride;
             nint rowStride = inputs;
             ref float dw0 = ref dw;
             ref float dw1 = ref Unsafe.Add(ref dw, rowStride);
@@ -583,11 +595,11 @@ namespace NetGen.Kernels
         /// lanes set in <paramref name="storeMask"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void WeightGradient1xN<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int outputs, int vectors, TVector storeMask)
+        private static void WeightGradient1xN<TSimd, TVector>(ref float dy, ref float x, ref float dw, int batch, int inputs, int dyRowStride, int vectors, TVector storeMask)
             where TSimd : ISimd<TVector>
             where TVector : struct
         {
-            nint dyStride = outputs;
+            nint dyStride = dyRowStride;
             nint rowStride = inputs;
             ref float xRow = ref x;
             ref float dyRow = ref dy;

@@ -63,10 +63,10 @@ namespace NetGen.Kernels
         /// <summary>Runs <see cref="ForwardPacked512"/> with a panel on the stack.</summary>
         [SkipLocalsInit]
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void ForwardPackedOnStack(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        private static void ForwardPackedOnStack(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs, int yStride)
         {
             Span<float> panel = stackalloc float[PanelInputs * PanelOutputs];
-            ForwardPacked512(panel, ref x, ref w, ref bias, ref y, batch, inputs, outputs);
+            ForwardPacked512(panel, ref x, ref w, ref bias, ref y, batch, inputs, outputs, yStride);
         }
 
         /// <summary>
@@ -74,9 +74,12 @@ namespace NetGen.Kernels
         /// the outputs are not a multiple of 32, the last panel ends at the last output and overlaps
         /// the one before. It recomputes the shared outputs in the same order, so they get the same bits.
         /// </summary>
-        /// <remarks>Requires AVX-512F, at least <see cref="PanelOutputs"/> outputs and a <paramref name="panel"/> of at least <see cref="PanelInputs"/> × <see cref="PanelOutputs"/> floats.</remarks>
+        /// <remarks>
+        /// Requires AVX-512F, at least <see cref="PanelOutputs"/> outputs and a <paramref name="panel"/> of at least <see cref="PanelInputs"/> × <see cref="PanelOutputs"/> floats.
+        /// Rows of y are <paramref name="yStride"/> floats apart, so a call can fill a range of a wider layer's outputs.
+        /// </remarks>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void ForwardPacked512(Span<float> panel, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs)
+        private static void ForwardPacked512(Span<float> panel, ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs, int yStride)
         {
             ref float packed = ref panel[0];
             for (int start = 0; start < outputs; start += PanelOutputs)
@@ -87,7 +90,7 @@ namespace NetGen.Kernels
                     int depth = Math.Min(PanelInputs, inputs - block);
                     PackPanel(ref Unsafe.Add(ref w, ((nint)first * inputs) + block), inputs, depth, ref packed);
                     ForwardPanel(ref Unsafe.Add(ref x, block), ref packed, ref Unsafe.Add(ref bias, first), ref Unsafe.Add(ref y, first),
-                        batch, inputs, outputs, depth, accumulate: block > 0);
+                        batch, inputs, yStride, depth, accumulate: block > 0);
                 }
             }
         }
@@ -96,24 +99,24 @@ namespace NetGen.Kernels
         /// Adds the products of one packed block to 32 outputs of every sample: eight samples at a
         /// time, then four, then one. <paramref name="x"/> points at the block's first input of
         /// sample 0 and <paramref name="y"/> at the panel's first output; the first block starts
-        /// from the bias, later ones from y.
+        /// from the bias, later ones from y. Rows of y are <paramref name="yStride"/> floats apart.
         /// </summary>
-        private static void ForwardPanel(ref float x, ref float packed, ref float bias, ref float y, int batch, int inputs, int outputs, int depth, bool accumulate)
+        private static void ForwardPanel(ref float x, ref float packed, ref float bias, ref float y, int batch, int inputs, int yStride, int depth, bool accumulate)
         {
             int b = 0;
             for (; b <= batch - 8; b += 8)
             {
-                Panel8x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * outputs), inputs, outputs, depth, accumulate);
+                Panel8x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * yStride), inputs, yStride, depth, accumulate);
             }
 
             for (; b <= batch - 4; b += 4)
             {
-                Panel4x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * outputs), inputs, outputs, depth, accumulate);
+                Panel4x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * yStride), inputs, yStride, depth, accumulate);
             }
 
             for (; b < batch; b++)
             {
-                Panel1x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * outputs), depth, accumulate);
+                Panel1x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * yStride), depth, accumulate);
             }
         }
 
@@ -126,9 +129,9 @@ namespace NetGen.Kernels
 
         /// <summary>Adds <c>Σ_i x[s,i]·wᵀ[i, 0..32)</c> over one block to y rows s &lt; 8.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Panel8x32(ref float x, ref float packed, ref float bias, ref float y, int inputs, int outputs, int depth, bool accumulate)
+        private static void Panel8x32(ref float x, ref float packed, ref float bias, ref float y, int inputs, int yStride, int depth, bool accumulate)
         {
-            nint xs = inputs, ys = outputs;
+            nint xs = inputs, ys = yStride;
             var (a0, a1) = PanelStart(ref bias, ref y, accumulate);
             var (b0, b1) = PanelStart(ref bias, ref Unsafe.Add(ref y, ys), accumulate);
             var (c0, c1) = PanelStart(ref bias, ref Unsafe.Add(ref y, 2 * ys), accumulate);
@@ -181,9 +184,9 @@ namespace NetGen.Kernels
 
         /// <summary>Adds <c>Σ_i x[s,i]·wᵀ[i, 0..32)</c> over one block to y rows s &lt; 4.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Panel4x32(ref float x, ref float packed, ref float bias, ref float y, int inputs, int outputs, int depth, bool accumulate)
+        private static void Panel4x32(ref float x, ref float packed, ref float bias, ref float y, int inputs, int yStride, int depth, bool accumulate)
         {
-            nint xs = inputs, ys = outputs;
+            nint xs = inputs, ys = yStride;
             var (a0, a1) = PanelStart(ref bias, ref y, accumulate);
             var (b0, b1) = PanelStart(ref bias, ref Unsafe.Add(ref y, ys), accumulate);
             var (c0, c1) = PanelStart(ref bias, ref Unsafe.Add(ref y, 2 * ys), accumulate);

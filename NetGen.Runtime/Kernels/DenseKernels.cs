@@ -72,6 +72,14 @@ namespace NetGen.Kernels
             ref float biasStart = ref MemoryMarshal.GetReference(bias);
             ref float yStart = ref MemoryMarshal.GetReference(y);
 
+            // Inside a trainer step that shares layers between threads, each thread computes a
+            // range of the outputs (see LayerSplit).
+            if (LayerSplit.Shares(batch, inputs, outputs) && LayerSplit.Current is { } split
+                && split.TryForward(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs))
+            {
+                return;
+            }
+
             // Each output is a dot product along the inputs, so the input count picks the vector width.
             // A single sample reads each weight once, so it takes a loop of its own: the 512-bit
             // tiles are tuned for batches, and one 784 → 128 sample was slower with them on Zen 5.
@@ -102,11 +110,11 @@ namespace NetGen.Kernels
             {
                 if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
                 {
-                    ForwardPackedOnStack(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    ForwardPackedOnStack(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs, outputs);
                 }
                 else
                 {
-                    ForwardPacked512(HeapPanel(), ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs);
+                    ForwardPacked512(HeapPanel(), ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs, outputs);
                 }
             }
             else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
@@ -278,22 +286,16 @@ namespace NetGen.Kernels
             }
 
             AccumulateBiasGradient(dy, dbias, batch, outputs);
-            if (Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
+
+            // Inside a trainer step that shares layers between threads, each thread adds the rows
+            // that it owns (see LayerSplit).
+            if (LayerSplit.Shares(batch, inputs, outputs) && LayerSplit.Current is { } split
+                && split.TryAccumulateWeightGradient(ref dyStart, ref xStart, dw, batch, inputs, outputs))
             {
-                AccumulateWeightGradientCore<Vector512Fma, Vector512<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
+                return;
             }
-            else if (Vector256Fma.IsSupported && inputs >= Vector256<float>.Count)
-            {
-                AccumulateWeightGradientCore<Vector256Fma, Vector256<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
-            }
-            else if (Vector128Simd.IsSupported && inputs >= Vector128<float>.Count)
-            {
-                AccumulateWeightGradientCore<Vector128Simd, Vector128<float>>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
-            }
-            else
-            {
-                AccumulateWeightGradientCore<ScalarSimd, float>(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs);
-            }
+
+            AccumulateWeightGradientRows(ref dyStart, ref xStart, ref dwStart, batch, inputs, outputs, dyStride: outputs);
         }
     }
 }

@@ -41,6 +41,9 @@ namespace NetGen
             SumGradients,
             StepParameters,
             EvaluateChunks,
+            LayerPart,
+            CheckOwnedGradients,
+            StepOwnedParameters,
         }
 
         /// <summary>
@@ -58,6 +61,11 @@ namespace NetGen
         private (double LossSum, double Weight, int Correct) TrainBatch(Dataset train, int start, int size)
         {
             int chunks = ChunkCount(size);
+            if (chunks == 1 && _layerSplit is not null)
+            {
+                return TrainSharedBatch(train, start, size);
+            }
+
             _phaseData = train;
             _phaseStart = start;
             _phaseSize = size;
@@ -217,6 +225,15 @@ namespace NetGen
                 case Phase.StepParameters:
                     StepParameterBlock(item);
                     break;
+                case Phase.LayerPart:
+                    _layerSplit!.RunPart(item);
+                    break;
+                case Phase.CheckOwnedGradients:
+                    ProcessOwnedRanges(item, step: false);
+                    break;
+                case Phase.StepOwnedParameters:
+                    ProcessOwnedRanges(item, step: true);
+                    break;
                 default:
                     EvaluateChunk(item, _workspaces[worker]);
                     break;
@@ -254,7 +271,16 @@ namespace NetGen
             // Training mode turns dropout on; evaluation turns it off again on the same workspace.
             Workspace workspace = _workspaces[chunk];
             workspace.IsTraining = true;
-            workspace.ZeroGradients();
+            if (chunk != 0 || !_gradientsClear)
+            {
+                workspace.ZeroGradients();
+            }
+
+            if (chunk == 0)
+            {
+                _gradientsClear = false;
+            }
+
             _network.Forward(inputs, outputs, workspace);
             _chunkLosses[chunk] = _network.Backward(inputs, targets, workspace);
             _chunkWeights[chunk] = ChunkWeight(targets, length);

@@ -41,9 +41,15 @@ namespace NetGen
     /// background threads that, with the calling thread, process the chunks of a batch, then
     /// sum the gradients over disjoint parameter ranges, and then, for an optimizer that
     /// implements <see cref="IElementwiseOptimizer"/>, take its step over the same ranges. Other
-    /// optimizers step on the calling thread. A batch of one chunk runs on the calling thread
-    /// alone, its step included, so threads help only when <see cref="BatchSize"/> exceeds
-    /// <see cref="ChunkSize"/>. Dispose the trainer to stop the threads.
+    /// optimizers step on the calling thread. A batch of one chunk (<see cref="ChunkSize"/> at
+    /// least <see cref="BatchSize"/>) runs its passes on the calling thread, but the threads share
+    /// its dense layers of at least 64 outputs and about a million multiply-adds: each computes a
+    /// range of their outputs in the forward pass and the same rows of their weight gradient in
+    /// the backward pass, and then checks and steps those parameters. Each thread keeps its rows
+    /// of the weights in its own cache, where chunks make every thread read all weights and sum
+    /// gradients as large as the parameters. For 784 → 128 → 10 at batch 128 on two cores, one
+    /// chunk took 225 µs per step against 252 µs for two chunks of 64. The ranges run the kernels
+    /// of the whole layer, so the bits stay those of one thread. Dispose the trainer to stop the threads.
     /// </para>
     /// <para>
     /// The constructor allocates the workspaces, the threads and every batch buffer. The first
@@ -104,8 +110,8 @@ namespace NetGen
         /// Samples per chunk, the unit of work of one thread; at least 1. Every chunk of a training
         /// batch reads the weights again and fills its own gradient buffer as large as the
         /// parameters, so smaller chunks cost memory and memory traffic. A chunk size of at least
-        /// <paramref name="batchSize"/> makes every batch one chunk, which runs on the calling
-        /// thread, its optimizer step included. For a network with batch norm, chunk sizes of 1
+        /// <paramref name="batchSize"/> makes every batch one chunk, whose large dense layers the
+        /// threads share (see the remarks on <see cref="Trainer{TNetwork}"/>). For a network with batch norm, chunk sizes of 1
         /// and 2 become chunks of 2 or 3 samples, because batch norm cannot train on one value per
         /// channel.
         /// </param>
@@ -180,6 +186,7 @@ namespace NetGen
 
             (_workspaces, _gradients, _chunkLosses, _chunkWeights, _chunkCorrect) = AllocateChunkBuffers();
             _pool = new WorkerPool(threads, "NetGen trainer worker", RunItem);
+            _layerSplit = threads > 1 ? new LayerSplit(threads, RunLayerParts) : null;
         }
 
         /// <summary>The network being trained.</summary>

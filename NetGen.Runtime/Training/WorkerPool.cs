@@ -38,6 +38,7 @@ namespace NetGen
 
         private int _itemCount;
         private int _nextItem;
+        private bool _perWorker; // the current phase runs item w on worker w
         private volatile bool _failed;
         private volatile bool _disposed;
 
@@ -166,7 +167,22 @@ namespace NetGen
         /// The pool has threads of its own and an item threw; the inner exceptions are the
         /// original ones, in worker order. A pool of one worker lets exceptions pass unchanged.
         /// </exception>
-        public void Run(int itemCount)
+        public void Run(int itemCount) => Start(itemCount, perWorker: false);
+
+        /// <summary>
+        /// Runs item w on worker w for every w below <paramref name="workers"/>, and returns when
+        /// every item has finished. Unlike <see cref="Run"/>, an item always runs on the same
+        /// thread, so it finds in that thread's cache what the same item left there before.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> exceeds <see cref="Threads"/>.</exception>
+        /// <exception cref="AggregateException">An item threw, as for <see cref="Run"/>.</exception>
+        public void RunPerWorker(int workers)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(workers, Threads);
+            Start(workers, perWorker: true);
+        }
+
+        private void Start(int itemCount, bool perWorker)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_threads.Length == 0)
@@ -181,6 +197,7 @@ namespace NetGen
 
             _itemCount = itemCount;
             _nextItem = 0;
+            _perWorker = perWorker;
             _failed = false;
 
             // The calling thread takes items too, so itemCount − 1 pool threads already give every item a thread.
@@ -275,6 +292,16 @@ namespace NetGen
 
         private void RunItems(int worker)
         {
+            if (_perWorker)
+            {
+                if (worker < _itemCount)
+                {
+                    _runItem(worker, worker);
+                }
+
+                return;
+            }
+
             // After a failure the remaining items are skipped, because the phase's result is discarded.
             while (!_failed)
             {
