@@ -85,6 +85,15 @@ namespace NetGen.Kernels
             }
 
             double total = 0;
+#if NET9_0_OR_GREATER
+            if (UseShortRows(outputs))
+            {
+                total = SoftmaxCrossEntropyShortRows(logits, target, gradient, batch, outputs);
+                DivideInBlocks(gradient, batch);
+                return (float)(total / batch);
+            }
+#endif
+
             for (int b = 0; b < batch; b++)
             {
                 ReadOnlySpan<float> logitRow = logits.Slice(b * outputs, outputs);

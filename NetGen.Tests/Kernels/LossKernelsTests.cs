@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.InteropServices;
 using NetGen.Kernels;
 
@@ -135,6 +136,24 @@ namespace NetGen.Tests.Kernels
         }
 
         [Theory]
+        [InlineData(10)] // one row per 512-bit vector
+        [InlineData(40)] // the general kernel
+        public void SoftmaxCrossEntropy_GradientIsLogits_SameResult(int outputs)
+        {
+            // Each row's gradient overwrites its logits; the rows after it must still be read intact.
+            const int Batch = 7;
+            float[] target = TestValues.OneHot(Batch, outputs, 2);
+            float[] logits = TestValues.Uniform(Batch * outputs, 1, scale: 4f);
+            float[] separate = new float[logits.Length];
+            float expected = LossKernels.SoftmaxCrossEntropy(logits, target, separate, Batch, outputs);
+
+            float inPlace = LossKernels.SoftmaxCrossEntropy(logits, target, logits, Batch, outputs);
+
+            Assert.Equal(expected, inPlace);
+            Assert.Equal(separate, logits);
+        }
+
+        [Theory]
         [MemberData(nameof(Batches))]
         public void SoftmaxCrossEntropy_MatchesReference_AllSmallShapes(int batch)
         {
@@ -175,6 +194,30 @@ namespace NetGen.Tests.Kernels
             Assert.True(float.IsFinite(loss), $"The loss must stay finite, got {loss}.");
             Assert.All(gradient, value => Assert.True(float.IsFinite(value), $"Every gradient must stay finite, got {value}."));
             CheckSoftmaxCrossEntropy(logits, target, Batch, Outputs);
+        }
+
+        [Theory]
+        [InlineData(10)]
+        [InlineData(16)]
+        public void SoftmaxCrossEntropy_LargeLogitAtAnyClass_StaysFinite(int outputs)
+        {
+            // e^100 overflows fp32, so the shift must be the row's true maximum wherever it sits.
+            float[] logits = new float[outputs * outputs];
+            for (int b = 0; b < outputs; b++)
+            {
+                logits[(b * outputs) + b] = 100f;
+            }
+
+            float[] target = TestValues.OneHot(outputs, outputs, 3);
+            float[] gradient = new float[logits.Length];
+
+            float loss = LossKernels.SoftmaxCrossEntropy(logits, target, gradient, outputs, outputs);
+
+            // Each row's loss is about 0 where the target sits at the large logit and 100 elsewhere.
+            // The reference check would fail on subnormal gradients such as e^−100 / B.
+            int hits = Enumerable.Range(0, outputs).Count(b => target[(b * outputs) + b] == 1f);
+            Assert.Equal(100.0 * (outputs - hits) / outputs, loss, 1e-4);
+            Assert.All(gradient, value => Assert.True(float.IsFinite(value), $"Every gradient must stay finite, got {value}."));
         }
 
         [Fact]
