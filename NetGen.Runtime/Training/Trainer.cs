@@ -186,7 +186,10 @@ namespace NetGen
 
             (_workspaces, _gradients, _chunkLosses, _chunkWeights, _chunkCorrect) = AllocateChunkBuffers();
             _pool = new WorkerPool(threads, "NetGen trainer worker", RunItem);
-            _layerSplit = threads > 1 ? new LayerSplit(threads, RunLayerParts) : null;
+
+            // Each part of a layer waits for the slowest, so a layer takes no more parts than there are processors.
+            int layerParts = Math.Min(threads, Environment.ProcessorCount);
+            _layerSplit = layerParts > 1 ? new LayerSplit(layerParts, RunLayerParts) : null;
         }
 
         /// <summary>The network being trained.</summary>
