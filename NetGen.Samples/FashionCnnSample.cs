@@ -40,7 +40,7 @@ internal static class FashionCnnSample
         command.SetAction(result =>
         {
             FashionSettings settings = options.Read(result);
-            FashionRun run = FashionTraining.Run(settings, new FashionCnn(settings.Seed), () => new FashionCnn(seed: 0), PixelStandardization.Global);
+            FashionRun run = FashionTraining.Run(settings, new FashionCnn(settings.Seed), () => new FashionCnn(seed: 0), PixelStandardization.Global, shareLayers: false);
             return FashionTraining.CheckMinimumAccuracy(settings, run);
         });
         return command;

@@ -38,7 +38,7 @@ internal static class FashionMnistSample
         command.SetAction(result =>
         {
             FashionSettings settings = options.Read(result);
-            FashionRun run = FashionTraining.Run(settings, new FashionMlp(settings.Seed), () => new FashionMlp(seed: 0), PixelStandardization.PerPixel);
+            FashionRun run = FashionTraining.Run(settings, new FashionMlp(settings.Seed), () => new FashionMlp(seed: 0), PixelStandardization.PerPixel, shareLayers: true);
             return FashionTraining.CheckMinimumAccuracy(settings, run);
         });
         return command;

@@ -62,26 +62,37 @@ internal static class FashionTraining
     /// <summary>Number of test images whose predictions are shown after training.</summary>
     private const int ShownPredictions = 10;
 
+    /// <summary>Samples per chunk when the threads split a batch instead of sharing its layers: the trainer's default.</summary>
+    private const int ChunkSize = 32;
+
     /// <summary>Trains <paramref name="network"/> with the options in <paramref name="settings"/> and reports every step on the console.</summary>
     /// <param name="settings">The command's options.</param>
     /// <param name="network">A freshly initialised network; it is trained in place.</param>
     /// <param name="createForReload">Creates a second network that the saved weights are loaded into.</param>
     /// <param name="standardization">How pixels are standardised when <see cref="FashionSettings.Standardize"/> is on.</param>
+    /// <param name="shareLayers">
+    /// Whether the threads share each batch's dense layers (one chunk per batch) rather than
+    /// splitting the batch into chunks of 32. Sharing suits networks of large dense layers; the
+    /// trainer runs convolutions of a shared batch on one thread.
+    /// </param>
     public static FashionRun Run<TNetwork>(
         FashionSettings settings,
         TNetwork network,
         Func<TNetwork> createForReload,
-        PixelStandardization standardization)
+        PixelStandardization standardization,
+        bool shareLayers)
         where TNetwork : ITrainableNetwork
     {
         WidenRedirectedConsole();
         FashionData data = LoadData(settings.DataFolder, settings.ValidationSize, settings.Standardize ? standardization : null);
 
         var optimizer = new Adam(settings.LearningRate);
-        using var trainer = new Trainer<TNetwork>(network, optimizer, settings.BatchSize, settings.Seed, threads: settings.Threads);
+        int chunkSize = shareLayers ? settings.BatchSize : ChunkSize;
+        using var trainer = new Trainer<TNetwork>(network, optimizer, settings.BatchSize, settings.Seed, threads: settings.Threads, chunkSize: chunkSize);
+        string work = settings.Threads == 1 ? "1 thread" : shareLayers ? $"{settings.Threads} threads sharing each layer" : $"{settings.Threads} threads on chunks of {chunkSize}";
         AnsiConsole.MarkupLine(
             $"Training {Markup.Escape(network.Architecture)}: {network.ParameterCount:N0} parameters, {data.Train.Count:N0} training images, " +
-            $"batch {settings.BatchSize}, {settings.Threads} threads");
+            $"batch {settings.BatchSize}, {work}");
 
         List<EpochReport> history = TrainEpochs(trainer, data.Train, data.Validation, settings);
         var run = new FashionRun(history, trainer.Evaluate(data.Test), data.Train.Count);

@@ -62,7 +62,7 @@ internal static class LeNet5Sample
             ShowLayers(costs);
             double peakGflops = result.GetValue(peak) ?? MeasurePeak(settings.Threads);
 
-            FashionRun run = FashionTraining.Run(settings, new LeNet5(settings.Seed), () => new LeNet5(seed: 0), PixelStandardization.Global);
+            FashionRun run = FashionTraining.Run(settings, new LeNet5(settings.Seed), () => new LeNet5(seed: 0), PixelStandardization.Global, shareLayers: false);
             ShowThroughput(costs, run, peakGflops);
 
             int status = FashionTraining.CheckMinimumAccuracy(settings, run);

@@ -38,7 +38,8 @@ namespace NetGen
 
         private int _itemCount;
         private int _nextItem;
-        private bool _perWorker; // the current phase runs item w on worker w
+        private bool _perWorker; // the current phase runs item w on worker w where it can
+        private readonly int[] _claims; // per item of such a phase: 1 once a worker has taken it
         private volatile bool _failed;
         private volatile bool _disposed;
 
@@ -58,6 +59,7 @@ namespace NetGen
             _poll = threads <= Environment.ProcessorCount;
             _errors = new Exception?[threads];
             _allocatedBytes = new long[threads];
+            _claims = new int[threads];
             _threads = new Thread[threads - 1];
             _startSignals = new ManualResetEventSlim[threads - 1];
             for (int i = 0; i < _threads.Length; i++)
@@ -170,9 +172,12 @@ namespace NetGen
         public void Run(int itemCount) => Start(itemCount, perWorker: false);
 
         /// <summary>
-        /// Runs item w on worker w for every w below <paramref name="workers"/>, and returns when
-        /// every item has finished. Unlike <see cref="Run"/>, an item always runs on the same
-        /// thread, so it finds in that thread's cache what the same item left there before.
+        /// Runs items 0 … <paramref name="workers"/> − 1, item w on worker w where it can, and
+        /// returns when every item has finished. Unlike <see cref="Run"/>, an item runs on the
+        /// same thread from one phase to the next, so it finds in that thread's cache what it left
+        /// there before. A worker that has finished its own item takes any item that no worker has
+        /// started yet, so a thread that the system keeps waiting delays the phase by no more
+        /// than its wake-up.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> exceeds <see cref="Threads"/>.</exception>
         /// <exception cref="AggregateException">An item threw, as for <see cref="Run"/>.</exception>
@@ -198,6 +203,11 @@ namespace NetGen
             _itemCount = itemCount;
             _nextItem = 0;
             _perWorker = perWorker;
+            if (perWorker)
+            {
+                Array.Clear(_claims, 0, itemCount);
+            }
+
             _failed = false;
 
             // The calling thread takes items too, so itemCount − 1 pool threads already give every item a thread.
@@ -296,7 +306,12 @@ namespace NetGen
             {
                 if (worker < _itemCount)
                 {
-                    _runItem(worker, worker);
+                    RunUnclaimed(worker, worker);
+                }
+
+                for (int item = 0; item < _itemCount && !_failed; item++)
+                {
+                    RunUnclaimed(item, worker);
                 }
 
                 return;
@@ -311,6 +326,15 @@ namespace NetGen
                     return;
                 }
 
+                _runItem(item, worker);
+            }
+        }
+
+        /// <summary>Runs <paramref name="item"/> on <paramref name="worker"/> unless another worker has claimed it.</summary>
+        private void RunUnclaimed(int item, int worker)
+        {
+            if (Interlocked.Exchange(ref _claims[item], 1) == 0)
+            {
                 _runItem(item, worker);
             }
         }

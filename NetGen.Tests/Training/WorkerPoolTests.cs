@@ -1,0 +1,78 @@
+using System;
+using System.Threading;
+
+namespace NetGen.Tests.Training;
+
+public class WorkerPoolTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RunPerWorker_RunsEveryItemOnce(int threads)
+    {
+        // Items that spin for a varying time let workers finish early and take the items of late
+        // ones; every item must still run exactly once per phase.
+        const int Phases = 2000;
+        int[] runs = new int[threads];
+        int[] phaseRuns = new int[threads];
+        bool twice = false;
+        using var pool = new WorkerPool(threads, "test worker", (item, worker) =>
+        {
+            if (Interlocked.Increment(ref phaseRuns[item]) != 1)
+            {
+                twice = true;
+            }
+
+            Interlocked.Increment(ref runs[item]);
+            Thread.SpinWait((item * 37 + worker * 11) % 200);
+        });
+
+        for (int phase = 0; phase < Phases; phase++)
+        {
+            int items = 1 + (phase % threads);
+            Array.Clear(phaseRuns);
+            pool.RunPerWorker(items);
+            for (int item = 0; item < threads; item++)
+            {
+                Assert.Equal(item < items ? 1 : 0, phaseRuns[item]);
+            }
+        }
+
+        Assert.False(twice);
+        for (int item = 0; item < threads; item++)
+        {
+            int expected = 0;
+            for (int phase = 0; phase < Phases; phase++)
+            {
+                expected += item < 1 + (phase % threads) ? 1 : 0;
+            }
+
+            Assert.Equal(expected, runs[item]);
+        }
+    }
+
+    [Fact]
+    public void RunPerWorker_ItemError_ReachesCaller()
+    {
+        using var pool = new WorkerPool(2, "test worker", (item, _) =>
+        {
+            if (item == 1)
+            {
+                throw new InvalidOperationException("item 1 failed");
+            }
+        });
+
+        var error = Assert.Throws<AggregateException>(() => pool.RunPerWorker(2));
+
+        Assert.Contains(error.InnerExceptions, e => e.Message == "item 1 failed");
+        pool.RunPerWorker(1);
+    }
+
+    [Fact]
+    public void RunPerWorker_MoreItemsThanWorkers_Throws()
+    {
+        using var pool = new WorkerPool(2, "test worker", (_, _) => { });
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.RunPerWorker(3));
+    }
+}
