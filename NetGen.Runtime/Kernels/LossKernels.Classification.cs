@@ -92,8 +92,9 @@ namespace NetGen.Kernels
         /// With weights and probability targets, PyTorch divides by the batch size.
         /// </para>
         /// <para>
-        /// Each row's maximum is subtracted before the exponential, so logits of any finite size
-        /// give a finite loss. A NaN logit makes the loss and its row's gradient NaN. If every W_n
+        /// Each row's maximum is subtracted before the exponential, so large logits do not overflow
+        /// it; only a difference between two logits of a row beyond the float range does. A NaN
+        /// logit makes the loss and its row's gradient NaN. If every W_n
         /// is 0, the loss and gradient are NaN, as PyTorch returns for a weighted mean over zero weight.
         /// </para>
         /// </remarks>
@@ -146,7 +147,7 @@ namespace NetGen.Kernels
                     weightedShift += weightedTarget * gradientRow[c];
                 }
 
-                TensorPrimitives.Exp(gradientRow, gradientRow);
+                ExpOfShifted(gradientRow);
                 double expSum = TensorPrimitives.Sum<float>(gradientRow);
                 totalLoss += rowWeight * Math.Log(expSum) - weightedShift;
                 totalWeight += rowWeight;
@@ -213,7 +214,7 @@ namespace NetGen.Kernels
                     int length = Math.Min(ScratchLength, outputs - start);
                     Span<float> shifted = scratch.Slice(0, length);
                     TensorPrimitives.Subtract(logitRow.Slice(start, length), max, shifted);
-                    TensorPrimitives.Exp(shifted, shifted);
+                    ExpOfShifted(shifted);
                     expSum += TensorPrimitives.Sum<float>(shifted);
                 }
 

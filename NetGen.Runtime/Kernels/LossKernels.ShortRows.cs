@@ -20,11 +20,15 @@ namespace NetGen.Kernels
         private static bool UseShortRows(int outputs) => Avx512F.IsSupported && outputs is >= 2 and <= 16;
 
         /// <summary>
-        /// Writes each row's gradient <c>softmax(y) − t</c>, before the division by the batch,
-        /// and returns the sum of the rows' losses. The sums run in vector-lane order, so the last
-        /// bits may differ from the general kernel's.
+        /// Returns the sum of the rows' losses and, unless <paramref name="gradient"/> is empty,
+        /// writes each row's gradient <c>softmax(y) − t</c> before the division by the batch. The
+        /// sums run in vector-lane order, so the last bits may differ from the general kernel's.
         /// </summary>
-        /// <remarks>Requires AVX-512F and 2 to 16 outputs; the gradient may be the logits span itself.</remarks>
+        /// <remarks>
+        /// Requires AVX-512F and 2 to 16 outputs; the gradient may be the logits span itself.
+        /// Exponentials are bounded by 1, as in <see cref="ExpOfShifted"/>: Vector512.Exp(0) returns
+        /// 1 + 2⁻²³ in .NET 10.0.12.
+        /// </remarks>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static unsafe double SoftmaxCrossEntropyShortRows(ReadOnlySpan<float> logits, ReadOnlySpan<float> target, Span<float> gradient, int batch, int outputs)
         {
@@ -44,12 +48,17 @@ namespace NetGen.Kernels
 
                     // A NaN logit, or a maximum of ±∞, makes shifted values NaN, and so the row's loss and gradient.
                     Vector512<float> shifted = Vector512.ConditionalSelect(classes, z - Vector512.Create(max), Vector512<float>.Zero);
-                    Vector512<float> exponentials = Vector512.ConditionalSelect(classes, Vector512.Exp(shifted), Vector512<float>.Zero);
+                    // vminps returns its second operand when either is NaN, so NaN stays NaN.
+                    Vector512<float> exponentials = Avx512F.Min(Vector512<float>.One, Vector512.Exp(shifted));
+                    exponentials = Vector512.ConditionalSelect(classes, exponentials, Vector512<float>.Zero);
                     float expSum = Vector512.Sum(exponentials);
                     float shiftedDot = Vector512.Sum(targets * shifted);
                     total += (double)Vector512.Sum(targets) * Math.Log(expSum) - shiftedDot;
 
-                    Avx512F.MaskStore(g + offset, classes, (exponentials / Vector512.Create(expSum)) - targets);
+                    if (g != null)
+                    {
+                        Avx512F.MaskStore(g + offset, classes, (exponentials / Vector512.Create(expSum)) - targets);
+                    }
                 }
             }
 

@@ -196,6 +196,48 @@ namespace NetGen.Tests.Kernels
             CheckSoftmaxCrossEntropy(logits, target, Batch, Outputs);
         }
 
+        [Fact]
+        public void SoftmaxCrossEntropyLoss_SameBitsAsTrainingLoss()
+        {
+            // Evaluation and training report the same loss for the same outputs.
+            for (int outputs = 1; outputs <= 20; outputs++)
+            {
+                const int Batch = 9;
+                float[] logits = TestValues.Uniform(Batch * outputs, outputs, scale: 6f);
+                float[] target = TestValues.Probabilities(Batch, outputs, outputs + 1);
+
+                float training = LossKernels.SoftmaxCrossEntropy(logits, target, new float[logits.Length], Batch, outputs);
+                float evaluation = LossKernels.SoftmaxCrossEntropyLoss(logits, target, Batch, outputs);
+
+                Assert.Equal(BitConverter.SingleToInt32Bits(training), BitConverter.SingleToInt32Bits(evaluation));
+            }
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(7)]
+        [InlineData(10)]
+        [InlineData(16)]
+        public void SoftmaxCrossEntropy_CertainPrediction_LossIsZero(int outputs)
+        {
+            // Logits of 0 at the target and −200 elsewhere: e^−200 is 0 in fp32, so the loss is
+            // log(e^0) = 0 exactly and the gradient 0.
+            float[] logits = Enumerable.Repeat(-200f, outputs * outputs).ToArray();
+            float[] target = new float[outputs * outputs];
+            for (int b = 0; b < outputs; b++)
+            {
+                logits[(b * outputs) + b] = 0f;
+                target[(b * outputs) + b] = 1f;
+            }
+
+            float[] gradient = new float[logits.Length];
+            float loss = LossKernels.SoftmaxCrossEntropy(logits, target, gradient, outputs, outputs);
+
+            Assert.Equal(0f, loss);
+            Assert.Equal(0f, LossKernels.SoftmaxCrossEntropyLoss(logits, target, outputs, outputs));
+            Assert.All(gradient, g => Assert.Equal(0f, g));
+        }
+
         [Theory]
         [InlineData(10)]
         [InlineData(16)]
