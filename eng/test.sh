@@ -21,12 +21,13 @@ set -e
 
 # Most x64 CPUs have AVX2 but not AVX-512, and there the JIT picks other kernels (16 vector
 # registers, 256-bit panels, tanh applied out of line). Running the kernel and numerics tests
-# again with AVX-512 turned off covers that code on an AVX-512 machine as well.
+# again with AVX-512 turned off covers that code on an AVX-512 machine as well. The shared-layer
+# trainer tests join them: without AVX-512 only the weight gradients split, never the forward pass.
 echo "== Kernel and numerics tests without AVX-512"
 if grep -qw avx512f /proc/cpuinfo 2> /dev/null; then
     set +e
     DOTNET_EnableAVX512=0 dotnet test NetGen.Tests/NetGen.Tests.csproj -c Release --no-build --nologo \
-        --filter "FullyQualifiedName~NetGen.Tests.Kernels|FullyQualifiedName~NetGen.Tests.Numerics" > "$work/test-avx2.log" 2>&1
+        --filter "FullyQualifiedName~NetGen.Tests.Kernels|FullyQualifiedName~NetGen.Tests.Numerics|FullyQualifiedName~SharedLayerTests" > "$work/test-avx2.log" 2>&1
     avx2_status=$?
     set -e
     # The work folder goes away on exit, so the failures and their messages are printed here.

@@ -106,10 +106,8 @@ namespace NetGen
             if (chunks > 1 && _pool.Threads > 1 && _optimizer is IElementwiseOptimizer elementwise)
             {
                 // Every thread updates blocks of parameters, as it summed blocks of gradients. A
-                // batch of one chunk steps on the calling thread, because only that thread's cache
-                // contains its parameters and gradient. Sharing that step moved half of them to the
-                // other core and back: 784 → 128 → 10 at batch 32 on 2 threads took 169.6 against
-                // 151.2 µs on the calling thread alone (AMD Zen 4).
+                // batch of one chunk reaches this only on one thread or one processor; otherwise
+                // TrainSharedBatch steps it, each thread the ranges whose gradient it computed.
                 elementwise.BeginStep(gradients.Length);
                 _phase = Phase.StepParameters;
                 _pool.Run(BlockCount(gradients.Length));

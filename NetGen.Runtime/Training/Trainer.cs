@@ -288,8 +288,10 @@ namespace NetGen
         /// infinite weight: for a generated network, a target row with negative values.
         /// </exception>
         /// <exception cref="AggregateException">
-        /// With <see cref="Threads"/> above 1, the network or a data access threw while processing
-        /// a batch; the inner exceptions are the original ones. With one thread they pass unwrapped.
+        /// With <see cref="Threads"/> above 1 and batches of several chunks, the network or a data
+        /// access threw while processing a batch; the inner exceptions are the original ones. With
+        /// one thread, and for a batch of one chunk, whose passes run on the calling thread, they
+        /// pass unwrapped.
         /// </exception>
         /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
         public TrainingHistory Fit(
