@@ -89,7 +89,16 @@ internal static class FashionTraining
         var optimizer = new Adam(settings.LearningRate);
         int chunkSize = shareLayers ? settings.BatchSize : ChunkSize;
         using var trainer = new Trainer<TNetwork>(network, optimizer, settings.BatchSize, settings.Seed, threads: settings.Threads, chunkSize: chunkSize);
-        string work = settings.Threads == 1 ? "1 thread" : shareLayers ? $"{settings.Threads} threads sharing each layer" : $"{settings.Threads} threads on chunks of {chunkSize}";
+        string work = $"{settings.Threads} threads on chunks of {chunkSize}";
+        if (settings.Threads == 1)
+        {
+            work = "1 thread";
+        }
+        else if (shareLayers)
+        {
+            work = $"{settings.Threads} threads sharing each layer";
+        }
+
         AnsiConsole.MarkupLine(
             $"Training {Markup.Escape(network.Architecture)}: {network.ParameterCount:N0} parameters, {data.Train.Count:N0} training images, " +
             $"batch {settings.BatchSize}, {work}");

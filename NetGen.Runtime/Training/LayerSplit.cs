@@ -66,7 +66,7 @@ namespace NetGen
 
         /// <summary>Creates the split for <paramref name="threads"/> workers.</summary>
         /// <param name="threads">Workers of the trainer's pool, the calling thread included; at least 2.</param>
-        /// <param name="runParts">Runs <see cref="RunPart"/>(p) on worker p for every p below its argument, and returns when all have finished.</param>
+        /// <param name="runParts">Runs <see cref="RunPart"/>(p) for every p below its argument, on worker p where it can, and returns when all have finished.</param>
         public LayerSplit(int threads, Action<int> runParts)
         {
             _threads = threads;
@@ -190,7 +190,7 @@ namespace NetGen
             return true;
         }
 
-        /// <summary>Runs part <paramref name="part"/> of the current layer; the trainer's pool calls it on worker <paramref name="part"/>.</summary>
+        /// <summary>Runs part <paramref name="part"/> of the current layer; the trainer's pool calls it, on worker <paramref name="part"/> unless that worker is late.</summary>
         public void RunPart(int part)
         {
             int first = _boundaries[part];
