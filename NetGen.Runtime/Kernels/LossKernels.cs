@@ -135,7 +135,11 @@ namespace NetGen.Kernels
             return (float)(0.5 * SumOfSquaredDifferences(output, target) / batch);
         }
 
-        /// <summary>Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/> without a gradient, with the same sums.</summary>
+        /// <summary>
+        /// Computes the softmax cross-entropy loss of <see cref="SoftmaxCrossEntropy(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int)"/>
+        /// without a gradient. Rows of up to 256 classes take the same sums; longer rows are summed
+        /// in pieces of 256, which can change the last bit.
+        /// </summary>
         /// <param name="logits">Unnormalised log-probabilities y, [batch, outputs].</param>
         /// <param name="target">Target probabilities t, [batch, outputs].</param>
         /// <param name="batch">Number of samples B, at least 1.</param>
@@ -166,7 +170,8 @@ namespace NetGen.Kernels
                 ReadOnlySpan<float> targetRow = target.Slice(b * outputs, outputs);
                 float max = TensorPrimitives.Max(logitRow);
 
-                // The same sums as SoftmaxCrossEntropy, taken over stack-sized pieces of the row.
+                // The sums of SoftmaxCrossEntropy, taken over stack-sized pieces of the row, so a row
+                // longer than a piece adds its pieces' sums and may differ in the last bit.
                 float shiftedDot = 0f;
                 float expSum = 0f;
                 for (int start = 0; start < outputs; start += ScratchLength)

@@ -8,7 +8,8 @@ namespace NetGen
     /// <summary>
     /// Shares the large dense layers of one trainer step between the trainer's threads. Thread p
     /// computes range p of a layer's outputs in the forward pass, the same rows of its weight
-    /// gradient in the backward pass, and then the step of those parameters.
+    /// gradient in the backward pass, and then the step of those parameters. A thread that has
+    /// finished its own range takes that of a thread that has not started yet.
     /// </summary>
     /// <remarks>
     /// <para>

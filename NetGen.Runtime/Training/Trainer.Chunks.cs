@@ -70,7 +70,17 @@ namespace NetGen
             _phaseStart = start;
             _phaseSize = size;
             _phase = Phase.TrainChunks;
-            _pool.Run(chunks);
+            if (chunks == 1)
+            {
+                // On the calling thread, as the pool would run it, but without wrapping its
+                // exceptions: a batch of one chunk throws the same on any machine.
+                TrainChunk(0);
+            }
+            else
+            {
+                _pool.Run(chunks);
+            }
+
             _phaseData = null;
 
             (double lossSum, double weight, int correct) = CombineChunks(chunks);

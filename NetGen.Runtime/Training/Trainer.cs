@@ -43,12 +43,13 @@ namespace NetGen
     /// implements <see cref="IElementwiseOptimizer"/>, take its step over the same ranges. Other
     /// optimizers step on the calling thread. A batch of one chunk (<see cref="ChunkSize"/> at
     /// least <see cref="BatchSize"/>) runs its passes on the calling thread, but the threads share
-    /// its dense layers of at least 64 outputs and about a million multiply-adds: each computes a
-    /// range of their outputs in the forward pass and the same rows of their weight gradient in
-    /// the backward pass, and then checks and steps those parameters. Each thread keeps its rows
-    /// of the weights in its own cache, where chunks make every thread read all weights and sum
-    /// gradients as large as the parameters. For 784 → 128 → 10 at batch 128 on two cores, one
-    /// chunk took 225 µs per step against 252 µs for two chunks of 64. The ranges run the kernels
+    /// its dense layers of at least 64 outputs and about a million multiply-adds. Each computes a
+    /// range of their outputs in the forward pass (with AVX-512 only; elsewhere the forward pass
+    /// stays on the calling thread) and the same rows of their weight gradient in the backward
+    /// pass, and then checks and steps those parameters. Each thread keeps its rows of the weights
+    /// in its own cache, where chunks make every thread read all weights and sum gradients as large
+    /// as the parameters. For 784 → 128 → 10 at batch 128 on a 2-core Intel Xeon, one chunk took
+    /// 199 µs per step against 226 µs for two chunks of 64 (docs/benchmarks.md, run of 18:15). The ranges run the kernels
     /// of the whole layer, so the bits stay those of one thread. Dispose the trainer to stop the threads.
     /// </para>
     /// <para>
@@ -290,8 +291,8 @@ namespace NetGen
         /// <exception cref="AggregateException">
         /// With <see cref="Threads"/> above 1 and batches of several chunks, the network or a data
         /// access threw while processing a batch; the inner exceptions are the original ones. With
-        /// one thread, and for a batch of one chunk, whose passes run on the calling thread, they
-        /// pass unwrapped.
+        /// one thread, and for a batch of one chunk, whose passes run on the calling thread on any
+        /// machine, they pass unwrapped.
         /// </exception>
         /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
         public TrainingHistory Fit(

@@ -179,10 +179,11 @@ namespace NetGen
         /// started yet, so a thread that the system keeps waiting delays the phase by no more
         /// than its wake-up.
         /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> exceeds <see cref="Threads"/>.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is negative or exceeds <see cref="Threads"/>.</exception>
         /// <exception cref="AggregateException">An item threw, as for <see cref="Run"/>.</exception>
         public void RunPerWorker(int workers)
         {
+            ArgumentOutOfRangeException.ThrowIfNegative(workers);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(workers, Threads);
             Start(workers, perWorker: true);
         }

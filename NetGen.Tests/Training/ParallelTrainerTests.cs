@@ -288,6 +288,21 @@ public class ParallelTrainerTests
     }
 
     [Fact]
+    public void Fit_OneChunkPassesExceptionUnwrapped()
+    {
+        // A batch of one chunk runs its passes on the calling thread whatever the thread count.
+        var network = new LinearTestNetwork(2, 3, Loss.SoftmaxCrossEntropy);
+        using var trainer = new Trainer<LinearTestNetwork>(network, new TestSgd(0.1f), batchSize: 16, threads: 2, chunkSize: 16);
+        var failure = new InvalidOperationException("Backward failed on purpose.");
+        network.AfterBackward = () => throw failure;
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(
+            () => trainer.Fit(TrainerTests.Blobs(40, 3, seed: 1, withLabels: true), epochs: 1));
+
+        Assert.Same(failure, error);
+    }
+
+    [Fact]
     public void Epoch_TwoThreadsAllocateNothing()
     {
         Dataset train = RandomClassification(200, seed: 11);

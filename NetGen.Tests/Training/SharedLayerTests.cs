@@ -25,6 +25,10 @@ internal sealed partial class SharedLayerTestLinear;
 
 public class SharedLayerTests
 {
+    // A layer takes no more parts than there are processors, so one processor shares nothing;
+    // the bits must still match.
+    private static bool SharesLayers => Environment.ProcessorCount > 1;
+
     [Theory]
     [InlineData(72, 72)]  // every batch one chunk, the last of 56 samples included
     [InlineData(80, 72)]  // batches of two chunks, then a last batch of one: both modes in one epoch
@@ -38,7 +42,7 @@ public class SharedLayerTests
         {
             (float[] parameters, TrainingHistory history, long passes) = Train(threads, useAdam: true);
 
-            Assert.True(passes > 0, $"No layer was shared on {threads} threads.");
+            Assert.True(passes > 0 || !SharesLayers, $"No layer was shared on {threads} threads.");
             Assert.Equal(Bits(reference), Bits(parameters));
             for (int epoch = 0; epoch < history.Count; epoch++)
             {
@@ -84,7 +88,7 @@ public class SharedLayerTests
         var error = Assert.Throws<ArithmeticException>(() => trainer.Fit(new Dataset(inputs, 1024, targets, 64), epochs: 1));
 
         Assert.Contains("gradient", error.Message, StringComparison.Ordinal);
-        Assert.True(trainer.SharedLayerPasses > 0);
+        Assert.True(trainer.SharedLayerPasses > 0 || !SharesLayers);
         Assert.All(network.Parameters.ToArray(), p => Assert.Equal(0f, p));
         Assert.Equal(0, optimizer.StepCount);
     }
@@ -105,7 +109,7 @@ public class SharedLayerTests
         });
         long workerAllocated = trainer.WorkerThreadAllocatedBytes - workerBefore;
 
-        Assert.True(trainer.SharedLayerPasses > 0);
+        Assert.True(trainer.SharedLayerPasses > 0 || !SharesLayers);
         Assert.Equal(0, allocated);
         Assert.Equal(0, workerAllocated);
     }
