@@ -273,26 +273,13 @@ public class ParallelTrainerTests
         Assert.Equal(1, trainer.EpochsTrained);
     }
 
-    [Fact]
-    public void Fit_SingleThreadPassesExceptionUnwrapped()
+    [Theory]
+    [InlineData(1, 4)]  // one thread
+    [InlineData(2, 16)] // a batch of one chunk runs its passes on the calling thread whatever the thread count
+    public void Fit_ExceptionPassesUnwrapped(int threads, int chunkSize)
     {
         var network = new LinearTestNetwork(2, 3, Loss.SoftmaxCrossEntropy);
-        using var trainer = new Trainer<LinearTestNetwork>(network, new TestSgd(0.1f), batchSize: 16, threads: 1, chunkSize: 4);
-        var failure = new InvalidOperationException("Backward failed on purpose.");
-        network.AfterBackward = () => throw failure;
-
-        InvalidOperationException error = Assert.Throws<InvalidOperationException>(
-            () => trainer.Fit(TrainerTests.Blobs(40, 3, seed: 1, withLabels: true), epochs: 1));
-
-        Assert.Same(failure, error);
-    }
-
-    [Fact]
-    public void Fit_OneChunkPassesExceptionUnwrapped()
-    {
-        // A batch of one chunk runs its passes on the calling thread whatever the thread count.
-        var network = new LinearTestNetwork(2, 3, Loss.SoftmaxCrossEntropy);
-        using var trainer = new Trainer<LinearTestNetwork>(network, new TestSgd(0.1f), batchSize: 16, threads: 2, chunkSize: 16);
+        using var trainer = new Trainer<LinearTestNetwork>(network, new TestSgd(0.1f), batchSize: 16, threads: threads, chunkSize: chunkSize);
         var failure = new InvalidOperationException("Backward failed on purpose.");
         network.AfterBackward = () => throw failure;
 
