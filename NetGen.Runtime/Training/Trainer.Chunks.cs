@@ -172,9 +172,40 @@ namespace NetGen
             _phaseStart = start;
             _phaseSize = size;
             _phase = Phase.EvaluateChunks;
-            _pool.Run(chunks);
+            if (chunks == 1)
+            {
+                EvaluateOneChunk();
+            }
+            else
+            {
+                _pool.Run(chunks);
+            }
+
             _phaseData = null;
             return CombineChunks(chunks);
+        }
+
+        /// <summary>
+        /// Evaluates a batch of one chunk on the calling thread, with the threads sharing its large
+        /// dense layers as in training (the forward pass gives the same bits either way).
+        /// </summary>
+        private void EvaluateOneChunk()
+        {
+            if (_layerSplit is null)
+            {
+                EvaluateChunk(0, _workspaces[0]);
+                return;
+            }
+
+            _layerSplit.Begin(_workspaces[0]);
+            try
+            {
+                EvaluateChunk(0, _workspaces[0]);
+            }
+            finally
+            {
+                _layerSplit.End();
+            }
         }
 
         /// <summary>

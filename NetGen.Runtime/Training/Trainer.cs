@@ -401,7 +401,9 @@ namespace NetGen
         /// </summary>
         /// <exception cref="ArgumentException"><paramref name="data"/> is empty or its sizes do not match the network.</exception>
         /// <exception cref="AggregateException">
-        /// With <see cref="Threads"/> above 1, the network threw; the inner exceptions are the original ones.
+        /// With <see cref="Threads"/> above 1 and evaluation batches of several chunks, the network
+        /// threw; the inner exceptions are the original ones. A batch of one chunk runs its forward
+        /// pass on the calling thread and lets them pass unwrapped.
         /// </exception>
         /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
         public EvaluationResult Evaluate(Dataset data)

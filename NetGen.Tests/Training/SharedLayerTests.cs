@@ -66,6 +66,23 @@ public class SharedLayerTests
     }
 
     [Fact]
+    public void Evaluate_SharedLayers_SameAsOneThread()
+    {
+        // Evaluation batches of 72 in chunks of 72 are one chunk each, whose forward pass the
+        // threads share; 200 samples end with a batch of 56.
+        Dataset data = Blobs(200, seed: 5);
+        using var one = new Trainer<SharedLayerTestMlp>(new SharedLayerTestMlp(seed: 6), new Adam(1e-3f), batchSize: 72, threads: 1, chunkSize: 72);
+        using var two = new Trainer<SharedLayerTestMlp>(new SharedLayerTestMlp(seed: 6), new Adam(1e-3f), batchSize: 72, threads: 2, chunkSize: 72);
+
+        EvaluationResult expected = one.Evaluate(data);
+        EvaluationResult actual = two.Evaluate(data);
+
+        Assert.Equal(expected.Loss, actual.Loss);
+        Assert.Equal(expected.Accuracy, actual.Accuracy);
+        Assert.True(two.SharedLayerPasses > 0 || !SharesLayers);
+    }
+
+    [Fact]
     public void Fit_InfiniteGradientInSecondRange_TakesNoStep()
     {
         // Zero parameters give outputs of 0. Targets of −1e4 on outputs 32–63, the second thread's
