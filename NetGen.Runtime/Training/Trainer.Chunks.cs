@@ -300,7 +300,7 @@ namespace NetGen
             }
             else
             {
-                Span<float> batchInputs = _batchInputs.AsSpan(offset * _inputSize, length * _inputSize);
+                Span<float> batchInputs = _batchInputs.Span.Slice(offset * _inputSize, length * _inputSize);
                 Span<float> batchTargets = _batchTargets.AsSpan(offset * _outputSize, length * _outputSize);
                 Gather(data, _order.AsSpan(_phaseStart + offset, length), batchInputs, batchTargets, labels);
                 inputs = batchInputs;

