@@ -597,8 +597,9 @@ namespace NetGen
 
         private static int CheckedLength(int batchSize, int sampleSize, string parameterName)
         {
+            // The gathered inputs live in an AlignedBuffer, whose limit is a few floats below an array's.
             long length = (long)batchSize * sampleSize;
-            if (length > Array.MaxLength)
+            if (length > AlignedBuffer.MaxLength)
             {
                 throw new ArgumentOutOfRangeException(parameterName, batchSize,
                     $"A batch of {batchSize} samples of {sampleSize} values needs {length} floats, more than one array holds; use a smaller batch.");

@@ -309,6 +309,18 @@ public class ParallelTrainerTests
         Assert.Equal(0, workerAllocated);
     }
 
+    [Theory]
+    [InlineData(1_073_741_795)] // 2,147,483,590 inputs: within an array, past an aligned buffer
+    [InlineData(1_500_000_000)] // past an array
+    public void Constructor_BatchTooLarge_NamesBatchSize(int batchSize)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer<LinearTestNetwork>(
+            new LinearTestNetwork(2, 1, Loss.SquaredError), new TestSgd(0.1f), batchSize, threads: 1, chunkSize: 1));
+
+        Assert.Equal("batchSize", error.ParamName);
+        Assert.Contains("use a smaller batch", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Constructor_RejectsInvalidThreadsAndChunkSize()
     {
