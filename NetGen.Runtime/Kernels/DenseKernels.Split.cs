@@ -36,8 +36,9 @@ namespace NetGen.Kernels
 
         /// <summary>
         /// Computes outputs <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> − 1
-        /// of <see cref="Forward"/> for a layer of <paramref name="outputs"/> outputs, on arguments
-        /// that <see cref="Forward"/> has checked and for which <see cref="ForwardSplits"/> holds.
+        /// of <see cref="Forward"/> for a layer of <paramref name="outputs"/> outputs with the packed
+        /// kernel, on arguments that <see cref="Forward"/> has checked. Forward calls it for the whole
+        /// layer, and a thread of a shared layer for its range when <see cref="ForwardSplits"/> holds.
         /// </summary>
         /// <remarks>Requires <paramref name="count"/> ≥ <see cref="SplitAlignment"/>.</remarks>
         internal static void ForwardRange(ref float x, ref float w, ref float bias, ref float y, int batch, int inputs, int outputs, int first, int count)

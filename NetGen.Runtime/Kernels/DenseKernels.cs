@@ -108,14 +108,7 @@ namespace NetGen.Kernels
             }
             else if (UsePackedForward(batch, inputs, outputs))
             {
-                if (RuntimeHelpers.TryEnsureSufficientExecutionStack())
-                {
-                    ForwardPackedOnStack(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs, outputs);
-                }
-                else
-                {
-                    ForwardPacked512(HeapPanel(), ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs, outputs);
-                }
+                ForwardRange(ref xStart, ref wStart, ref biasStart, ref yStart, batch, inputs, outputs, 0, outputs);
             }
             else if (batch > 1 && Vector512Fma.IsSupported && inputs >= Vector512<float>.Count)
             {

@@ -61,20 +61,13 @@ namespace NetGen
         private (double LossSum, double Weight, int Correct) TrainBatch(Dataset train, int start, int size)
         {
             int chunks = ChunkCount(size);
-            if (chunks == 1 && _layerSplit is not null)
-            {
-                return TrainSharedBatch(train, start, size);
-            }
-
             _phaseData = train;
             _phaseStart = start;
             _phaseSize = size;
             _phase = Phase.TrainChunks;
             if (chunks == 1)
             {
-                // On the calling thread, as the pool would run it, but without wrapping its
-                // exceptions: a batch of one chunk throws the same on any machine.
-                TrainChunk(0);
+                TrainOneChunk();
             }
             else
             {
@@ -94,6 +87,12 @@ namespace NetGen
 
             var loss = (float)(lossSum / weight);
             GeneratedCode.CheckLoss(loss);
+            if (chunks == 1 && TryStepSharedRanges(loss))
+            {
+                CommitChunkStatistics(1);
+                return (lossSum, weight, correct);
+            }
+
             ReadOnlySpan<float> gradients;
             if (chunks == 1)
             {
@@ -116,8 +115,7 @@ namespace NetGen
             if (chunks > 1 && _pool.Threads > 1 && _optimizer is IElementwiseOptimizer elementwise)
             {
                 // Every thread updates blocks of parameters, as it summed blocks of gradients. A
-                // batch of one chunk reaches this only on one thread or one processor; otherwise
-                // TrainSharedBatch steps it, each thread the ranges whose gradient it computed.
+                // batch of one chunk steps on the calling thread unless TryStepSharedRanges took it.
                 elementwise.BeginStep(gradients.Length);
                 _phase = Phase.StepParameters;
                 _pool.Run(BlockCount(gradients.Length));
@@ -183,29 +181,6 @@ namespace NetGen
 
             _phaseData = null;
             return CombineChunks(chunks);
-        }
-
-        /// <summary>
-        /// Evaluates a batch of one chunk on the calling thread, with the threads sharing its large
-        /// dense layers as in training (the forward pass gives the same bits either way).
-        /// </summary>
-        private void EvaluateOneChunk()
-        {
-            if (_layerSplit is null)
-            {
-                EvaluateChunk(0, _workspaces[0]);
-                return;
-            }
-
-            _layerSplit.Begin(_workspaces[0]);
-            try
-            {
-                EvaluateChunk(0, _workspaces[0]);
-            }
-            finally
-            {
-                _layerSplit.End();
-            }
         }
 
         /// <summary>

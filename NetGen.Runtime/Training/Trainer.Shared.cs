@@ -1,6 +1,5 @@
 using System;
 using System.Numerics.Tensors;
-using NetGen.Data;
 
 namespace NetGen
 {
@@ -27,63 +26,80 @@ namespace NetGen
         }
 
         /// <summary>
-        /// Trains on a batch of one chunk with the threads sharing its large layers. Forward and
-        /// backward run on the calling thread, whose dense kernels hand ranges to the threads.
-        /// Then each thread checks its own gradient ranges for NaN and infinities, and after that
-        /// steps them. Returns what <see cref="TrainBatch"/> returns.
+        /// Runs forward and backward on the only chunk of a batch on the calling thread, which
+        /// lets exceptions pass unwrapped on any machine. With several threads its dense kernels
+        /// hand ranges of the large layers to them.
         /// </summary>
-        private (double LossSum, double Weight, int Correct) TrainSharedBatch(Dataset train, int start, int size)
+        private void TrainOneChunk()
         {
-            LayerSplit split = _layerSplit!;
-            Workspace workspace = _workspaces[0];
-            _phaseData = train;
-            _phaseStart = start;
-            _phaseSize = size;
-            split.Begin(workspace);
+            if (_layerSplit is null)
+            {
+                TrainChunk(0);
+                return;
+            }
+
+            _layerSplit.Begin(_workspaces[0]);
             try
             {
                 TrainChunk(0);
             }
             finally
             {
-                split.End();
-                _phaseData = null;
+                _layerSplit.End();
             }
+        }
 
-            (double lossSum, double weight, int correct) = CombineChunks(1);
-            if (weight == 0 && _weighsSamples)
+        /// <summary>
+        /// Evaluates a batch of one chunk on the calling thread, with the threads sharing its large
+        /// dense layers as in training (the forward pass gives the same bits either way).
+        /// </summary>
+        private void EvaluateOneChunk()
+        {
+            if (_layerSplit is null)
             {
-                CommitChunkStatistics(1);
-                return (0, 0, correct);
+                EvaluateChunk(0, _workspaces[0]);
+                return;
             }
 
-            var loss = (float)(lossSum / weight);
-            GeneratedCode.CheckLoss(loss);
-            Span<float> gradients = workspace.Gradients;
-            if (_optimizer is IElementwiseOptimizer elementwise && split.SortRanges())
+            _layerSplit.Begin(_workspaces[0]);
+            try
             {
-                // Every range is checked before any is stepped, so a NaN leaves all parameters as they were.
-                _nonFiniteSum = false;
-                _phase = Phase.CheckOwnedGradients;
-                _pool.RunPerWorker(split.Owners);
-                if (_nonFiniteSum)
-                {
-                    GeneratedCode.CheckGradients(gradients, loss);
-                }
-
-                elementwise.BeginStep(gradients.Length);
-                _phase = Phase.StepOwnedParameters;
-                _pool.RunPerWorker(split.Owners);
-                _gradientsClear = true;
+                EvaluateChunk(0, _workspaces[0]);
             }
-            else
+            finally
+            {
+                _layerSplit.End();
+            }
+        }
+
+        /// <summary>
+        /// Checks the gradient of a one-chunk batch whose layers the threads shared, each thread its
+        /// own ranges, and then steps them, unless the optimizer is not elementwise or the ranges
+        /// overlap. Returns whether it stepped; the caller then steps on the calling thread.
+        /// </summary>
+        private bool TryStepSharedRanges(float loss)
+        {
+            LayerSplit? split = _layerSplit;
+            if (split is null || _optimizer is not IElementwiseOptimizer elementwise || !split.SortRanges())
+            {
+                return false;
+            }
+
+            // Every range is checked before any is stepped, so a NaN leaves all parameters as they were.
+            Span<float> gradients = _workspaces[0].Gradients;
+            _nonFiniteSum = false;
+            _phase = Phase.CheckOwnedGradients;
+            _pool.RunPerWorker(split.Owners);
+            if (_nonFiniteSum)
             {
                 GeneratedCode.CheckGradients(gradients, loss);
-                _optimizer.Step(_network.Parameters, gradients);
             }
 
-            CommitChunkStatistics(1);
-            return (lossSum, weight, correct);
+            elementwise.BeginStep(gradients.Length);
+            _phase = Phase.StepOwnedParameters;
+            _pool.RunPerWorker(split.Owners);
+            _gradientsClear = true;
+            return true;
         }
 
         /// <summary>
