@@ -93,7 +93,7 @@ namespace NetGen.Kernels
         /// </para>
         /// <para>
         /// Each row's maximum is subtracted before the exponential, so large logits do not overflow
-        /// it; only a difference between two logits of a row beyond the float range does. A NaN
+        /// it. Only a difference between two logits of a row beyond the float range does. A NaN
         /// logit makes the loss and its row's gradient NaN. If every W_n
         /// is 0, the loss and gradient are NaN, as PyTorch returns for a weighted mean over zero weight.
         /// </para>

@@ -11,7 +11,7 @@ namespace NetGen.Kernels
     // Softmax cross-entropy of rows of 2 to 16 classes, one row per 512-bit vector. The general
     // kernel makes eight TensorPrimitives calls per row, each on a span of a few floats. For 128
     // rows of 10 classes that took 12.4 µs on an Intel Xeon (Emerald Rapids), a twentieth of a
-    // 784 → 128 → 10 training step on two threads; this kernel took 5.9 µs. It loads a row once,
+    // 784 → 128 → 10 training step on two threads. This kernel took 5.9 µs. It loads a row once,
     // masked to its classes, and reduces it in registers.
     public static partial class LossKernels
     {

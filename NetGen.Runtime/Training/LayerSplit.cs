@@ -15,9 +15,9 @@ namespace NetGen
     /// <para>
     /// A batch of one chunk used to run on the calling thread alone. Splitting it into chunks
     /// instead makes every thread read all weights, write a gradient as large as the parameters,
-    /// and sum the chunk gradients, so the step moves about 800 KB of cache lines between the two
-    /// cores per thread for 784 → 128 → 10. Here each thread keeps its own rows of the weights and
-    /// of their gradient in its own cache; only the layer's activations cross between the cores.
+    /// and sum the chunk gradients. For 784 → 128 → 10 that moves about 800 KB of cache lines
+    /// between the two cores per thread and step. Here each thread keeps its own rows of the weights and
+    /// of their gradient in its own cache. Only the layer's activations cross between the cores.
     /// </para>
     /// <para>
     /// The trainer sets <see cref="Current"/> on its calling thread for the forward and backward
@@ -229,7 +229,7 @@ namespace NetGen
         /// <summary>
         /// Cuts <paramref name="outputs"/> into as many ranges as there are workers, at most one per
         /// <see cref="DenseKernels.SplitAlignment"/> outputs. Each range starts at a multiple of it
-        /// and has at least that many outputs; inner boundaries sit at the multiple nearest to an
+        /// and has at least that many outputs. Inner boundaries sit at the multiple nearest to an
         /// even cut. Returns the number of ranges.
         /// </summary>
         internal int SetBoundaries(int outputs)

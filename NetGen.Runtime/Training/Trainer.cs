@@ -44,9 +44,9 @@ namespace NetGen
     /// optimizers step on the calling thread. A batch of one chunk (<see cref="ChunkSize"/> at
     /// least <see cref="BatchSize"/>) runs its passes on the calling thread, but the threads share
     /// its dense layers of at least 64 outputs and about a million multiply-adds. Each computes a
-    /// range of their outputs in the forward pass (with AVX-512 only; elsewhere the forward pass
-    /// stays on the calling thread) and the same rows of their weight gradient in the backward
-    /// pass, and then checks and steps those parameters. Each thread keeps its rows of the weights
+    /// range of their outputs in the forward pass and the same rows of their weight gradient in
+    /// the backward pass, and then checks and steps those parameters. Without AVX-512 the forward
+    /// pass stays on the calling thread. Each thread keeps its rows of the weights
     /// in its own cache, where chunks make every thread read all weights and sum gradients as large
     /// as the parameters. For 784 → 128 → 10 at batch 128 on a 2-core Intel Xeon, one chunk took
     /// 199 µs per step against 226 µs for two chunks of 64 (docs/benchmarks.md, run of 18:15).

@@ -197,7 +197,7 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
-        public void SoftmaxCrossEntropyLoss_SameBitsAsTrainingLoss()
+        public void SoftmaxLoss_MatchesTrainingLoss()
         {
             // Evaluation and training report the same loss for the same outputs.
             for (int outputs = 1; outputs <= 20; outputs++)

@@ -71,10 +71,10 @@ public class SharedLayerTests
         // Evaluation batches of 72 in chunks of 72 are one chunk each, whose forward pass the
         // threads share; 200 samples end with a batch of 56.
         Dataset data = Blobs(200, seed: 5);
-        using var one = new Trainer<SharedLayerTestMlp>(new SharedLayerTestMlp(seed: 6), new Adam(1e-3f), batchSize: 72, threads: 1, chunkSize: 72);
+        using var single = new Trainer<SharedLayerTestMlp>(new SharedLayerTestMlp(seed: 6), new Adam(1e-3f), batchSize: 72, threads: 1, chunkSize: 72);
         using var two = new Trainer<SharedLayerTestMlp>(new SharedLayerTestMlp(seed: 6), new Adam(1e-3f), batchSize: 72, threads: 2, chunkSize: 72);
 
-        EvaluationResult expected = one.Evaluate(data);
+        EvaluationResult expected = single.Evaluate(data);
         EvaluationResult actual = two.Evaluate(data);
 
         Assert.Equal(expected.Loss, actual.Loss);
@@ -84,7 +84,7 @@ public class SharedLayerTests
     }
 
     [Fact]
-    public void Fit_InfiniteGradientInSecondRange_TakesNoStep()
+    public void Fit_InfiniteRowGradient_TakesNoStep()
     {
         // Zero parameters give outputs of 0. Targets of −1e4 on outputs 32–63, the second thread's
         // rows, make their gradient 2·1e4 / (32·64) ≈ 9.8 times an input of 3e38: infinity. The

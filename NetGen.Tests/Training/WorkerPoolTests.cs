@@ -10,8 +10,8 @@ public class WorkerPoolTests
     [InlineData(3)]
     public void RunPerWorker_RunsEveryItemOnce(int threads)
     {
-        // Items that spin for a varying time let workers finish early and take the items of late
-        // ones; every item must still run exactly once per phase.
+        // Items spin for varying times, so workers finish early and take the items of late ones.
+        // Every item must still run exactly once per phase.
         const int Phases = 2000;
         int[] runs = new int[threads];
         int[] phaseRuns = new int[threads];
