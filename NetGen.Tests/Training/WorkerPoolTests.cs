@@ -52,6 +52,48 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task RunPerWorker_BlockedThreads_Wake()
+    {
+        // Pauses of 2 ms outlast the 100 µs poll, so the pool threads block between phases, and
+        // items of 2 ms make the calling thread block until they finish. A lost wake-up hangs a
+        // phase, which the timeout turns into a failure.
+        int[] runs = new int[3];
+        using var pool = new WorkerPool(3, "test worker", (item, _) =>
+        {
+            Interlocked.Increment(ref runs[item]);
+            if (item > 0)
+            {
+                Thread.Sleep(2);
+            }
+        });
+
+        long poolBefore = 0;
+        long callerBefore = 0;
+        long callerAfter = 0;
+        var phases = System.Threading.Tasks.Task.Run(() =>
+        {
+            for (int phase = 0; phase < 40; phase++)
+            {
+                pool.RunPerWorker(1 + (phase % 3));
+                if (phase == 4)
+                {
+                    poolBefore = pool.PoolThreadAllocatedBytes;
+                    callerBefore = GC.GetAllocatedBytesForCurrentThread();
+                }
+
+                Thread.Sleep(2);
+            }
+
+            callerAfter = GC.GetAllocatedBytesForCurrentThread();
+        });
+
+        await phases.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([40, 26, 13], runs);
+        Assert.Equal(poolBefore, pool.PoolThreadAllocatedBytes);
+        Assert.Equal(callerBefore, callerAfter);
+    }
+
+    [Fact]
     public void RunPerWorker_ItemError_ReachesCaller()
     {
         using var pool = new WorkerPool(2, "test worker", (item, _) =>
