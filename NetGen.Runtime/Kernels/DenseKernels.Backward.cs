@@ -411,6 +411,12 @@ namespace NetGen.Kernels
             int o = 0;
             if (UseEightRowTiles<TSimd, TVector>() && vectors == 2)
             {
+                for (; o <= outputs - 12; o += 12)
+                {
+                    ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);
+                    WeightGradient12x2<TSimd, TVector>(ref Unsafe.Add(ref dy, o), ref xPanel, ref dwRows, batch, inputs, dyStride);
+                }
+
                 for (; o <= outputs - 8; o += 8)
                 {
                     ref float dwRows = ref Unsafe.Add(ref dw, (nint)o * inputs + column);

@@ -174,6 +174,45 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void AccumulateGradients_WeightBitsOfFmaChain()
+        {
+            // With FMA and at least 16 inputs, each weight's gradient is one chain of fused
+            // multiply-adds over the batch in sample order, whichever tile of rows computes it.
+            // Threads that share a layer rely on it. The output counts take tiles of 12, 8 and 4
+            // rows and single rows.
+            if (!Fma.IsSupported)
+            {
+                return;
+            }
+
+            foreach ((int batch, int inputs, int outputs) in new[] { (9, 64, 29), (5, 33, 13), (3, 784, 128), (2, 16, 24) })
+            {
+                float[] dy = TestValues.Uniform(batch * outputs, seed: outputs);
+                float[] x = TestValues.Uniform(batch * inputs, seed: inputs);
+                float[] dw = TestValues.Uniform(outputs * inputs, seed: batch);
+                float[] expected = (float[])dw.Clone();
+
+                DenseKernels.AccumulateGradients(dy, x, dw, new float[outputs], batch, inputs, outputs);
+
+                for (int o = 0; o < outputs; o++)
+                {
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        int index = (o * inputs) + i;
+                        for (int b = 0; b < batch; b++)
+                        {
+                            expected[index] = MathF.FusedMultiplyAdd(dy[(b * outputs) + o], x[(b * inputs) + i], expected[index]);
+                        }
+
+                        Assert.True(
+                            BitConverter.SingleToInt32Bits(expected[index]) == BitConverter.SingleToInt32Bits(dw[index]),
+                            $"dw[{o}, {i}] of batch {batch}, {inputs} → {outputs}: {dw[index]:R}, expected {expected[index]:R}");
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void Forward_FewInputs_BitsOfFmaChain()
         {
             // On AVX-512 layers of 1 to 5 inputs and 32 or 64 outputs take the outer-product kernel,
