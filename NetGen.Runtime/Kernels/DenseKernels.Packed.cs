@@ -96,14 +96,19 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Adds the products of one packed block to 32 outputs of every sample: eight samples at a
-        /// time, then four, then one. <paramref name="x"/> points at the block's first input of
+        /// Adds the products of one packed block to 32 outputs of every sample: twelve samples at a
+        /// time, then eight, four and one. <paramref name="x"/> points at the block's first input of
         /// sample 0 and <paramref name="y"/> at the panel's first output; the first block starts
         /// from the bias, later ones from y. Rows of y are <paramref name="yStride"/> floats apart.
         /// </summary>
         private static void ForwardPanel(ref float x, ref float packed, ref float bias, ref float y, int batch, int inputs, int yStride, int depth, bool accumulate)
         {
             int b = 0;
+            for (; b <= batch - 12; b += 12)
+            {
+                Panel12x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * yStride), inputs, yStride, depth, accumulate);
+            }
+
             for (; b <= batch - 8; b += 8)
             {
                 Panel8x32(ref Unsafe.Add(ref x, (nint)b * inputs), ref packed, ref bias, ref Unsafe.Add(ref y, (nint)b * yStride), inputs, yStride, depth, accumulate);

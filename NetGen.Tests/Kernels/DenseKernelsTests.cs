@@ -213,6 +213,46 @@ namespace NetGen.Tests.Kernels
         }
 
         [Fact]
+        public void Forward_PackedPanels_BitsOfFmaChain()
+        {
+            // The packed kernel sums each output from its bias with one fused multiply-add per
+            // input, in input order, across its blocks of inputs. Threads that share a layer rely
+            // on it. Batch 45 takes tiles of 12, 8 and 1 samples, 40 tiles of 12 and 4, 34 of 12, 8 and 1.
+            // 33 outputs end in a panel that overlaps the one before.
+            if (!Avx512F.IsSupported || !Vector512.IsHardwareAccelerated)
+            {
+                return;
+            }
+
+            foreach ((int batch, int inputs, int outputs) in new[] { (45, 300, 40), (40, 300, 33), (34, 784, 64) })
+            {
+                float[] x = TestValues.Uniform(batch * inputs, seed: batch);
+                float[] w = TestValues.Uniform(outputs * inputs, seed: inputs);
+                float[] bias = TestValues.Uniform(outputs, seed: outputs);
+                var y = new float[batch * outputs];
+
+                DenseKernels.Forward(x, w, bias, y, batch, inputs, outputs);
+
+                for (int b = 0; b < batch; b++)
+                {
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        float expected = bias[o];
+                        for (int i = 0; i < inputs; i++)
+                        {
+                            expected = MathF.FusedMultiplyAdd(x[(b * inputs) + i], w[(o * inputs) + i], expected);
+                        }
+
+                        float actual = y[(b * outputs) + o];
+                        Assert.True(
+                            BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                            $"y[{b}, {o}] of {inputs} → {outputs}: {actual:R}, expected {expected:R}");
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void Forward_FewInputs_BitsOfFmaChain()
         {
             // On AVX-512 layers of 1 to 5 inputs and 32 or 64 outputs take the outer-product kernel,
