@@ -58,8 +58,11 @@ namespace NetGen.Tests.Kernels
 
         [Theory]
         [InlineData(2)]
+        [InlineData(3)]
         [InlineData(4)]
         [InlineData(8)]
+        [InlineData(10)]
+        [InlineData(15)]
         [InlineData(16)]
         public void CountSameArgmax_SpecialValues_RankAsIndexOfMax(int width)
         {
