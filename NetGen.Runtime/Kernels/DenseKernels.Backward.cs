@@ -10,7 +10,8 @@ namespace NetGen.Kernels
     // four rows and two vectors (8 accumulators), and each step broadcasts one dy value per row.
     // With 512-bit vectors a two-vector tile covers eight rows (16 accumulators): AVX-512 has 32
     // vector registers, and 8 accumulators leave no slack for an FMA latency of 4 cycles at two
-    // FMAs per cycle, as on Zen 5.
+    // FMAs per cycle, as on Zen 5. The weight gradient's widest tile covers twelve rows (24
+    // accumulators, DenseKernels.TwelveRows.cs).
     // The loops over column panels are outermost, so the panel of w or x that all tiles share
     // stays in L1 while every row passes over it.
     public static partial class DenseKernels
@@ -139,8 +140,9 @@ namespace NetGen.Kernels
         }
 
         /// <summary>
-        /// Returns whether two-vector tiles cover eight rows instead of four. That takes 16
-        /// accumulators plus the loaded vectors, which fit only in the 32 registers of AVX-512.
+        /// Returns whether two-vector tiles cover eight rows instead of four, and the weight
+        /// gradient's twelve. That takes 16 or 24 accumulators plus the loaded vectors, which fit
+        /// only in the 32 registers of AVX-512.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool UseEightRowTiles<TSimd, TVector>()

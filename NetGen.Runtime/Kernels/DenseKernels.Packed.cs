@@ -8,9 +8,9 @@ namespace NetGen.Kernels
     // The batch forward pass as a sum of outer products over packed weights. ForwardCore's
     // dot-product tiles stream both x and w through the vector lanes and reduce every accumulator
     // horizontally at the end. Here a panel of 32 weight rows is transposed into a buffer, a block
-    // of inputs at a time, so each input i gives one row wᵀ[i, 0..32) of two vectors. Eight samples
-    // broadcast x[b, i] against that row, so one panel row feeds 16 FMAs, and the panel stays in
-    // the L1 cache while every sample passes over it. The buffer is on the stack, or on the heap
+    // of inputs at a time, so each input i gives one row wᵀ[i, 0..32) of two vectors. Twelve
+    // samples broadcast x[b, i] against that row, so one panel row feeds 24 FMAs (16 in the tile
+    // of eight samples), and the panel stays in the L1 cache while every sample passes over it. The buffer is on the stack, or on the heap
     // for threads with little stack left.
     public static partial class DenseKernels
     {

@@ -94,6 +94,57 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Dispose_DuringRunOnOtherThread_Returns()
+    {
+        // Dispose from a second thread while the calling thread runs phases, as when a trainer is
+        // disposed during Fit. The phase in progress must finish, and the next Run must throw.
+        int hangs = 0;
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            using var started = new ManualResetEventSlim();
+            var pool = new WorkerPool(2, "test worker", (_, _) =>
+            {
+                started.Set();
+                Thread.SpinWait(2000);
+            });
+            var runner = System.Threading.Tasks.Task.Run(() =>
+            {
+                try
+                {
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        pool.Run(2);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            });
+            started.Wait();
+            var disposer = System.Threading.Tasks.Task.Run(pool.Dispose);
+            var both = System.Threading.Tasks.Task.WhenAll(runner, disposer);
+            if (await System.Threading.Tasks.Task.WhenAny(both, System.Threading.Tasks.Task.Delay(5000)) != both)
+            {
+                hangs++;
+            }
+        }
+
+        Assert.True(hangs == 0, $"{hangs} of 50 runs hung when Dispose ran during Run on another thread");
+    }
+
+    [Fact]
+    public void Run_AfterDispose_Throws()
+    {
+        var pool = new WorkerPool(2, "test worker", (_, _) => { });
+        pool.Run(2);
+        pool.Dispose();
+        pool.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => pool.Run(2));
+        Assert.Throws<ObjectDisposedException>(() => pool.RunPerWorker(1));
+    }
+
+    [Fact]
     public void RunPerWorker_ItemError_ReachesCaller()
     {
         using var pool = new WorkerPool(2, "test worker", (item, _) =>
