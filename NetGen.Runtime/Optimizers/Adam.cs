@@ -31,6 +31,9 @@ namespace NetGen
 
         private readonly AdamMoments _moments;
 
+        /// <summary>The moment estimates, for tests.</summary>
+        internal AdamMoments Moments => _moments;
+
         // Gradient plus λ·p. The caller's gradients are read-only, so the first step allocates
         // this buffer when WeightDecay ≠ 0.
         private float[] _decayedGradient = Array.Empty<float>();

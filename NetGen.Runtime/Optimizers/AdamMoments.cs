@@ -21,6 +21,15 @@ namespace NetGen
     /// With AMSGrad the running maximum is taken over the raw v and bias-corrected with the current
     /// t, as torch.optim.Adam's implementation does (torch 1.x documented the maximum over the
     /// corrected v̂ instead).
+    /// <para>
+    /// Moments below the smallest normal float, 2⁻¹²⁶ ≈ 1.18e-38 in magnitude, are stored as 0,
+    /// which torch.optim.Adam does not do. A parameter whose gradient stays 0, such as a weight
+    /// of a ReLU unit that never fires, has m multiplied by β1 every step until m is subnormal.
+    /// There it sticks: 0.9 times a few units of 2⁻¹⁴⁹ rounds back to the same value. Every later
+    /// step then computes with subnormal numbers, which Intel cores handle in microcode. A review
+    /// measured Adam training 784 → 128 → 10 at 22,600 samples per second in its fourth epoch
+    /// against 171,000 in the first (Intel Xeon, Emerald Rapids). The change moves a parameter by less than lr·2⁻¹²⁶/ε per step.
+    /// </para>
     /// </remarks>
     internal sealed class AdamMoments
     {
@@ -39,6 +48,9 @@ namespace NetGen
         private float[] _maxSecondMoment = Array.Empty<float>();
         private float[] _work = Array.Empty<float>();
 
+        /// <summary>The smallest normal float, 2⁻¹²⁶: moments of smaller magnitude are stored as 0.</summary>
+        private const float SmallestNormal = 1.17549435e-38f;
+
         // ε·√c2 and lr·√c2/c1 of the step that Begin started; see Begin.
         private float _scaledEpsilon;
         private float _stepSize;
@@ -52,6 +64,12 @@ namespace NetGen
             _gradientWeight1 = (float)(1.0 - beta1);
             _gradientWeight2 = (float)(1.0 - beta2);
         }
+
+        /// <summary>The first moment m of every parameter, for tests.</summary>
+        internal ReadOnlySpan<float> FirstMoment => _firstMoment;
+
+        /// <summary>The second moment v of every parameter, for tests.</summary>
+        internal ReadOnlySpan<float> SecondMoment => _secondMoment;
 
         /// <summary>Sets the moments to zero for <paramref name="length"/> parameters, reusing buffers of that length.</summary>
         public void Prepare(int length)
@@ -116,6 +134,8 @@ namespace NetGen
             TensorPrimitives.Multiply(v, _beta2, v);
             TensorPrimitives.Multiply(gradients, _gradientWeight2, work);
             TensorPrimitives.MultiplyAdd(work, gradients, v, v);
+            FlushSubnormals(m);
+            FlushSubnormals(v);
 
             // AMSGrad: the denominator uses vmax = max(vmax, v), so it never shrinks.
             Span<float> maxV = _maxSecondMoment.AsSpan(start, length);
@@ -151,8 +171,8 @@ namespace NetGen
                 for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
                 {
                     Vector256<float> gradient = Vector256.LoadUnsafe(ref g, (nuint)i);
-                    Vector256<float> newFirst = (gradient * weight1) + (Vector256.LoadUnsafe(ref first, (nuint)i) * beta1);
-                    Vector256<float> newSecond = ((gradient * weight2) * gradient) + (Vector256.LoadUnsafe(ref second, (nuint)i) * beta2);
+                    Vector256<float> newFirst = Flush((gradient * weight1) + (Vector256.LoadUnsafe(ref first, (nuint)i) * beta1));
+                    Vector256<float> newSecond = Flush(((gradient * weight2) * gradient) + (Vector256.LoadUnsafe(ref second, (nuint)i) * beta2));
                     newFirst.StoreUnsafe(ref first, (nuint)i);
                     newSecond.StoreUnsafe(ref second, (nuint)i);
                     Vector256<float> update = newFirst / (Vector256.Sqrt(newSecond) + epsilon);
@@ -165,10 +185,37 @@ namespace NetGen
                 float gradient = Unsafe.Add(ref g, i);
                 ref float firstMoment = ref Unsafe.Add(ref first, i);
                 ref float secondMoment = ref Unsafe.Add(ref second, i);
-                firstMoment = (gradient * _gradientWeight1) + (firstMoment * _beta1);
-                secondMoment = ((gradient * _gradientWeight2) * gradient) + (secondMoment * _beta2);
+                firstMoment = Flush((gradient * _gradientWeight1) + (firstMoment * _beta1));
+                secondMoment = Flush(((gradient * _gradientWeight2) * gradient) + (secondMoment * _beta2));
                 float update = firstMoment / (MathF.Sqrt(secondMoment) + scaledEpsilon);
                 Unsafe.Add(ref p, i) = (update * -stepSize) + Unsafe.Add(ref p, i);
+            }
+        }
+        /// <summary>Returns 0 in the lanes of <paramref name="moment"/> below <see cref="SmallestNormal"/> in magnitude; NaN stays NaN.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Flush(Vector256<float> moment) =>
+            Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(moment), Vector256.Create(SmallestNormal)), Vector256<float>.Zero, moment);
+
+        /// <summary>Returns 0 for a <paramref name="moment"/> below <see cref="SmallestNormal"/> in magnitude; NaN stays NaN.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float Flush(float moment) => MathF.Abs(moment) < SmallestNormal ? 0f : moment;
+
+        /// <summary>Sets every value of <paramref name="moments"/> below <see cref="SmallestNormal"/> in magnitude to 0.</summary>
+        private static void FlushSubnormals(Span<float> moments)
+        {
+            ref float start = ref MemoryMarshal.GetReference(moments);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= moments.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    Flush(Vector256.LoadUnsafe(ref start, (nuint)i)).StoreUnsafe(ref start, (nuint)i);
+                }
+            }
+
+            for (; i < moments.Length; i++)
+            {
+                Unsafe.Add(ref start, i) = Flush(Unsafe.Add(ref start, i));
             }
         }
     }

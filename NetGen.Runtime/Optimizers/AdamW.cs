@@ -29,6 +29,9 @@ namespace NetGen
 
         private readonly AdamMoments _moments;
 
+        /// <summary>The moment estimates, for tests.</summary>
+        internal AdamMoments Moments => _moments;
+
         // Parameter count fixed by the first step, or -1 before it.
         private int _length = -1;
 

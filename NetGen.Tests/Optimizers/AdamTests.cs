@@ -170,6 +170,45 @@ public class AdamTests
             $"The inputs must separate AMSGrad from plain Adam, but they differ by only {MaxDifference(raw, plain):E3}.");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adam_DecayedMomentsFlushToZero(bool amsgrad)
+    {
+        // Parameters 0–7 get a gradient of 1 on the first step and 0 after it, so m shrinks by
+        // β1 = 0.9 per step: below 2⁻¹²⁶ after about 810 steps, where subnormal arithmetic would
+        // slow every later step. Parameters 8–15 keep random gradients and must still follow the
+        // torch formula.
+        const int Length = 16, Steps = 1000;
+        var gradients = new float[Steps][];
+        var random = new Random(7);
+        for (int t = 0; t < Steps; t++)
+        {
+            gradients[t] = new float[Length];
+            for (int i = 0; i < Length; i++)
+            {
+                gradients[t][i] = i < 8 ? (t == 0 ? 1f : 0f) : (float)((random.NextDouble() * 2) - 1);
+            }
+        }
+
+        float[] initial = InitialParameters(Length);
+        var optimizer = new Adam(1e-3f, amsgrad: amsgrad);
+        float[] actual = Run(optimizer, initial, gradients);
+
+        ReadOnlySpan<float> m = optimizer.Moments.FirstMoment;
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.True(m[i] == 0f, $"m[{i}] = {m[i]:E3} after {Steps} steps of zero gradient, expected 0");
+        }
+
+        double[] expected = ReferenceAdam(initial, gradients, 1e-3, 0.9, 0.999, 1e-8, 0,
+            amsgrad: amsgrad ? AmsgradVariant.MaximumOfRawMoment : AmsgradVariant.None);
+        for (int i = 8; i < Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4, $"p[{i}] = {actual[i]:R}, expected {expected[i]:R}");
+        }
+    }
+
     [Fact]
     public void Adam_ConstructorDefaultsMatchTorch()
     {
