@@ -49,7 +49,9 @@ namespace NetGen
     /// pass stays on the calling thread. Each thread keeps its rows of the weights
     /// in its own cache, where chunks make every thread read all weights and sum gradients as large
     /// as the parameters. For 784 → 128 → 10 at batch 128 on a 2-core Intel Xeon, one chunk took
-    /// 199 µs per step against 226 µs for two chunks of 64 (docs/benchmarks.md, run of 18:15).
+    /// 186 µs per step against 217 µs for two chunks of 64 (docs/benchmarks.md, run of 19:47).
+    /// Without AVX-512 two chunks were faster: 294,000 against 177,000 samples per second on the
+    /// same Xeon with AVX-512 turned off.
     /// An evaluation batch of one chunk shares its forward pass the same way. The ranges run the kernels
     /// of the whole layer, so the bits stay those of one thread. Dispose the trainer to stop the threads.
     /// </para>
