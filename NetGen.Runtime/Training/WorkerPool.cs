@@ -162,6 +162,9 @@ namespace NetGen
             }
         }
 
+        /// <summary>Runs on a pool thread, with its index, right after it reads a phase number; tests widen race windows with it.</summary>
+        internal Action<int>? AfterPhaseRead { get; set; }
+
         /// <summary>Total number of workers, the calling thread included.</summary>
         public int Threads => _errors.Length;
 
@@ -282,8 +285,15 @@ namespace NetGen
         /// end, and later calls of <see cref="Run"/> throw <see cref="ObjectDisposedException"/>.
         /// Calling it again does nothing.
         /// </summary>
+        /// <exception cref="InvalidOperationException">An item running on a pool thread called it; that thread would wait for itself.</exception>
         public void Dispose()
         {
+            if (Array.IndexOf(_threads, Thread.CurrentThread) >= 0)
+            {
+                throw new InvalidOperationException(
+                    "A pool thread called Dispose from an item of a phase, which would wait for that item to finish. Dispose the pool from the thread that runs its phases or from another thread.");
+            }
+
             lock (_gate)
             {
                 if (_disposed)
@@ -313,14 +323,17 @@ namespace NetGen
             {
                 WaitFor(ref _phase, seen, untilEqual: false, _poll);
                 seen = Volatile.Read(ref _phase);
+                AfterPhaseRead?.Invoke(worker);
 
                 // A phase with fewer items than workers leaves the last pool threads out. A thread
                 // that read the number of a phase it was left out of skips it even if it reads the
                 // assignment of the next one, which the calling thread writes before its number.
-                // Once the pool is disposed, no phase starts, so a thread left out can stop.
                 if (Volatile.Read(ref _assigned[worker]) != seen)
                 {
-                    if (_disposed)
+                    // After Dispose no phase starts. A thread stops once no phase newer than the one
+                    // it read has started, because such a phase may be assigned to it and Dispose
+                    // waits for it to finish.
+                    if (_disposed && Volatile.Read(ref _phase) == seen)
                     {
                         return;
                     }

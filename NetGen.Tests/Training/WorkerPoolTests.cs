@@ -133,6 +133,73 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Dispose_LeftOutThreadAssignedNext_Returns()
+    {
+        // The last pool thread sits out Run(2) and stalls for 200 ms after reading that phase's
+        // number. Meanwhile Run(3) assigns it the next phase and another thread calls Dispose. The
+        // stalled thread must run its phase instead of leaving, or Run(3) and Dispose wait forever.
+        using var inSecondPhase = new ManualResetEventSlim();
+        int phase = 0;
+        var pool = new WorkerPool(3, "test worker", (_, worker) =>
+        {
+            if (Volatile.Read(ref phase) == 1 && worker == 0)
+            {
+                inSecondPhase.Set();
+                Thread.Sleep(50);
+            }
+        });
+        pool.AfterPhaseRead = worker =>
+        {
+            if (worker == 2 && Volatile.Read(ref phase) == 0)
+            {
+                Thread.Sleep(200);
+            }
+        };
+
+        var runner = System.Threading.Tasks.Task.Run(() =>
+        {
+            pool.Run(2);
+            Volatile.Write(ref phase, 1);
+            pool.Run(3);
+        });
+        inSecondPhase.Wait();
+        var disposer = System.Threading.Tasks.Task.Run(pool.Dispose);
+
+        var both = System.Threading.Tasks.Task.WhenAll(runner, disposer);
+        Assert.True(await System.Threading.Tasks.Task.WhenAny(both, System.Threading.Tasks.Task.Delay(5000)) == both, "Run(3) and Dispose hung");
+    }
+
+    [Fact]
+    public void Dispose_FromPoolThreadItem_Throws()
+    {
+        Exception? error = null;
+        WorkerPool? pool = null;
+        pool = new WorkerPool(2, "test worker", (_, worker) =>
+        {
+            if (worker == 1)
+            {
+                try
+                {
+                    pool!.Dispose();
+                }
+                catch (InvalidOperationException e)
+                {
+                    error = e;
+                }
+            }
+        });
+        // The calling thread takes item 1 when the pool thread is late, so run until the pool thread has.
+        for (int phase = 0; phase < 1000 && error is null; phase++)
+        {
+            pool.RunPerWorker(2);
+        }
+
+        pool.Dispose();
+
+        Assert.NotNull(error);
+    }
+
+    [Fact]
     public void Run_AfterDispose_Throws()
     {
         var pool = new WorkerPool(2, "test worker", (_, _) => { });
