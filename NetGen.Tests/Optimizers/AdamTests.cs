@@ -209,6 +209,34 @@ public class AdamTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adam_ZeroEpsilonTinyGradient_StepsByLearningRate(bool amsgrad)
+    {
+        // With ε = 0 and g = 1e-20, v = (1 − β2)·g² is subnormal while m is normal. Torch keeps v
+        // and steps by about lr·sign(g); flushing v to 0 would divide m by 0. Nine parameters take
+        // both the vector path and the scalar tail. A subnormal v of about 1e-43 keeps only 6 or 7
+        // significant bits, so the steps match the double reference to about 1 %.
+        const int Length = 9, Steps = 5;
+        var gradients = new float[Steps][];
+        for (int t = 0; t < Steps; t++)
+        {
+            gradients[t] = new float[Length];
+            Array.Fill(gradients[t], 1e-20f);
+        }
+
+        float[] initial = new float[Length];
+        float[] actual = Run(new Adam(1e-3f, epsilon: 0f, amsgrad: amsgrad), initial, gradients);
+
+        double[] expected = ReferenceAdam(initial, gradients, 1e-3, 0.9, 0.999, 0, 0,
+            amsgrad: amsgrad ? AmsgradVariant.MaximumOfRawMoment : AmsgradVariant.None);
+        for (int i = 0; i < Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4, $"p[{i}] = {actual[i]:R}, expected {expected[i]:R}");
+        }
+    }
+
     [Fact]
     public void Adam_ConstructorDefaultsMatchTorch()
     {
