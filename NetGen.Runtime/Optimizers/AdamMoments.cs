@@ -58,8 +58,8 @@ namespace NetGen
         /// <summary>The smallest ε·√(1 − β2ᵗ), 2⁻³⁹, for which second moments are flushed: 2²⁴ times √(2⁻¹²⁶).</summary>
         private const float SecondMomentFlushEpsilon = 1.8189894e-12f;
 
-        // The bound below which this step stores second moments as 0: SmallestNormal, or 0 (no flush)
-        // when ε·√c2 is too small to absorb √v; see Begin.
+        // The bound below which this step stores second moments as 0. It is SmallestNormal, or 0
+        // (no flush) when ε·√c2 is too small to absorb √v; Begin sets it.
         private float _secondMomentFloor;
 
         // ε·√c2 and lr·√c2/c1 of the step that Begin started; see Begin.

@@ -187,7 +187,14 @@ public class AdamTests
             gradients[t] = new float[Length];
             for (int i = 0; i < Length; i++)
             {
-                gradients[t][i] = i < 8 ? (t == 0 ? 1f : 0f) : (float)((random.NextDouble() * 2) - 1);
+                if (i >= 8)
+                {
+                    gradients[t][i] = (float)((random.NextDouble() * 2) - 1);
+                }
+                else if (t == 0)
+                {
+                    gradients[t][i] = 1f;
+                }
             }
         }
 
