@@ -172,28 +172,31 @@ public class WorkerPoolTests
     [Fact]
     public void Dispose_FromPoolThreadItem_Throws()
     {
+        // Item 0 waits until item 1 has started, so the calling thread cannot take item 1 and the
+        // pool thread runs it. Its Dispose would wait for itself, so it must throw.
         Exception? error = null;
+        using var itemOneStarted = new ManualResetEventSlim();
         WorkerPool? pool = null;
-        pool = new WorkerPool(2, "test worker", (_, worker) =>
+        pool = new WorkerPool(2, "test worker", (item, worker) =>
         {
-            if (worker == 1)
+            if (item == 0)
             {
-                try
-                {
-                    pool!.Dispose();
-                }
-                catch (InvalidOperationException e)
-                {
-                    error = e;
-                }
+                Assert.True(itemOneStarted.Wait(TimeSpan.FromSeconds(10)), "the pool thread did not start item 1");
+                return;
+            }
+
+            itemOneStarted.Set();
+            try
+            {
+                pool!.Dispose();
+            }
+            catch (InvalidOperationException e)
+            {
+                error = e;
             }
         });
-        // The calling thread takes item 1 when the pool thread is late, so run until the pool thread has.
-        for (int phase = 0; phase < 1000 && error is null; phase++)
-        {
-            pool.RunPerWorker(2);
-        }
 
+        pool.RunPerWorker(2);
         pool.Dispose();
 
         Assert.NotNull(error);
