@@ -135,14 +135,15 @@ public class WorkerPoolTests
     [Fact]
     public async System.Threading.Tasks.Task Dispose_LeftOutThreadAssignedNext_Returns()
     {
-        // The last pool thread sits out Run(2) and stalls for 200 ms after reading that phase's
-        // number. Meanwhile Run(3) assigns it the next phase and another thread calls Dispose. The
-        // stalled thread must run its phase instead of leaving, or Run(3) and Dispose wait forever.
+        // The last pool thread sits out a phase of 2 items and stalls for 200 ms after reading that
+        // phase's number. Meanwhile a phase of 3 items assigns it the next phase, and another
+        // thread calls Dispose. The stalled thread must run its phase instead of leaving, or the
+        // phase and Dispose wait forever. Item 0 of the second phase holds it open for 50 ms.
         using var inSecondPhase = new ManualResetEventSlim();
         int phase = 0;
-        var pool = new WorkerPool(3, "test worker", (_, worker) =>
+        var pool = new WorkerPool(3, "test worker", (item, _) =>
         {
-            if (Volatile.Read(ref phase) == 1 && worker == 0)
+            if (Volatile.Read(ref phase) == 1 && item == 0)
             {
                 inSecondPhase.Set();
                 Thread.Sleep(50);
@@ -158,15 +159,15 @@ public class WorkerPoolTests
 
         var runner = System.Threading.Tasks.Task.Run(() =>
         {
-            pool.Run(2);
+            pool.RunPerWorker(2);
             Volatile.Write(ref phase, 1);
-            pool.Run(3);
+            pool.RunPerWorker(3);
         });
-        inSecondPhase.Wait();
+        Assert.True(inSecondPhase.Wait(TimeSpan.FromSeconds(10)), "the second phase did not start");
         var disposer = System.Threading.Tasks.Task.Run(pool.Dispose);
 
         var both = System.Threading.Tasks.Task.WhenAll(runner, disposer);
-        Assert.True(await System.Threading.Tasks.Task.WhenAny(both, System.Threading.Tasks.Task.Delay(5000)) == both, "Run(3) and Dispose hung");
+        Assert.True(await System.Threading.Tasks.Task.WhenAny(both, System.Threading.Tasks.Task.Delay(5000)) == both, "the second phase and Dispose hung");
     }
 
     [Fact]
