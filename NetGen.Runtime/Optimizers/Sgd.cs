@@ -20,6 +20,10 @@ namespace NetGen
     /// The momentum buffer b is velocity in gradient units, not scaled by the learning rate, as in
     /// PyTorch. Instances are not thread-safe, except that <see cref="StepRange"/> calls on ranges
     /// that do not overlap may run at once.
+    /// NOTE: unlike Adam's moments, the momentum buffer is not flushed to 0. A parameter whose
+    /// gradient stays 0 has its buffer multiplied by μ every step, so by the same arithmetic as
+    /// Adam's first moment it can stick at subnormal values, which Intel cores compute slowly. Not
+    /// measured for SGD.
     /// </remarks>
     public sealed class Sgd : IElementwiseOptimizer
     {

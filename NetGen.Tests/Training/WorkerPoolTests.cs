@@ -138,7 +138,8 @@ public class WorkerPoolTests
         // The last pool thread sits out a phase of 2 items and stalls for 200 ms after reading that
         // phase's number. Meanwhile a phase of 3 items assigns it the next phase, and another
         // thread calls Dispose. The stalled thread must run its phase instead of leaving, or the
-        // phase and Dispose wait forever. Item 0 of the second phase holds it open for 50 ms.
+        // phase and Dispose wait forever. Item 0 of the second phase keeps that phase running for
+        // 50 ms.
         using var inSecondPhase = new ManualResetEventSlim();
         int phase = 0;
         var pool = new WorkerPool(3, "test worker", (item, _) =>
