@@ -92,9 +92,8 @@ namespace NetGen.Kernels
 #if NET9_0_OR_GREATER
             if (UseShortRows(outputs))
             {
-                total = SoftmaxCrossEntropyShortRows(logits, target, gradient, batch, outputs);
-                DivideInBlocks(gradient, batch);
-                return (float)(total / batch);
+                // The kernel divides the gradient by the batch as it writes it.
+                return (float)(SoftmaxCrossEntropyShortRows(logits, target, gradient, batch, outputs) / batch);
             }
 #endif
 
