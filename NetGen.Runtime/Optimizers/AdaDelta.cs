@@ -20,6 +20,11 @@ namespace NetGen
     /// default lr = 1 is the original method, which has no learning rate. Instances are not
     /// thread-safe, except that <see cref="StepRange"/> calls on ranges that do not overlap may
     /// run at once.
+    /// <para>
+    /// While ε is at least 2⁻¹⁰², values of v and u below 2⁻¹²⁶ in magnitude are stored as 0,
+    /// which torch.optim.Adadelta does not do. v + ε and u + ε round to the same float either
+    /// way; see <see cref="DecayingState"/>.
+    /// </para>
     /// </remarks>
     public sealed class AdaDelta : IElementwiseOptimizer
     {
@@ -84,6 +89,12 @@ namespace NetGen
         /// <summary>L2 penalty λ added to the gradient as λ·p.</summary>
         public float WeightDecay { get; }
 
+        /// <summary>The average squared gradient v, empty before the first step; for tests.</summary>
+        internal ReadOnlySpan<float> SquareAverage => _squareAverage;
+
+        /// <summary>The average squared update u, empty before the first step; for tests.</summary>
+        internal ReadOnlySpan<float> DeltaAverage => _deltaAverage;
+
         /// <inheritdoc/>
         /// <exception cref="ArgumentException">
         /// The spans differ in length, or their length differs from the first step's.
@@ -122,9 +133,8 @@ namespace NetGen
             }
 
             // v = ρ·v + (1 − ρ)·g·g.
-            TensorPrimitives.Multiply(v, Rho, v);
-            TensorPrimitives.Multiply(g, _newWeight, work);
-            TensorPrimitives.MultiplyAdd(work, g, v, v);
+            float floor = DecayingState.FloorInsideSquareRoot(Epsilon);
+            DecayingState.AverageSquares(v, g, Rho, _newWeight, floor);
 
             // Δ = √(u + ε)/√(v + ε)·g, with the old u.
             TensorPrimitives.Add(v, Epsilon, work);
@@ -135,9 +145,7 @@ namespace NetGen
             TensorPrimitives.Multiply(delta, g, delta);
 
             // u = ρ·u + (1 − ρ)·Δ·Δ.
-            TensorPrimitives.Multiply(u, Rho, u);
-            TensorPrimitives.Multiply(delta, _newWeight, work);
-            TensorPrimitives.MultiplyAdd(work, delta, u, u);
+            DecayingState.AverageSquares(u, delta, Rho, _newWeight, floor);
 
             // p = p − lr·Δ.
             TensorPrimitives.MultiplyAdd(delta, -_stepLearningRate, parameters, parameters);

@@ -52,14 +52,8 @@ namespace NetGen
         private float[] _maxSecondMoment = Array.Empty<float>();
         private float[] _work = Array.Empty<float>();
 
-        /// <summary>The smallest normal float, 2⁻¹²⁶: moments of smaller magnitude are stored as 0.</summary>
-        private const float SmallestNormal = 1.17549435e-38f;
-
-        /// <summary>The smallest ε·√(1 − β2ᵗ), 2⁻³⁹, for which second moments are flushed: 2²⁴ times √(2⁻¹²⁶).</summary>
-        private const float SecondMomentFlushEpsilon = 1.8189894e-12f;
-
-        // The bound below which this step stores second moments as 0. It is SmallestNormal, or 0
-        // (no flush) when ε·√c2 is too small to absorb √v; Begin sets it.
+        // The bound below which this step stores second moments as 0. It is 2⁻¹²⁶, or 0 (no
+        // flush) when ε·√c2 is too small to absorb √v; Begin sets it.
         private float _secondMomentFloor;
 
         // ε·√c2 and lr·√c2/c1 of the step that Begin started; see Begin.
@@ -117,7 +111,7 @@ namespace NetGen
             // corrections. Multiplying numerator and denominator by √c2 changes nothing but saves a pass.
             _scaledEpsilon = (float)(_epsilon * sqrtCorrection2);
             _stepSize = (float)(learningRate * sqrtCorrection2 / correction1);
-            _secondMomentFloor = _scaledEpsilon >= SecondMomentFlushEpsilon ? SmallestNormal : 0f;
+            _secondMomentFloor = DecayingState.FloorBesideSquareRoot(_scaledEpsilon);
         }
 
         /// <summary>
@@ -143,11 +137,8 @@ namespace NetGen
             TensorPrimitives.MultiplyAdd(gradients, _gradientWeight1, m, m);
 
             // v = β2·v + (1 − β2)·g·g.
-            TensorPrimitives.Multiply(v, _beta2, v);
-            TensorPrimitives.Multiply(gradients, _gradientWeight2, work);
-            TensorPrimitives.MultiplyAdd(work, gradients, v, v);
-            FlushSubnormals(m, SmallestNormal);
-            FlushSubnormals(v, _secondMomentFloor);
+            DecayingState.AverageSquares(v, gradients, _beta2, _gradientWeight2, _secondMomentFloor);
+            DecayingState.Flush(m, DecayingState.SmallestNormal);
 
             // AMSGrad: the denominator uses vmax = max(vmax, v), so it never shrinks.
             Span<float> maxV = _maxSecondMoment.AsSpan(start, length);
@@ -180,12 +171,12 @@ namespace NetGen
                 Vector256<float> beta1 = Vector256.Create(_beta1), beta2 = Vector256.Create(_beta2);
                 Vector256<float> weight1 = Vector256.Create(_gradientWeight1), weight2 = Vector256.Create(_gradientWeight2);
                 Vector256<float> epsilon = Vector256.Create(scaledEpsilon), negativeStep = Vector256.Create(-stepSize);
-                Vector256<float> firstFloor = Vector256.Create(SmallestNormal), secondFloor = Vector256.Create(_secondMomentFloor);
+                Vector256<float> firstFloor = Vector256.Create(DecayingState.SmallestNormal), secondFloor = Vector256.Create(_secondMomentFloor);
                 for (; i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
                 {
                     Vector256<float> gradient = Vector256.LoadUnsafe(ref g, (nuint)i);
-                    Vector256<float> newFirst = Flush((gradient * weight1) + (Vector256.LoadUnsafe(ref first, (nuint)i) * beta1), firstFloor);
-                    Vector256<float> newSecond = Flush(((gradient * weight2) * gradient) + (Vector256.LoadUnsafe(ref second, (nuint)i) * beta2), secondFloor);
+                    Vector256<float> newFirst = DecayingState.Flush((gradient * weight1) + (Vector256.LoadUnsafe(ref first, (nuint)i) * beta1), firstFloor);
+                    Vector256<float> newSecond = DecayingState.Flush(((gradient * weight2) * gradient) + (Vector256.LoadUnsafe(ref second, (nuint)i) * beta2), secondFloor);
                     newFirst.StoreUnsafe(ref first, (nuint)i);
                     newSecond.StoreUnsafe(ref second, (nuint)i);
                     Vector256<float> update = newFirst / (Vector256.Sqrt(newSecond) + epsilon);
@@ -198,37 +189,10 @@ namespace NetGen
                 float gradient = Unsafe.Add(ref g, i);
                 ref float firstMoment = ref Unsafe.Add(ref first, i);
                 ref float secondMoment = ref Unsafe.Add(ref second, i);
-                firstMoment = Flush((gradient * _gradientWeight1) + (firstMoment * _beta1), SmallestNormal);
-                secondMoment = Flush(((gradient * _gradientWeight2) * gradient) + (secondMoment * _beta2), _secondMomentFloor);
+                firstMoment = DecayingState.Flush((gradient * _gradientWeight1) + (firstMoment * _beta1), DecayingState.SmallestNormal);
+                secondMoment = DecayingState.Flush(((gradient * _gradientWeight2) * gradient) + (secondMoment * _beta2), _secondMomentFloor);
                 float update = firstMoment / (MathF.Sqrt(secondMoment) + scaledEpsilon);
                 Unsafe.Add(ref p, i) = (update * -stepSize) + Unsafe.Add(ref p, i);
-            }
-        }
-        /// <summary>Returns 0 in the lanes of <paramref name="moment"/> below <paramref name="floor"/> in magnitude; NaN stays NaN.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Flush(Vector256<float> moment, Vector256<float> floor) =>
-            Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(moment), floor), Vector256<float>.Zero, moment);
-
-        /// <summary>Returns 0 for a <paramref name="moment"/> below <paramref name="floor"/> in magnitude; NaN stays NaN.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float Flush(float moment, float floor) => MathF.Abs(moment) < floor ? 0f : moment;
-
-        /// <summary>Sets every value of <paramref name="moments"/> below <paramref name="floor"/> in magnitude to 0.</summary>
-        private static void FlushSubnormals(Span<float> moments, float floor)
-        {
-            ref float start = ref MemoryMarshal.GetReference(moments);
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i <= moments.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    Flush(Vector256.LoadUnsafe(ref start, (nuint)i), Vector256.Create(floor)).StoreUnsafe(ref start, (nuint)i);
-                }
-            }
-
-            for (; i < moments.Length; i++)
-            {
-                Unsafe.Add(ref start, i) = Flush(Unsafe.Add(ref start, i), floor);
             }
         }
     }

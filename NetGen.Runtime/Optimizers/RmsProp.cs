@@ -26,6 +26,10 @@ namespace NetGen
     /// 0 when the gradient barely changes, so it is clamped at 0 where torch would take the square
     /// root of a negative number and return NaN. Instances are not thread-safe, except that
     /// <see cref="StepRange"/> calls on ranges that do not overlap may run at once.
+    /// <para>
+    /// Values of b and a below 2⁻¹²⁶ in magnitude are stored as 0, and so are those of v while ε
+    /// is at least 2⁻³⁹, which torch.optim.RMSprop does not do; see <see cref="DecayingState"/>.
+    /// </para>
     /// </remarks>
     public sealed class RmsProp : IElementwiseOptimizer
     {
@@ -102,6 +106,15 @@ namespace NetGen
         /// <summary>Whether the denominator uses the variance estimate v − a² instead of v.</summary>
         public bool Centered { get; }
 
+        /// <summary>The average squared gradient v, empty before the first step; for tests.</summary>
+        internal ReadOnlySpan<float> SquareAverage => _squareAverage;
+
+        /// <summary>The average gradient a, empty unless centered; for tests.</summary>
+        internal ReadOnlySpan<float> GradientAverage => _gradientAverage;
+
+        /// <summary>The momentum buffer b, empty unless μ &gt; 0; for tests.</summary>
+        internal ReadOnlySpan<float> MomentumBuffer => _momentumBuffer;
+
         /// <inheritdoc/>
         /// <exception cref="ArgumentException">
         /// The spans differ in length, or their length differs from the first step's.
@@ -138,9 +151,7 @@ namespace NetGen
             }
 
             // v = α·v + (1 − α)·g·g.
-            TensorPrimitives.Multiply(v, Alpha, v);
-            TensorPrimitives.Multiply(g, _newWeight, work);
-            TensorPrimitives.MultiplyAdd(work, g, v, v);
+            DecayingState.AverageSquares(v, g, Alpha, _newWeight, DecayingState.FloorBesideSquareRoot(Epsilon));
 
             if (Centered)
             {
@@ -148,6 +159,9 @@ namespace NetGen
                 Span<float> a = _gradientAverage.AsSpan(start, parameters.Length);
                 TensorPrimitives.Multiply(a, Alpha, a);
                 TensorPrimitives.MultiplyAdd(g, _newWeight, a, a);
+
+                // A subnormal a has a·a = 0 in float, so flushing it changes nothing downstream.
+                DecayingState.Flush(a, DecayingState.SmallestNormal);
                 TensorPrimitives.Multiply(a, a, work);
                 TensorPrimitives.Subtract(v, work, work);
                 TensorPrimitives.Max(work, 0f, work);
@@ -168,6 +182,7 @@ namespace NetGen
                 // b = μ·b + g/(√ṽ + ε).
                 Span<float> b = _momentumBuffer.AsSpan(start, parameters.Length);
                 TensorPrimitives.MultiplyAdd(b, Momentum, work, b);
+                DecayingState.Flush(b, DecayingState.SmallestNormal);
                 direction = b;
             }
 
