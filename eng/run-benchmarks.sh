@@ -35,7 +35,8 @@ dotnet build NetGen.Benchmarks/NetGen.Benchmarks.csproj -c Release --nologo -v q
 # same code measured up to 1.5x apart from one process to the next, and their goals are ratios.
 single=(--filter '*TinyForward*' '*FashionSmallForward*')
 rest=(--filter '*FashionMlp*' '*PeerTraining*' '*TrainingThroughput*'
-    '*SimpleChains*' '*PeakFma*' '*Dense*KernelBenchmarks*' '*Int8*' '*SparseGoal*' '*CnnBenchmarks*')
+    '*SimpleChains*' '*PeakFma*' '*Dense*KernelBenchmarks*' '*Int8*' '*SparseGoal*' '*CnnBenchmarks*'
+    '*OptimizerStep*')
 job=(--job short --warmupCount 3 --iterationCount 9 --iterationTime 250 --artifacts "$artifacts")
 
 echo "== BenchmarkDotNet"
