@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using NetGen.Benchmarks;
 
@@ -32,5 +35,22 @@ if (args.Length > 0 && args[0] == "latency")
 // BenchmarkDotNet's default limit of two minutes.
 ManualConfig config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
 config = TorchSharpShimConfig.AddShimBuildArgument(config);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
-return 0;
+// BenchmarkDotNet reports a benchmark whose setup or body threw as a row of "NA" and still
+// returns normally, so the exit code reports whether every benchmark ran.
+var failed = new List<string>();
+foreach (Summary summary in BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config))
+{
+    if (summary.HasCriticalValidationErrors)
+    {
+        failed.Add(summary.Title + " (validation errors)");
+    }
+
+    failed.AddRange(summary.Reports.Where(report => !report.Success).Select(report => report.BenchmarkCase.DisplayInfo));
+}
+
+foreach (string name in failed)
+{
+    Console.Error.WriteLine($"Benchmark failed: {name}. Its log above shows the exception.");
+}
+
+return failed.Count == 0 ? 0 : 1;

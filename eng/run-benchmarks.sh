@@ -40,11 +40,13 @@ rest=(--filter '*FashionMlp*' '*PeerTraining*' '*TrainingThroughput*'
 job=(--job short --warmupCount 3 --iterationCount 9 --iterationTime 250 --artifacts "$artifacts")
 
 echo "== BenchmarkDotNet"
+# A failed benchmark makes the run exit non-zero after the summary, so the other classes still run.
+status=0
 if [[ $# -gt 0 ]]; then
-    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "$@" "${job[@]}"
+    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "$@" "${job[@]}" || status=1
 else
-    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "${single[@]}" "${job[@]}" --launchCount 2
-    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "${rest[@]}" "${job[@]}"
+    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "${single[@]}" "${job[@]}" --launchCount 2 || status=1
+    dotnet run -c Release --project NetGen.Benchmarks --no-build -- "${rest[@]}" "${job[@]}" || status=1
 fi
 
 echo "== Single-sample latency distribution"
@@ -62,3 +64,7 @@ for report in "$artifacts"/results/*-report-github.md; do
 done
 echo
 cat "$artifacts/latency.txt"
+if [[ $status -ne 0 ]]; then
+    echo "A benchmark failed: search the output above for 'Benchmark failed'." >&2
+fi
+exit "$status"

@@ -22,8 +22,8 @@ namespace NetGen
     /// run at once.
     /// <para>
     /// While ε is at least 2⁻¹⁰², values of v and u below 2⁻¹²⁶ in magnitude are stored as 0,
-    /// which torch.optim.Adadelta does not do. v + ε and u + ε round to the same float either
-    /// way; see <see cref="DecayingState"/>.
+    /// which torch.optim.Adadelta does not do. In the step that flushes them, v + ε and u + ε
+    /// round to the same float either way; see <see cref="DecayingState"/> for later steps.
     /// </para>
     /// </remarks>
     public sealed class AdaDelta : IElementwiseOptimizer

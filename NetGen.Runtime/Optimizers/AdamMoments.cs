@@ -33,6 +33,8 @@ namespace NetGen
     /// while ε·√(1 − β2ᵗ) is at least 2⁻³⁹: √v then stays below 2⁻⁶³, under a rounding step of
     /// the denominator. With a smaller ε, or ε = 0, v keeps its subnormal value as in torch, since
     /// dividing a normal m by a flushed v would give an infinite step.
+    /// As with every flushed average beside ε (see <see cref="DecayingState"/>), a later step can
+    /// differ in the last bit when a gradient of about 1e-19 to 1e-17 returns.
     /// </para>
     /// </remarks>
     internal sealed class AdamMoments

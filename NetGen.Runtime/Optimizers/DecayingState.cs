@@ -22,13 +22,15 @@ namespace NetGen
     /// </para>
     /// <para>
     /// State that a parameter's update uses directly (a momentum buffer, Adam's first moment) is
-    /// always flushed. For a momentum buffer the step then differs from PyTorch's by less than
-    /// lr·2⁻¹²⁶, which changes only parameters below about lr·2⁻¹⁰² in magnitude; AdamMoments
-    /// gives Adam's bound. State that enters the update next to ε,
-    /// as √v + ε or √(v + ε), is flushed only while ε absorbs it whole; see
-    /// <see cref="FloorBesideSquareRoot"/> and <see cref="FloorInsideSquareRoot"/>. With a smaller
-    /// ε the state keeps its subnormal value as in PyTorch, because a flushed v would change the
-    /// denominator.
+    /// always flushed. For a momentum buffer each step then differs from PyTorch's formula by less
+    /// than lr·2⁻¹²⁶, all steps together by less than lr·2⁻¹²⁶/(1 − μ), which changes only
+    /// parameters below about lr·2⁻¹⁰²/(1 − μ) in magnitude; AdamMoments gives Adam's bound.
+    /// State that enters the update next to ε, as √v + ε or √(v + ε), is flushed only while ε
+    /// absorbs it whole, so the step that flushes it is unchanged; see
+    /// <see cref="FloorBesideSquareRoot"/> and <see cref="FloorInsideSquareRoot"/>. A later step
+    /// can differ in the last bit when a gradient of about 1e-19 to 1e-17 returns and its square
+    /// meets the flushed value in the average. With a smaller ε the state keeps its subnormal
+    /// value as in PyTorch, because a flushed v would change the denominator.
     /// </para>
     /// </remarks>
     internal static class DecayingState
