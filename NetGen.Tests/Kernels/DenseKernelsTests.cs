@@ -178,14 +178,14 @@ namespace NetGen.Tests.Kernels
         {
             // With FMA and at least 16 inputs, each weight's gradient is one chain of fused
             // multiply-adds over the batch in sample order, whichever tile of rows computes it.
-            // Threads that share a layer rely on it. The output counts take tiles of 12, 8 and 4
-            // rows and single rows.
+            // Threads that share a layer rely on it. The output counts take tiles of 12, 8, 4 and 2
+            // rows and single rows: 10 is 8 + 2, and 7 is 4 + 2 + 1.
             if (!Fma.IsSupported)
             {
                 return;
             }
 
-            foreach ((int batch, int inputs, int outputs) in new[] { (9, 64, 29), (5, 33, 13), (3, 784, 128), (2, 16, 24) })
+            foreach ((int batch, int inputs, int outputs) in new[] { (9, 64, 29), (5, 33, 13), (3, 784, 128), (2, 16, 24), (7, 128, 10), (4, 40, 7) })
             {
                 float[] dy = TestValues.Uniform(batch * outputs, seed: outputs);
                 float[] x = TestValues.Uniform(batch * inputs, seed: inputs);
