@@ -53,8 +53,8 @@ public class OptimizerStepBenchmarks
         _sgd = new Sgd(LearningRate, Momentum);
 
         // The first step fills every momentum buffer; the dead ones then decay. Without dead
-        // parameters the same steps move every parameter far beyond the check's tolerance, so a
-        // side that skipped its steps would fail the check in both cases.
+        // parameters the same steps move all but a few parameters beyond the check's tolerance,
+        // so a side that skipped its steps fails the check in both cases.
         TakeSteps(firstGradients, 1);
         TakeSteps(_gradients, DecaySteps);
         RequireSameParameters();
