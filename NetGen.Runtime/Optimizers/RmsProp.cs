@@ -109,9 +109,6 @@ namespace NetGen
         /// <summary>The average squared gradient v, empty before the first step; for tests.</summary>
         internal ReadOnlySpan<float> SquareAverage => _squareAverage;
 
-        /// <summary>The average gradient a, empty unless centered; for tests.</summary>
-        internal ReadOnlySpan<float> GradientAverage => _gradientAverage;
-
         /// <summary>The momentum buffer b, empty unless μ &gt; 0; for tests.</summary>
         internal ReadOnlySpan<float> MomentumBuffer => _momentumBuffer;
 
