@@ -71,7 +71,7 @@ public sealed class RateColumn(string name, string legend, Func<BenchmarkCase, d
         benchmarkCase.Parameters[parameterName] is int value ? value : null;
 }
 
-/// <summary>Configuration of the peer benchmarks: adds the median, which the ratios in docs/benchmarks.md use.</summary>
+/// <summary>Configuration of the peer benchmarks: adds the median, which shows how far the mean moved with the noise.</summary>
 public class PeerBenchmarkConfig : ManualConfig
 {
     /// <summary>Creates the configuration.</summary>

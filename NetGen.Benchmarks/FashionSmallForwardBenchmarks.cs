@@ -179,8 +179,9 @@ public class FashionSmallForwardBenchmarks
 
     /// <summary>
     /// Reads both layers' packed weights once and sums them, with no other arithmetic. A float32
-    /// forward pass at batch 1 must read these 410 KB from L2 on every call, so this is its floor,
-    /// measured in the same process as the peers. Only the batch-1 case runs.
+    /// forward pass at batch 1 must read these 410 KB from L2 on every call, so this estimates its
+    /// floor, measured in the same process as the peers. Only the batch-1 case runs. NOTE: it is
+    /// an estimate, not a bound: on an AMD EPYC (Zen 4) NetGen's forward pass measured 3 % below it.
     /// </summary>
     [Benchmark(Description = "Weight read from L2, no arithmetic (floor)")]
     public float WeightReadFloor() => WeightRead.Sum(_alignedHidden.Span) + WeightRead.Sum(_alignedOutput.Span);

@@ -78,7 +78,7 @@ public class SimpleChainsBenchmarks
 
         // Chunks of 1,250 samples keep a chunk's activations (about 0.6 MB) in a 1 or 2 MB L2 cache.
         // With two threads they measured slower than one chunk per thread (333 against 320 µs on
-        // an Intel Xeon), so only the one-thread case runs in chunks.
+        // an Intel Xeon, in a throwaway harness), so only the one-thread case runs in chunks.
         _oneThreadTiledTrainer = new Trainer<SimpleChainsAdamNet>(new SimpleChainsAdamNet(seed: 1), new Adam(learningRate: 1e-3f), AdamSamples, threads: 1, chunkSize: TiledChunkSize);
     }
 

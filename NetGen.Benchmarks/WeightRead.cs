@@ -7,7 +7,8 @@ namespace NetGen.Benchmarks;
 
 /// <summary>
 /// The memory side of the roofline: a read of a weight array with the widest vectors and
-/// nothing else, which no forward pass that reads every weight once can beat.
+/// nothing else, an estimate of the time any forward pass that reads every weight once needs.
+/// A forward pass can come close to it, and on an AMD EPYC (Zen 4) one measured 3 % below it.
 /// </summary>
 public static class WeightRead
 {

@@ -10,7 +10,8 @@
 # per benchmark class, and latency.txt. Each case runs with 3 warm-up and 9 measured iterations
 # of about 250 ms. The suite took 9 min 7 s, build included, on an idle 2-core AMD EPYC (Zen 5).
 # On a 2-core Intel Xeon (Emerald Rapids) it took 14 min 23 s with three processes per
-# single-sample case, so they now run in two. docs/benchmarks.md explains the figures.
+# single-sample case, so they now run in two, and 12 min 29 s on a 2-core AMD EPYC (Zen 4).
+# docs/benchmarks.md explains the figures.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

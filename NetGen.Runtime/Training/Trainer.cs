@@ -49,7 +49,9 @@ namespace NetGen
     /// pass stays on the calling thread. Each thread keeps its rows of the weights
     /// in its own cache, where chunks make every thread read all weights and sum gradients as large
     /// as the parameters. For 784 → 128 → 10 at batch 128 on a 2-core Intel Xeon, one chunk took
-    /// 186 µs per step against 217 µs for two chunks of 64 (docs/benchmarks.md, run of 19:47).
+    /// 186 µs per step against 217 µs for two chunks of 64 (docs/benchmarks-history.md, run of 19:47).
+    /// On a 2-core AMD EPYC (Zen 4) one chunk took 278–291 µs (medians of 5,000 steps in three
+    /// rounds) against 314–350 µs for two chunks.
     /// Without AVX-512 two chunks were faster: 294,000 against 177,000 samples per second on the
     /// same Xeon with AVX-512 turned off.
     /// An evaluation batch of one chunk shares its forward pass the same way. The ranges run the kernels
