@@ -401,7 +401,8 @@ namespace NetGen
         /// </summary>
         private int ChunkCount(int size)
         {
-            int chunks = (size + ChunkSize - 1) / ChunkSize;
+            // Rounded up without forming size + ChunkSize − 1, which overflows for chunk sizes near int.MaxValue.
+            int chunks = size == 0 ? 0 : ((size - 1) / ChunkSize) + 1;
             return _usesBatchStatistics && ChunkSize < 3 ? Math.Min(chunks, Math.Max(1, size / 2)) : chunks;
         }
 

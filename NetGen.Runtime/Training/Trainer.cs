@@ -71,7 +71,11 @@ namespace NetGen
     /// <see cref="ITrainableNetwork.TrainStep"/>, because training accuracy needs the batch's
     /// outputs and the chunks need their own gradients. The network's forward and backward passes
     /// must therefore be safe to run on several workspaces at once, which generated networks are.
-    /// A trainer is not thread-safe: one thread at a time may call <c>Fit</c> or <c>Evaluate</c>.
+    /// A trainer is not thread-safe: one thread at a time may call <c>Fit</c> or <c>Evaluate</c>,
+    /// and a second call that starts before the first returns throws
+    /// <see cref="InvalidOperationException"/>, also from a progress callback.
+    /// Dispose the trainer when done: its worker threads keep it, the network and every buffer
+    /// alive, so an undisposed trainer with several threads is never collected.
     /// </para>
     /// </remarks>
     public sealed partial class Trainer<TNetwork> : IDisposable
@@ -104,6 +108,7 @@ namespace NetGen
 
         private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(50);
         private bool _disposed;
+        private int _callInProgress; // 1 while Fit or Evaluate runs; see EnterCall
 
         /// <summary>Creates a trainer, allocates its workspaces and buffers, and starts its threads.</summary>
         /// <param name="network">The network to train; its parameters are updated in place.</param>
@@ -305,6 +310,10 @@ namespace NetGen
         /// machine, they pass unwrapped.
         /// </exception>
         /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+        /// <exception cref="InvalidOperationException">
+        /// Another <c>Fit</c> or <c>Evaluate</c> call on this trainer has not returned: one from
+        /// another thread, or the <c>Fit</c> whose progress callback made this call.
+        /// </exception>
         public TrainingHistory Fit(
             Dataset train,
             int epochs,
@@ -315,6 +324,26 @@ namespace NetGen
             CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            EnterCall(nameof(Fit));
+            try
+            {
+                return FitCore(train, epochs, validation, progress, earlyStopping, learningRateSchedule, cancellationToken);
+            }
+            finally
+            {
+                Volatile.Write(ref _callInProgress, 0);
+            }
+        }
+
+        private TrainingHistory FitCore(
+            Dataset train,
+            int epochs,
+            Dataset? validation,
+            IProgress<TrainingProgress>? progress,
+            EarlyStopping? earlyStopping,
+            Func<int, float>? learningRateSchedule,
+            CancellationToken cancellationToken)
+        {
             ArgumentNullException.ThrowIfNull(train);
             if (epochs <= 0)
             {
@@ -416,12 +445,37 @@ namespace NetGen
         /// pass on the calling thread and lets them pass unwrapped.
         /// </exception>
         /// <exception cref="ObjectDisposedException">The trainer was disposed.</exception>
+        /// <exception cref="InvalidOperationException">Another <c>Fit</c> or <c>Evaluate</c> call on this trainer has not returned.</exception>
         public EvaluationResult Evaluate(Dataset data)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ArgumentNullException.ThrowIfNull(data);
-            ValidateDataset(data, nameof(data), "evaluation set");
-            return EvaluateCore(data, CancellationToken.None);
+            EnterCall(nameof(Evaluate));
+            try
+            {
+                ArgumentNullException.ThrowIfNull(data);
+                ValidateDataset(data, nameof(data), "evaluation set");
+                return EvaluateCore(data, CancellationToken.None);
+            }
+            finally
+            {
+                Volatile.Write(ref _callInProgress, 0);
+            }
+        }
+
+        /// <summary>
+        /// Marks a <c>Fit</c> or <c>Evaluate</c> call as running, or throws if one already is. Two
+        /// calls at once would share the workspaces, the batch buffers and the worker threads:
+        /// without this check they crashed with access violations, hung, or trained on a
+        /// half-shuffled order.
+        /// </summary>
+        private void EnterCall(string method)
+        {
+            if (Interlocked.Exchange(ref _callInProgress, 1) != 0)
+            {
+                throw new InvalidOperationException(
+                    $"{method} was called while another Fit or Evaluate call on this trainer was running. A trainer runs one call at a time: " +
+                    "wait for the other call to return, or give each thread its own trainer. A progress callback must not call Fit or Evaluate on the trainer that reports to it.");
+            }
         }
 
         /// <summary>Stops and joins the worker threads. Calling it again does nothing.</summary>

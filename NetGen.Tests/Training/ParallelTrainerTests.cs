@@ -361,7 +361,7 @@ public class ParallelTrainerTests
     /// Returns <paramref name="count"/> samples of <see cref="ParallelTestMlp"/>'s size with
     /// inputs uniform in [−1, 1) and uniformly drawn labels.
     /// </summary>
-    private static Dataset RandomClassification(int count, int seed)
+    internal static Dataset RandomClassification(int count, int seed)
     {
         var random = new Random(seed);
         var inputs = new float[count * ParallelTestMlp.InputSize];
