@@ -1,14 +1,14 @@
 namespace NetGen
 {
     /// <summary>
-    /// Header of a verified weight file: the architecture it was saved from, its parameter count
+    /// Header of a verified weight file: the architecture it was saved from, its value count
     /// and its format version. <see cref="WeightFile.ReadInfo(string)"/> returns it.
     /// </summary>
     public sealed class WeightFileInfo
     {
         /// <summary>Creates the description of one weight file.</summary>
         /// <param name="architecture">Architecture text stored in the file.</param>
-        /// <param name="parameterCount">Number of float32 parameters stored in the file.</param>
+        /// <param name="parameterCount">Number of float32 values stored in the file: parameters, then buffers.</param>
         /// <param name="formatVersion">Format version stored in the file.</param>
         public WeightFileInfo(string architecture, long parameterCount, int formatVersion)
         {
@@ -23,7 +23,11 @@ namespace NetGen
         /// </summary>
         public string Architecture { get; }
 
-        /// <summary>Number of float32 parameters in the file.</summary>
+        /// <summary>
+        /// Number of float32 values in the file: the network's <see cref="INetwork.ParameterCount"/>
+        /// parameters, then its <see cref="INetwork.Buffers"/> (batch norms' running statistics), if any.
+        /// For a network without batch norm it equals the parameter count.
+        /// </summary>
         public long ParameterCount { get; }
 
         /// <summary>Version of the file format. This library writes and reads version 1.</summary>
@@ -31,6 +35,6 @@ namespace NetGen
 
         /// <summary>Returns the three fields on one line, for logs and command-line tools.</summary>
         public override string ToString() =>
-            $"NetGen weight file v{FormatVersion}: {ParameterCount} parameters, architecture '{Architecture}'";
+            $"NetGen weight file v{FormatVersion}: {ParameterCount} values, architecture '{Architecture}'";
     }
 }

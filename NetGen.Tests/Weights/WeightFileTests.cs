@@ -233,7 +233,7 @@ public sealed class WeightFileTests : IDisposable
         Assert.Equal("Input(1)", info.Architecture);
         Assert.Equal(4, info.ParameterCount);
         Assert.Equal(1, info.FormatVersion);
-        Assert.Equal("NetGen weight file v1: 4 parameters, architecture 'Input(1)'", info.ToString());
+        Assert.Equal("NetGen weight file v1: 4 values, architecture 'Input(1)'", info.ToString());
     }
 
     [Fact]
