@@ -412,7 +412,7 @@ namespace NetGen.Quantization
                 if (count > remaining)
                 {
                     throw new InvalidDataException(
-                        $"{_source} is truncated: the {field} at byte {Position} needs {count} bytes, but only {remaining} remain. Save the quantized network again.");
+                        $"{_source} is truncated: reading the {field} at byte {Position} needs {count} bytes, but only {remaining} remain. Save the quantized network again.");
                 }
 
                 ReadOnlySpan<byte> bytes = _file.Slice(Position, (int)count);

@@ -129,7 +129,7 @@ namespace NetGen
         /// <exception cref="InvalidDataException">The file is not a weight file, has an unsupported
         /// version, is truncated, corrupt or followed by extra bytes, or was saved from another
         /// architecture or parameter count.</exception>
-        /// <exception cref="ArgumentException">The network's parameter count disagrees with its parameter span.</exception>
+        /// <exception cref="ArgumentException">The network's parameter count disagrees with its parameter span, or <paramref name="path"/> is a directory.</exception>
         public static void Load(INetwork network, string path)
         {
             ArgumentNullException.ThrowIfNull(network);
@@ -175,6 +175,7 @@ namespace NetGen
         /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
         /// <exception cref="InvalidDataException">The file is not a weight file, has an unsupported
         /// version, or is truncated, corrupt or followed by extra bytes.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is a directory.</exception>
         public static WeightFileInfo ReadInfo(string path)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
@@ -330,6 +331,13 @@ namespace NetGen
 
         private static FileStream OpenForReading(string fullPath)
         {
+            // Opening a directory throws UnauthorizedAccessException, whose "access denied" points at permissions.
+            if (Directory.Exists(fullPath))
+            {
+                throw new ArgumentException(
+                    $"'{fullPath}' is a directory, but a weight file was expected. Pass the path of a file that WeightFile.Save wrote.", "path");
+            }
+
             try
             {
                 return new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, FileOptions.SequentialScan);

@@ -211,7 +211,7 @@ namespace NetGen
         {
             string whole = _expectedLength >= 0 ? $", and the header announces a total length of {_expectedLength} bytes" : "";
             return new InvalidDataException(
-                $"{_source} is truncated: it ends after {_position} bytes, but the {field} needs {fieldEnd} bytes{whole}. " +
+                $"{_source} is truncated: it ends after {_position} bytes, but reading the {field} needs {fieldEnd} bytes{whole}. " +
                 "The data was cut short, for example by an interrupted copy or download. Copy it again or save the network again.");
         }
 

@@ -51,6 +51,16 @@ public sealed class WeightFileErrorTests : IDisposable
     }
 
     [Fact]
+    public void Load_Directory_ThrowsArgumentNamingIt()
+    {
+        ArgumentException exception = AssertLoadFails<ArgumentException>(CreateNetwork(), _directory);
+
+        Assert.Equal("path", exception.ParamName);
+        Assert.Contains($"'{_directory}' is a directory", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("is a directory", Assert.Throws<ArgumentException>(() => WeightFile.ReadInfo(_directory)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_BadMagic_ThrowsNotAWeightFile()
     {
         byte[] file = ValidFile();
