@@ -72,7 +72,24 @@ namespace NetGen
         /// Samples in the last batch forward pass on this workspace, 0 before the first. Generated
         /// code sets it; <c>Backward</c> reads it to know which activations are current.
         /// </summary>
-        public int BatchSize { get; set; }
+        /// <exception cref="ArgumentOutOfRangeException">The value is negative or above <see cref="MaxBatchSize"/>.</exception>
+        public int BatchSize
+        {
+            get => _batchSize;
+            set
+            {
+                if ((uint)value > (uint)MaxBatchSize)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), value,
+                        $"BatchSize must be from 0 to this workspace's MaxBatchSize, {MaxBatchSize}. A generated network's Forward sets it; " +
+                        "set it only in a hand-written network, and create the workspace with a larger batch if you need one.");
+                }
+
+                _batchSize = value;
+            }
+        }
+
+        private int _batchSize;
 
         /// <summary>
         /// Whether forward passes on this workspace run in training mode, where dropout layers
