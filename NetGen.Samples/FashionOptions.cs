@@ -61,17 +61,10 @@ internal sealed class FashionOptions
         Plot = new Option<FileInfo?>("--plot") { Description = $"PNG file for the loss and accuracy curves per epoch; by default {defaults.PlotFileName} in the folder of the weights file." };
         MinAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
 
-        RequireAtLeast(Epochs, 1);
-        RequireAtLeast(BatchSize, 1);
-        RequireAtLeast(ValidationSize, 0);
-        Threads.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value < 1 || value > 64)
-            {
-                result.AddError($"--threads is {value}, but it must be between 1 and 64.");
-            }
-        });
+        OptionValidation.RequireAtLeast(Epochs, 1);
+        OptionValidation.RequireAtLeast(BatchSize, 1);
+        OptionValidation.RequireAtLeast(ValidationSize, 0);
+        OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);
     }
 
     public Option<int> Epochs { get; }
@@ -126,15 +119,4 @@ internal sealed class FashionOptions
             result.GetValue(Plot) ?? new FileInfo(Path.Combine(weightsFile.DirectoryName ?? ".", _defaults.PlotFileName)),
             result.GetValue(MinAccuracy));
     }
-
-    /// <summary>Rejects values below <paramref name="minimum"/> with a message that names the option.</summary>
-    public static void RequireAtLeast(Option<int> option, int minimum) =>
-        option.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value < minimum)
-            {
-                result.AddError($"{option.Name} is {value}, but it must be at least {minimum}.");
-            }
-        });
 }

@@ -45,15 +45,14 @@ internal static class FashionSparseSample
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
         var maxDrop = new Option<double?>("--max-accuracy-drop") { Description = "Exit with code 1 when a pruned network's test accuracy is more than this many percentage points below the dense one's (for CI)." };
 
-        FashionMnistSample.RequireAtLeast(epochs, 1);
-        FashionMnistSample.RequireAtLeast(fineTuneEpochs, 1);
-        FashionMnistSample.RequireAtLeast(batchSize, 1);
-        FashionMnistSample.RequireAtLeast(threads, 1);
-        FashionMnistSample.RequireAtLeast(trainSize, 0);
+        OptionValidation.RequireAtLeast(epochs, 1);
+        OptionValidation.RequireAtLeast(fineTuneEpochs, 1);
+        OptionValidation.RequireAtLeast(batchSize, 1);
+        OptionValidation.RequireAtLeast(threads, 1);
+        OptionValidation.RequireAtLeast(trainSize, 0);
         sparsity.Validators.Add(result =>
         {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value >= 0 && value < 1))
+            if (OptionValidation.TryGetValue(result, out double value) && !(value >= 0 && value < 1))
             {
                 result.AddError($"--sparsity is {value.ToString(CultureInfo.InvariantCulture)}, but it must be in [0, 1).");
             }
@@ -61,8 +60,7 @@ internal static class FashionSparseSample
 
         pruningFraction.Validators.Add(result =>
         {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value > 0 && value <= 1))
+            if (OptionValidation.TryGetValue(result, out double value) && !(value > 0 && value <= 1))
             {
                 result.AddError($"--pruning-fraction is {value.ToString(CultureInfo.InvariantCulture)}, but it must be in (0, 1].");
             }

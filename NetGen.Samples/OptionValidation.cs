@@ -1,0 +1,61 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics.CodeAnalysis;
+
+namespace NetGen.Samples;
+
+/// <summary>
+/// Validators that the sample commands add to their options. Each error names the option, the
+/// value it received and the accepted range.
+/// </summary>
+internal static class OptionValidation
+{
+    /// <summary>The maximum number of threads that <see cref="Trainer{TNetwork}"/> accepts.</summary>
+    public const int MaxThreads = 64;
+
+    /// <summary>Rejects values below <paramref name="minimum"/>.</summary>
+    public static void RequireAtLeast(Option<int> option, int minimum) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out int value) && value < minimum)
+            {
+                result.AddError($"{option.Name} is {value}, but it must be at least {minimum}.");
+            }
+        });
+
+    /// <summary>Rejects values outside [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    public static void RequireBetween(Option<int> option, int minimum, int maximum) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out int value) && (value < minimum || value > maximum))
+            {
+                result.AddError($"{option.Name} is {value}, but it must be between {minimum} and {maximum}.");
+            }
+        });
+
+    /// <summary>
+    /// Reads the value of <paramref name="result"/>, or returns false when its token does not
+    /// convert to <typeparamref name="T"/>.
+    /// </summary>
+    /// <remarks>
+    /// System.CommandLine 3.0 runs an option's validators before it converts the token, and
+    /// <see cref="OptionResult.GetValueOrDefault{T}"/> throws when the conversion fails. The failed
+    /// conversion is still recorded as a parse error ("Cannot parse argument 'abc' for option
+    /// '--epochs' as expected type 'System.Int32'."), so a validator that gets false adds no error
+    /// of its own, and the command prints that one and exits with code 1.
+    /// </remarks>
+    public static bool TryGetValue<T>(OptionResult result, [MaybeNullWhen(false)] out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
+}
