@@ -218,6 +218,8 @@ internal static class FashionInt8Sample
             OptionValidation.RequireAtLeast(_epochs, 1);
             OptionValidation.RequireAtLeast(_batchSize, 1);
             OptionValidation.RequireAtLeast(_calibrationSize, 1);
+            OptionValidation.RequireFileInExistingFolder(_weights);
+            OptionValidation.RequireFileInExistingFolder(_saveInt8);
         }
 
         public void AddTo(Command command)

@@ -65,6 +65,8 @@ internal sealed class FashionOptions
         OptionValidation.RequireAtLeast(BatchSize, 1);
         OptionValidation.RequireAtLeast(ValidationSize, 0);
         OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);
+        OptionValidation.RequireFileInExistingFolder(Weights);
+        OptionValidation.RequireFileInExistingFolder(Plot);
     }
 
     public Option<int> Epochs { get; }

@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
+using System.IO;
 
 namespace NetGen.Samples;
 
@@ -31,6 +32,30 @@ internal static class OptionValidation
             if (TryGetValue(result, out int value) && (value < minimum || value > maximum))
             {
                 result.AddError($"{option.Name} is {value}, but it must be between {minimum} and {maximum}.");
+            }
+        });
+
+    /// <summary>
+    /// Rejects a file path whose folder does not exist, or that names a folder, so that the command
+    /// stops before training rather than when it saves. Write permission is not checked, so a
+    /// read-only folder still fails at the save.
+    /// </summary>
+    /// <param name="option">An <c>Option&lt;FileInfo&gt;</c> or <c>Option&lt;FileInfo?&gt;</c>.</param>
+    public static void RequireFileInExistingFolder(Option option) =>
+        option.Validators.Add(result =>
+        {
+            if (!TryGetValue(result, out FileInfo? file) || file is null)
+            {
+                return;
+            }
+
+            if (Directory.Exists(file.FullName))
+            {
+                result.AddError($"{option.Name} is {file.FullName}, which is a folder, but it must name a file. Pass the path of a file in that folder.");
+            }
+            else if (file.Directory is { Exists: false } folder)
+            {
+                result.AddError($"{option.Name} is {file.FullName}, but the folder {folder.FullName} does not exist. Create the folder or pass a path in an existing one.");
             }
         });
 

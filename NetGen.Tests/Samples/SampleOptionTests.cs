@@ -11,8 +11,13 @@ namespace NetGen.Tests.Samples;
 /// or trains. Each rejected case is also invoked, which prints the errors and returns the exit
 /// code without running the command's action.
 /// </summary>
-public class SampleOptionTests
+public sealed class SampleOptionTests : IDisposable
 {
+    /// <summary>An empty folder for the file options to point into, deleted after each test.</summary>
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("netgen-options-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
     /// <summary>
     /// Every validated option of every sample command that takes a number, with values that do not
     /// convert: a word for every option, and a fraction and an exponent for the integer ones.
@@ -51,6 +56,48 @@ public class SampleOptionTests
         ParseError error = Assert.Single(result.Errors);
         Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{option}'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+    }
+
+    /// <summary>Every option of every sample command that takes a file path; each names a file the command writes.</summary>
+    public static TheoryData<string, string> FileOptions()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (Command command in SampleCommands.CreateRoot().Subcommands)
+        {
+            foreach (Option option in command.Options)
+            {
+                if (option.ValueType == typeof(FileInfo))
+                {
+                    rows.Add(command.Name, option.Name);
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(FileOptions))]
+    public void FileOption_MissingFolder_IsRejected(string command, string option)
+    {
+        string missingFolder = Path.Combine(_folder.FullName, "missing");
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, Path.Combine(missingFolder, "out.bin")]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"the folder {missingFolder} does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, option, Path.Combine(_folder.FullName, "out.bin")]).Errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileOptions))]
+    public void FileOption_FolderPath_IsRejected(string command, string option)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, _folder.FullName]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"{option} is {_folder.FullName}, which is a folder", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, Invoke(result));
     }
 
