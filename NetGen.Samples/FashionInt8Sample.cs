@@ -220,6 +220,7 @@ internal static class FashionInt8Sample
             OptionValidation.RequireAtLeast(_calibrationSize, 1);
             OptionValidation.RequireFileInExistingFolder(_weights);
             OptionValidation.RequireFileInExistingFolder(_saveInt8);
+            OptionValidation.RequireBetween(_maxDrop, 0, 100, "It is in percentage points of test accuracy, so pass 1 to allow a drop of one point.");
         }
 
         public void AddTo(Command command)

@@ -67,6 +67,7 @@ internal sealed class FashionOptions
         OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);
         OptionValidation.RequireFileInExistingFolder(Weights);
         OptionValidation.RequireFileInExistingFolder(Plot);
+        OptionValidation.RequireBetween(MinAccuracy, 0, 1, "It is the fraction of test images classified correctly, so pass 0.88 for 88 %.");
     }
 
     public Option<int> Epochs { get; }

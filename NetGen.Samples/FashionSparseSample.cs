@@ -50,6 +50,7 @@ internal static class FashionSparseSample
         OptionValidation.RequireAtLeast(batchSize, 1);
         OptionValidation.RequireAtLeast(threads, 1);
         OptionValidation.RequireAtLeast(trainSize, 0);
+        OptionValidation.RequireBetween(maxDrop, 0, 100, "It is in percentage points of test accuracy, so pass 1 to allow a drop of one point.");
         sparsity.Validators.Add(result =>
         {
             if (OptionValidation.TryGetValue(result, out double value) && !(value >= 0 && value < 1))

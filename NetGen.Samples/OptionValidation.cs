@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.IO;
 
 namespace NetGen.Samples;
@@ -32,6 +33,40 @@ internal static class OptionValidation
             if (TryGetValue(result, out int value) && (value < minimum || value > maximum))
             {
                 result.AddError($"{option.Name} is {value}, but it must be between {minimum} and {maximum}.");
+            }
+        });
+
+    /// <summary>
+    /// Rejects values outside [<paramref name="minimum"/>, <paramref name="maximum"/>] and NaN.
+    /// The error ends with <paramref name="advice"/>, a sentence that explains what the value means
+    /// or what to pass.
+    /// </summary>
+    public static void RequireBetween(Option<double?> option, double minimum, double maximum, string advice) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out double? value) && value is double number && !(number >= minimum && number <= maximum))
+            {
+                result.AddError($"{option.Name} is {Format(number)}, but it must be between {Format(minimum)} and {Format(maximum)}. {advice}");
+            }
+        });
+
+    /// <summary>Rejects values below <paramref name="minimum"/> and NaN, with <paramref name="advice"/> as in <see cref="RequireBetween(Option{double?}, double, double, string)"/>.</summary>
+    public static void RequireAtLeast(Option<double?> option, double minimum, string advice) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out double? value) && value is double number && !(number >= minimum))
+            {
+                result.AddError($"{option.Name} is {Format(number)}, but it must be at least {Format(minimum)}. {advice}");
+            }
+        });
+
+    /// <summary>Rejects zero, negative values and NaN, with <paramref name="advice"/> as in <see cref="RequireBetween(Option{double?}, double, double, string)"/>.</summary>
+    public static void RequirePositive(Option<double?> option, string advice) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out double? value) && value is double number && !(number > 0))
+            {
+                result.AddError($"{option.Name} is {Format(number)}, but it must be greater than 0. {advice}");
             }
         });
 
@@ -83,4 +118,6 @@ internal static class OptionValidation
             return false;
         }
     }
+
+    private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

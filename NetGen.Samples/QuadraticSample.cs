@@ -28,6 +28,7 @@ internal static class QuadraticSample
 
         OptionValidation.RequireAtLeast(epochs, 1);
         OptionValidation.RequireAtLeast(samples, 2);
+        OptionValidation.RequireAtLeast(maxError, 0, "The error is a mean of squared differences, so pass a bound such as 1e-3.");
 
         var command = new Command("quadratic", "Fit y = 2x² − 1 with one tanh hidden layer and print the error per epoch.")
         {

@@ -59,7 +59,7 @@ public sealed class SampleOptionTests : IDisposable
         Assert.Equal(1, Invoke(result));
     }
 
-    /// <summary>Every option of every sample command that takes a file path; each names a file the command writes.</summary>
+    /// <summary>Every option of every sample command that takes a file path. Each names a file the command writes.</summary>
     public static TheoryData<string, string> FileOptions()
     {
         var rows = new TheoryData<string, string>();
@@ -99,6 +99,34 @@ public sealed class SampleOptionTests : IDisposable
         ParseError error = Assert.Single(result.Errors);
         Assert.Contains($"{option} is {_folder.FullName}, which is a folder", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, Invoke(result));
+    }
+
+    /// <summary>
+    /// Goals and thresholds that the samples check after training, and the peak that lenet5
+    /// reports its speed against. Each value outside the range is rejected with the range, and a
+    /// value at or near the bound is accepted.
+    /// </summary>
+    [Theory]
+    [InlineData("fashion", "--min-accuracy", "2", "1", "--min-accuracy is 2, but it must be between 0 and 1.")]
+    [InlineData("fashion", "--min-accuracy", "-0.1", "0", "--min-accuracy is -0.1, but it must be between 0 and 1.")]
+    [InlineData("fashion", "--min-accuracy", "NaN", "0.88", "--min-accuracy is NaN, but it must be between 0 and 1.")]
+    [InlineData("fashion-cnn", "--min-accuracy", "1.5", "0.9", "--min-accuracy is 1.5, but it must be between 0 and 1.")]
+    [InlineData("lenet5", "--min-accuracy", "80", "0.8", "--min-accuracy is 80, but it must be between 0 and 1.")]
+    [InlineData("lenet5", "--max-seconds", "0", "0.5", "--max-seconds is 0, but it must be greater than 0.")]
+    [InlineData("lenet5", "--peak-gflops", "-5", "100", "--peak-gflops is -5, but it must be greater than 0.")]
+    [InlineData("quadratic", "--max-error", "-1", "0", "--max-error is -1, but it must be at least 0.")]
+    [InlineData("quadratic", "--max-error", "NaN", "1e-3", "--max-error is NaN, but it must be at least 0.")]
+    [InlineData("fashion-int8", "--max-drop", "-1", "0", "--max-drop is -1, but it must be between 0 and 100.")]
+    [InlineData("fashion-qat", "--max-drop", "101", "100", "--max-drop is 101, but it must be between 0 and 100.")]
+    [InlineData("fashion-sparse", "--max-accuracy-drop", "-0.5", "2", "--max-accuracy-drop is -0.5, but it must be between 0 and 100.")]
+    public void GoalOption_OutOfRange_IsRejected(string command, string option, string rejected, string accepted, string message)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, rejected]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, option, accepted]).Errors);
     }
 
     /// <summary>Invokes <paramref name="result"/> with its help and error text captured, and returns the exit code.</summary>
