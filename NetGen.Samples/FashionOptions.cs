@@ -1,4 +1,3 @@
-using System;
 using System.CommandLine;
 using System.IO;
 
@@ -53,7 +52,7 @@ internal sealed class FashionOptions
         LearningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first epoch.", DefaultValueFactory = _ => defaults.LearningRate };
         Decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => defaults.Decay };
         Seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
-        Threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        Threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => OptionValidation.DefaultThreads };
         ValidationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => defaults.ValidationSize };
         Standardize = new Option<bool>("--standardize") { Description = "Shift and scale the pixels to mean 0 and variance 1 over the training images, and apply the same transform to validation and test images. '--standardize false' keeps the grey levels in [0, 1].", DefaultValueFactory = _ => true };
         Data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };

@@ -16,6 +16,9 @@ internal static class OptionValidation
     /// <summary>The maximum number of threads that <see cref="Trainer{TNetwork}"/> accepts.</summary>
     public const int MaxThreads = 64;
 
+    /// <summary>The default of the --threads options: one per logical processor, at most <see cref="MaxThreads"/>.</summary>
+    public static int DefaultThreads => Math.Min(Environment.ProcessorCount, MaxThreads);
+
     /// <summary>Rejects values below <paramref name="minimum"/>.</summary>
     public static void RequireAtLeast(Option<int> option, int minimum) =>
         option.Validators.Add(result =>

@@ -129,6 +129,22 @@ public sealed class SampleOptionTests : IDisposable
         Assert.Empty(SampleCommands.CreateRoot().Parse([command, option, accepted]).Errors);
     }
 
+    /// <summary>The --threads options accept what the trainer accepts, and default to a value in that range.</summary>
+    [Theory]
+    [InlineData("fashion")]
+    [InlineData("fashion-cnn")]
+    [InlineData("lenet5")]
+    [InlineData("fashion-sparse")]
+    public void ThreadsOption_AboveTrainerLimit_IsRejected(string command)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, "--threads", "65"]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Equal("--threads is 65, but it must be between 1 and 64.", error.Message);
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, "--threads", "64"]).Errors);
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command]).Errors);
+    }
+
     /// <summary>Invokes <paramref name="result"/> with its help and error text captured, and returns the exit code.</summary>
     private static int Invoke(ParseResult result)
     {
