@@ -38,7 +38,7 @@ internal static class FashionInt8Sample
         var options = new CommonOptions();
         var qatEpochs = new Option<int>("--qat-epochs") { Description = "Epochs of quantization-aware fine-tuning.", DefaultValueFactory = _ => 2 };
         var qatRate = new Option<float>("--qat-learning-rate") { Description = "Adam step size of the fine-tuning.", DefaultValueFactory = _ => 1e-4f };
-        FashionMnistSample.RequireAtLeast(qatEpochs, 1);
+        OptionValidation.RequireAtLeast(qatEpochs, 1);
         var command = new Command("fashion-qat",
             "Fine-tune the Fashion-MNIST MLP with fake-quantized int8 weights (straight-through gradient), quantize it, and compare its test accuracy with float32.")
         {
@@ -215,9 +215,12 @@ internal static class FashionInt8Sample
 
         public CommonOptions()
         {
-            FashionMnistSample.RequireAtLeast(_epochs, 1);
-            FashionMnistSample.RequireAtLeast(_batchSize, 1);
-            FashionMnistSample.RequireAtLeast(_calibrationSize, 1);
+            OptionValidation.RequireAtLeast(_epochs, 1);
+            OptionValidation.RequireAtLeast(_batchSize, 1);
+            OptionValidation.RequireAtLeast(_calibrationSize, 1);
+            OptionValidation.RequireFileInExistingFolder(_weights);
+            OptionValidation.RequireFileInExistingFolder(_saveInt8);
+            OptionValidation.RequireBetween(_maxDrop, 0, 100, "It is in percentage points of test accuracy, so pass 1 to allow a drop of one point.");
         }
 
         public void AddTo(Command command)

@@ -24,12 +24,6 @@ internal static class FashionMnistSample
         WeightsFileName: "fashion-mlp.ngw",
         PlotFileName: "fashion-training.png");
 
-    /// <summary>
-    /// Rejects values below <paramref name="minimum"/> with a message that names the option. The
-    /// other sample commands call it here; it forwards to <see cref="FashionOptions.RequireAtLeast"/>.
-    /// </summary>
-    internal static void RequireAtLeast(Option<int> option, int minimum) => FashionOptions.RequireAtLeast(option, minimum);
-
     public static Command CreateCommand()
     {
         var options = new FashionOptions(Defaults);

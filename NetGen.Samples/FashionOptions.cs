@@ -1,4 +1,3 @@
-using System;
 using System.CommandLine;
 using System.IO;
 
@@ -53,7 +52,7 @@ internal sealed class FashionOptions
         LearningRate = new Option<float>("--learning-rate") { Description = "Adam step size of the first epoch.", DefaultValueFactory = _ => defaults.LearningRate };
         Decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => defaults.Decay };
         Seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
-        Threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        Threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch; the trained weights are the same for any count.", DefaultValueFactory = _ => OptionValidation.DefaultThreads };
         ValidationSize = new Option<int>("--validation-size") { Description = "Training images held out to report validation loss and accuracy each epoch.", DefaultValueFactory = _ => defaults.ValidationSize };
         Standardize = new Option<bool>("--standardize") { Description = "Shift and scale the pixels to mean 0 and variance 1 over the training images, and apply the same transform to validation and test images. '--standardize false' keeps the grey levels in [0, 1].", DefaultValueFactory = _ => true };
         Data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
@@ -61,17 +60,13 @@ internal sealed class FashionOptions
         Plot = new Option<FileInfo?>("--plot") { Description = $"PNG file for the loss and accuracy curves per epoch; by default {defaults.PlotFileName} in the folder of the weights file." };
         MinAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
 
-        RequireAtLeast(Epochs, 1);
-        RequireAtLeast(BatchSize, 1);
-        RequireAtLeast(ValidationSize, 0);
-        Threads.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value < 1 || value > 64)
-            {
-                result.AddError($"--threads is {value}, but it must be between 1 and 64.");
-            }
-        });
+        OptionValidation.RequireAtLeast(Epochs, 1);
+        OptionValidation.RequireAtLeast(BatchSize, 1);
+        OptionValidation.RequireAtLeast(ValidationSize, 0);
+        OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);
+        OptionValidation.RequireFileInExistingFolder(Weights);
+        OptionValidation.RequireFileInExistingFolder(Plot);
+        OptionValidation.RequireBetween(MinAccuracy, 0, 1, "It is the fraction of test images classified correctly, so pass 0.88 for 88 %.");
     }
 
     public Option<int> Epochs { get; }
@@ -126,15 +121,4 @@ internal sealed class FashionOptions
             result.GetValue(Plot) ?? new FileInfo(Path.Combine(weightsFile.DirectoryName ?? ".", _defaults.PlotFileName)),
             result.GetValue(MinAccuracy));
     }
-
-    /// <summary>Rejects values below <paramref name="minimum"/> with a message that names the option.</summary>
-    public static void RequireAtLeast(Option<int> option, int minimum) =>
-        option.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value < minimum)
-            {
-                result.AddError($"{option.Name} is {value}, but it must be at least {minimum}.");
-            }
-        });
 }

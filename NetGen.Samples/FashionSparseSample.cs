@@ -40,20 +40,20 @@ internal static class FashionSparseSample
         var pruningFraction = new Option<double>("--pruning-fraction") { Description = "Fraction of the fine-tuning steps, in (0, 1], over which the sparsity rises to its target on the cubic schedule.", DefaultValueFactory = _ => 0.4 };
         var decay = new Option<float>("--decay") { Description = "Factor that multiplies the step size after each epoch.", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 42 };
-        var threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = new Option<int>("--threads") { Description = "Threads that share each mini-batch.", DefaultValueFactory = _ => OptionValidation.DefaultThreads };
         var trainSize = new Option<int>("--train-size") { Description = "Training images to use, from the start of the set; 0 uses all 60,000.", DefaultValueFactory = _ => 0 };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder with the four Fashion-MNIST .gz files; by default the copy in the repository's data/fashion-mnist." };
         var maxDrop = new Option<double?>("--max-accuracy-drop") { Description = "Exit with code 1 when a pruned network's test accuracy is more than this many percentage points below the dense one's (for CI)." };
 
-        FashionMnistSample.RequireAtLeast(epochs, 1);
-        FashionMnistSample.RequireAtLeast(fineTuneEpochs, 1);
-        FashionMnistSample.RequireAtLeast(batchSize, 1);
-        FashionMnistSample.RequireAtLeast(threads, 1);
-        FashionMnistSample.RequireAtLeast(trainSize, 0);
+        OptionValidation.RequireAtLeast(epochs, 1);
+        OptionValidation.RequireAtLeast(fineTuneEpochs, 1);
+        OptionValidation.RequireAtLeast(batchSize, 1);
+        OptionValidation.RequireBetween(threads, 1, OptionValidation.MaxThreads);
+        OptionValidation.RequireAtLeast(trainSize, 0);
+        OptionValidation.RequireBetween(maxDrop, 0, 100, "It is in percentage points of test accuracy, so pass 1 to allow a drop of one point.");
         sparsity.Validators.Add(result =>
         {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value >= 0 && value < 1))
+            if (OptionValidation.TryGetValue(result, out double value) && !(value >= 0 && value < 1))
             {
                 result.AddError($"--sparsity is {value.ToString(CultureInfo.InvariantCulture)}, but it must be in [0, 1).");
             }
@@ -61,8 +61,7 @@ internal static class FashionSparseSample
 
         pruningFraction.Validators.Add(result =>
         {
-            double value = result.GetValueOrDefault<double>();
-            if (!(value > 0 && value <= 1))
+            if (OptionValidation.TryGetValue(result, out double value) && !(value > 0 && value <= 1))
             {
                 result.AddError($"--pruning-fraction is {value.ToString(CultureInfo.InvariantCulture)}, but it must be in (0, 1].");
             }

@@ -249,11 +249,6 @@ internal static class FashionTraining
         string subtitle = string.Create(CultureInfo.InvariantCulture,
             $"Adam, step size {settings.LearningRate:G3} multiplied by {settings.Decay:G3} after each epoch, batch {settings.BatchSize}, " +
             $"{inputDescription}, seed {settings.Seed}. Fashion-MNIST test accuracy {result.Accuracy:P2}");
-        if (settings.Plot.Directory is DirectoryInfo plotFolder)
-        {
-            plotFolder.Create();
-        }
-
         TrainingPlot.Save(settings.Plot.FullName, title, subtitle, history);
         AnsiConsole.MarkupLine($"Saved training curves to [blue]{Markup.Escape(settings.Plot.FullName)}[/]");
     }

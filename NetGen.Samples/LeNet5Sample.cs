@@ -50,6 +50,9 @@ internal static class LeNet5Sample
             Description = "Exit with code 1 when the training batches of all epochs take longer than this many seconds (for CI).",
         };
 
+        OptionValidation.RequirePositive(peak, "Pass the peak in GFLOP/s, or leave the option out to measure it.");
+        OptionValidation.RequirePositive(maxSeconds, "Pass the allowed training time in seconds, such as 120.");
+
         var command = new Command("lenet5", "Train LeNet-5 on Fashion-MNIST and report wall time, floating-point operations and the fraction of peak reached.");
         options.AddTo(command);
         command.Options.Add(peak);

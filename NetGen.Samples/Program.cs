@@ -3,15 +3,8 @@ using System.CommandLine;
 using System.IO;
 using NetGen.Samples;
 
-// Entry point: one subcommand per sample. `fashion` is the main job.
-var root = new RootCommand("NetGen samples: networks compiled by the NetGen source generator, trained and run.");
-root.Subcommands.Add(FashionMnistSample.CreateCommand());
-root.Subcommands.Add(FashionCnnSample.CreateCommand());
-root.Subcommands.Add(LeNet5Sample.CreateCommand());
-root.Subcommands.Add(FashionInt8Sample.CreateInt8Command());
-root.Subcommands.Add(FashionInt8Sample.CreateQatCommand());
-root.Subcommands.Add(QuadraticSample.CreateCommand());
-root.Subcommands.Add(FashionSparseSample.CreateCommand());
+// Entry point: one subcommand per sample, built by SampleCommands so that tests parse the same tree.
+RootCommand root = SampleCommands.CreateRoot();
 
 // Bad option values and missing or corrupt data files surface as these exceptions, whose messages
 // name the value and what to do. They get one line on standard error instead of a stack trace.

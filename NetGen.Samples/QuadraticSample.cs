@@ -26,8 +26,9 @@ internal static class QuadraticSample
         var seed = new Option<int>("--seed") { Description = "Seed for initial weights and shuffling.", DefaultValueFactory = _ => 1 };
         var maxError = new Option<double?>("--max-error") { Description = "Exit with code 1 when the final error is above this value (for CI)." };
 
-        FashionOptions.RequireAtLeast(epochs, 1);
-        FashionOptions.RequireAtLeast(samples, 2);
+        OptionValidation.RequireAtLeast(epochs, 1);
+        OptionValidation.RequireAtLeast(samples, 2);
+        OptionValidation.RequireAtLeast(maxError, 0, "The error is a mean of squared differences, so pass a bound such as 1e-3.");
 
         var command = new Command("quadratic", "Fit y = 2x² − 1 with one tanh hidden layer and print the error per epoch.")
         {

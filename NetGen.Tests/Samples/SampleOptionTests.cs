@@ -1,0 +1,154 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.IO;
+using NetGen.Samples;
+
+namespace NetGen.Tests.Samples;
+
+/// <summary>
+/// Option parsing of the sample commands: what the samples program rejects before it loads data
+/// or trains. Each rejected case is also invoked, which prints the errors and returns the exit
+/// code without running the command's action.
+/// </summary>
+public sealed class SampleOptionTests : IDisposable
+{
+    /// <summary>An empty folder for the file options to point into, deleted after each test.</summary>
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("netgen-options-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    /// <summary>
+    /// Every validated option of every sample command that takes a number, with values that do not
+    /// convert: a word for every option, and a fraction and an exponent for the integer ones.
+    /// </summary>
+    public static TheoryData<string, string, string> UnparsableNumbers()
+    {
+        var rows = new TheoryData<string, string, string>();
+        foreach (Command command in SampleCommands.CreateRoot().Subcommands)
+        {
+            foreach (Option option in command.Options)
+            {
+                Type type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
+                if (option.Validators.Count == 0 || !(type == typeof(int) || type == typeof(float) || type == typeof(double)))
+                {
+                    continue;
+                }
+
+                rows.Add(command.Name, option.Name, "abc");
+                if (type == typeof(int))
+                {
+                    rows.Add(command.Name, option.Name, "1.5");
+                    rows.Add(command.Name, option.Name, "1e3");
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(UnparsableNumbers))]
+    public void ValidatedOption_NonNumber_IsParseError(string command, string option, string value)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, value]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{option}'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+    }
+
+    /// <summary>Every option of every sample command that takes a file path. Each names a file the command writes.</summary>
+    public static TheoryData<string, string> FileOptions()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (Command command in SampleCommands.CreateRoot().Subcommands)
+        {
+            foreach (Option option in command.Options)
+            {
+                if (option.ValueType == typeof(FileInfo))
+                {
+                    rows.Add(command.Name, option.Name);
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(FileOptions))]
+    public void FileOption_MissingFolder_IsRejected(string command, string option)
+    {
+        string missingFolder = Path.Combine(_folder.FullName, "missing");
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, Path.Combine(missingFolder, "out.bin")]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"the folder {missingFolder} does not exist", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, option, Path.Combine(_folder.FullName, "out.bin")]).Errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileOptions))]
+    public void FileOption_FolderPath_IsRejected(string command, string option)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, _folder.FullName]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"{option} is {_folder.FullName}, which is a folder", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+    }
+
+    /// <summary>
+    /// Goals and thresholds that the samples check after training, and the peak that lenet5
+    /// reports its speed against. Each value outside the range is rejected with the range, and a
+    /// value at or near the bound is accepted.
+    /// </summary>
+    [Theory]
+    [InlineData("fashion", "--min-accuracy", "2", "1", "--min-accuracy is 2, but it must be between 0 and 1.")]
+    [InlineData("fashion", "--min-accuracy", "-0.1", "0", "--min-accuracy is -0.1, but it must be between 0 and 1.")]
+    [InlineData("fashion", "--min-accuracy", "NaN", "0.88", "--min-accuracy is NaN, but it must be between 0 and 1.")]
+    [InlineData("fashion-cnn", "--min-accuracy", "1.5", "0.9", "--min-accuracy is 1.5, but it must be between 0 and 1.")]
+    [InlineData("lenet5", "--min-accuracy", "80", "0.8", "--min-accuracy is 80, but it must be between 0 and 1.")]
+    [InlineData("lenet5", "--max-seconds", "0", "0.5", "--max-seconds is 0, but it must be greater than 0.")]
+    [InlineData("lenet5", "--peak-gflops", "-5", "100", "--peak-gflops is -5, but it must be greater than 0.")]
+    [InlineData("quadratic", "--max-error", "-1", "0", "--max-error is -1, but it must be at least 0.")]
+    [InlineData("quadratic", "--max-error", "NaN", "1e-3", "--max-error is NaN, but it must be at least 0.")]
+    [InlineData("fashion-int8", "--max-drop", "-1", "0", "--max-drop is -1, but it must be between 0 and 100.")]
+    [InlineData("fashion-qat", "--max-drop", "101", "100", "--max-drop is 101, but it must be between 0 and 100.")]
+    [InlineData("fashion-sparse", "--max-accuracy-drop", "-0.5", "2", "--max-accuracy-drop is -0.5, but it must be between 0 and 100.")]
+    public void GoalOption_OutOfRange_IsRejected(string command, string option, string rejected, string accepted, string message)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, rejected]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, option, accepted]).Errors);
+    }
+
+    /// <summary>The --threads options accept what the trainer accepts, and default to a value in that range.</summary>
+    [Theory]
+    [InlineData("fashion")]
+    [InlineData("fashion-cnn")]
+    [InlineData("lenet5")]
+    [InlineData("fashion-sparse")]
+    public void ThreadsOption_AboveTrainerLimit_IsRejected(string command)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, "--threads", "65"]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Equal("--threads is 65, but it must be between 1 and 64.", error.Message);
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, "--threads", "64"]).Errors);
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command]).Errors);
+    }
+
+    /// <summary>Invokes <paramref name="result"/> with its help and error text captured, and returns the exit code.</summary>
+    private static int Invoke(ParseResult result)
+    {
+        var configuration = new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() };
+        return result.Invoke(configuration);
+    }
+}
