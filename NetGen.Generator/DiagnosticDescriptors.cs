@@ -212,6 +212,12 @@ namespace NetGen.Generator
             QuantizationCategory,
             DiagnosticSeverity.Info);
 
+        public static readonly DiagnosticDescriptor Int8WithoutDenseLayer = Create(
+            "NETGEN0302",
+            "Int8 network has no dense layer",
+            "Network '{0}' sets Int8 = true but has no dense layer; the int8 path quantizes only dense layers, so its Quantized class would run every layer in float. Add a dense layer, for example [Dense(10)], or remove Int8 = true",
+            QuantizationCategory);
+
         public static readonly DiagnosticDescriptor InternalError = Create(
             "NETGEN0901",
             "NetGen failed",

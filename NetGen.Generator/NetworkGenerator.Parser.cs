@@ -152,7 +152,13 @@ namespace NetGen.Generator
                     Int8 = int8,
                 };
 
-                if (int8)
+                // Without a dense layer the error explains why nothing is quantized, so the
+                // per-layer Info list would only repeat it.
+                if (int8 && !HasDenseLayer(layers))
+                {
+                    diagnostics.Add(Located(DiagnosticDescriptors.Int8WithoutDenseLayer, networkAttribute, tree, nameSpan, className));
+                }
+                else if (int8)
                 {
                     ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
                 }
@@ -449,6 +455,20 @@ namespace NetGen.Generator
                 }
 
                 return int8;
+            }
+
+            /// <summary>Returns whether any layer is dense, the only kind that the int8 path quantizes.</summary>
+            private static bool HasDenseLayer(IEnumerable<LayerSpec> layers)
+            {
+                foreach (LayerSpec layer in layers)
+                {
+                    if (layer.Kind == LayerKind.Dense)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>Reports, as Info, each layer that the quantized path runs in float because its kind has no int8 kernel.</summary>
