@@ -383,20 +383,29 @@ namespace NetGen.Generator
 
             /// <summary>
             /// Sets <see cref="NetworkSpec.SparseInference"/> when the class carries [SparseInference],
-            /// after checking that no user member takes the name of the nested SparseModel class.
+            /// after checking that the network has a dense layer and that no user member takes the
+            /// name of the nested SparseModel class.
             /// </summary>
             private static NetworkSpec ReadSparseInference(
                 INamedTypeSymbol symbol, NetworkSpec spec, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
             {
-                bool marked = false;
+                AttributeData? sparseAttribute = null;
                 foreach (AttributeData attribute in symbol.GetAttributes())
                 {
-                    marked |= attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName;
+                    if (attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName)
+                    {
+                        sparseAttribute = attribute;
+                    }
                 }
 
-                if (!marked)
+                if (sparseAttribute is null)
                 {
                     return spec;
+                }
+
+                if (!HasDenseLayer(spec.Layers))
+                {
+                    diagnostics.Add(Located(DiagnosticDescriptors.SparseInferenceWithoutDenseLayer, sparseAttribute, tree, nameSpan, symbol.Name));
                 }
 
                 if (symbol.Name == SparseModelName || !symbol.GetMembers(SparseModelName).IsEmpty)
@@ -457,7 +466,7 @@ namespace NetGen.Generator
                 return int8;
             }
 
-            /// <summary>Returns whether any layer is dense, the only kind that the int8 path quantizes.</summary>
+            /// <summary>Returns whether any layer is dense, the only kind that the int8 path quantizes and SparseModel runs sparse.</summary>
             private static bool HasDenseLayer(IEnumerable<LayerSpec> layers)
             {
                 foreach (LayerSpec layer in layers)
