@@ -5,7 +5,8 @@ namespace NetGen.Generator
     /// <summary>
     /// Every diagnostic NetGen reports. IDs are allocated in blocks by area and never renumbered:
     /// 0001–0099 declaration, 0100–0199 shapes, 0200–0299 attribute values, 0300–0399
-    /// quantization, 0900–0999 generator failures. Each ID has a help page under docs/diagnostics/.
+    /// quantization and sparsity, 0900–0999 generator failures. Each ID has a help page under
+    /// docs/diagnostics/.
     /// </summary>
     internal static class DiagnosticDescriptors
     {
@@ -13,6 +14,7 @@ namespace NetGen.Generator
         private const string ShapeCategory = "NetGen.Shapes";
         private const string ValueCategory = "NetGen.Values";
         private const string QuantizationCategory = "NetGen.Quantization";
+        private const string SparsityCategory = "NetGen.Sparsity";
         private const string GeneratorCategory = "NetGen.Generator";
 
         public static readonly DiagnosticDescriptor ClassNotPartial = Create(
@@ -211,6 +213,18 @@ namespace NetGen.Generator
             "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
             QuantizationCategory,
             DiagnosticSeverity.Info);
+
+        public static readonly DiagnosticDescriptor Int8WithoutDenseLayer = Create(
+            "NETGEN0302",
+            "Int8 network has no dense layer",
+            "Network '{0}' sets Int8 = true but has no dense layer; the int8 path quantizes only dense layers, so its Quantized class would run every layer in float. Add a dense layer, for example [Dense(10)], or remove Int8 = true",
+            QuantizationCategory);
+
+        public static readonly DiagnosticDescriptor SparseInferenceWithoutDenseLayer = Create(
+            "NETGEN0303",
+            "Sparse inference network has no dense layer",
+            "Network '{0}' has [SparseInference] but no dense layer; only dense layers get sparse weights, so its SparseModel would run every layer in float. Add a dense layer, for example [Dense(10)], or remove [SparseInference]",
+            SparsityCategory);
 
         public static readonly DiagnosticDescriptor InternalError = Create(
             "NETGEN0901",

@@ -152,7 +152,13 @@ namespace NetGen.Generator
                     Int8 = int8,
                 };
 
-                if (int8)
+                // Without a dense layer the error explains why nothing is quantized, so the
+                // per-layer Info list would only repeat it.
+                if (int8 && !HasDenseLayer(layers))
+                {
+                    diagnostics.Add(Located(DiagnosticDescriptors.Int8WithoutDenseLayer, networkAttribute, tree, nameSpan, className));
+                }
+                else if (int8)
                 {
                     ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
                 }
@@ -377,20 +383,29 @@ namespace NetGen.Generator
 
             /// <summary>
             /// Sets <see cref="NetworkSpec.SparseInference"/> when the class carries [SparseInference],
-            /// after checking that no user member takes the name of the nested SparseModel class.
+            /// after checking that the network has a dense layer and that no user member takes the
+            /// name of the nested SparseModel class.
             /// </summary>
             private static NetworkSpec ReadSparseInference(
                 INamedTypeSymbol symbol, NetworkSpec spec, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
             {
-                bool marked = false;
+                AttributeData? sparseAttribute = null;
                 foreach (AttributeData attribute in symbol.GetAttributes())
                 {
-                    marked |= attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName;
+                    if (attribute.AttributeClass?.ToDisplayString() == SparseInferenceAttributeName)
+                    {
+                        sparseAttribute = attribute;
+                    }
                 }
 
-                if (!marked)
+                if (sparseAttribute is null)
                 {
                     return spec;
+                }
+
+                if (!HasDenseLayer(spec.Layers))
+                {
+                    diagnostics.Add(Located(DiagnosticDescriptors.SparseInferenceWithoutDenseLayer, sparseAttribute, tree, nameSpan, symbol.Name));
                 }
 
                 if (symbol.Name == SparseModelName || !symbol.GetMembers(SparseModelName).IsEmpty)
@@ -449,6 +464,20 @@ namespace NetGen.Generator
                 }
 
                 return int8;
+            }
+
+            /// <summary>Returns whether any layer is dense, the only kind that the int8 path quantizes and SparseModel runs sparse.</summary>
+            private static bool HasDenseLayer(IEnumerable<LayerSpec> layers)
+            {
+                foreach (LayerSpec layer in layers)
+                {
+                    if (layer.Kind == LayerKind.Dense)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             /// <summary>Reports, as Info, each layer that the quantized path runs in float because its kind has no int8 kernel.</summary>
