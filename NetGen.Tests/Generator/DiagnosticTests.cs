@@ -358,52 +358,38 @@ public class DiagnosticTests
         AssertSingle(source, "NETGEN0103", "NearLimit");
     }
 
-    // The int8 path quantizes only dense layers, so a network of convolutions has nothing to quantize.
+    // The int8 path quantizes only dense layers, and only dense layers get sparse weights, so a
+    // network of convolutions gives either option nothing to do.
     private const string Int8ConvolutionsOnly = """
         using NetGen;
         [Network(Int8 = true), Input(1, 6, 6), Conv2D(2, 3), Flatten]
         public partial class ConvOnly;
         """;
 
-    [Fact]
-    public void Int8WithoutDenseLayer_IsError()
-    {
-        Diagnostic diagnostic = AssertSingle(Int8ConvolutionsOnly, "NETGEN0302", "Network(Int8 = true)");
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Contains("'ConvOnly'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Contains("remove Int8 = true", diagnostic.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Empty(GeneratorHarness.Run(Int8ConvolutionsOnly).Result.GeneratedTrees);
-    }
-
-    [Fact]
-    public void Int8WithoutDenseLayer_LeavesNoCompilerDiagnostics()
-    {
-        var (_, output) = GeneratorHarness.Run(Int8ConvolutionsOnly);
-
-        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
-    }
-
-    // Only dense layers get sparse weights, so SparseModel would run a network of convolutions in float.
     private const string SparseConvolutionsOnly = """
         using NetGen;
         [Network, SparseInference, Input(1, 6, 6), Conv2D(2, 3), Flatten]
         public partial class SparseConvOnly;
         """;
 
-    [Fact]
-    public void SparseInferenceWithoutDenseLayer_IsError()
+    [Theory]
+    [InlineData(Int8ConvolutionsOnly, "NETGEN0302", "Network(Int8 = true)", "'ConvOnly'", "remove Int8 = true")]
+    [InlineData(SparseConvolutionsOnly, "NETGEN0303", "SparseInference", "'SparseConvOnly'", "remove [SparseInference]")]
+    public void OptionWithoutDenseLayer_IsError(string source, string id, string location, string className, string fix)
     {
-        Diagnostic diagnostic = AssertSingle(SparseConvolutionsOnly, "NETGEN0303", "SparseInference");
+        Diagnostic diagnostic = AssertSingle(source, id, location);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Contains("'SparseConvOnly'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Contains("remove [SparseInference]", diagnostic.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Empty(GeneratorHarness.Run(SparseConvolutionsOnly).Result.GeneratedTrees);
+        Assert.Contains(className, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains(fix, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Empty(GeneratorHarness.Run(source).Result.GeneratedTrees);
     }
 
-    [Fact]
-    public void SparseInferenceWithoutDenseLayer_LeavesNoCompilerDiagnostics()
+    [Theory]
+    [InlineData(Int8ConvolutionsOnly)]
+    [InlineData(SparseConvolutionsOnly)]
+    public void OptionWithoutDenseLayer_LeavesNoCompilerDiagnostics(string source)
     {
-        var (_, output) = GeneratorHarness.Run(SparseConvolutionsOnly);
+        var (_, output) = GeneratorHarness.Run(source);
 
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
     }
