@@ -63,13 +63,13 @@ internal static class OptionValidation
             }
         });
 
-    /// <summary>Rejects zero, negative values and NaN, with <paramref name="advice"/> as in <see cref="RequireBetween(Option{double?}, double, double, string)"/>.</summary>
+    /// <summary>Rejects zero, negative values, infinity and NaN, with <paramref name="advice"/> as in <see cref="RequireBetween(Option{double?}, double, double, string)"/>.</summary>
     public static void RequirePositive(Option<double?> option, string advice) =>
         option.Validators.Add(result =>
         {
-            if (TryGetValue(result, out double? value) && value is double number && !(number > 0))
+            if (TryGetValue(result, out double? value) && value is double number && !(number > 0 && double.IsFinite(number)))
             {
-                result.AddError($"{option.Name} is {Format(number)}, but it must be greater than 0. {advice}");
+                result.AddError($"{option.Name} is {Format(number)}, but it must be a finite number greater than 0. {advice}");
             }
         });
 
@@ -93,7 +93,9 @@ internal static class OptionValidation
             }
             else if (file.Directory is { Exists: false } folder)
             {
-                result.AddError($"{option.Name} is {file.FullName}, but the folder {folder.FullName} does not exist. Create the folder or pass a path in an existing one.");
+                result.AddError(File.Exists(folder.FullName)
+                    ? $"{option.Name} is {file.FullName}, but {folder.FullName} is a file, not a folder. Pass a path in an existing folder."
+                    : $"{option.Name} is {file.FullName}, but the folder {folder.FullName} does not exist. Create the folder or pass a path in an existing one.");
             }
         });
 

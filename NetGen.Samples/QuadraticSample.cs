@@ -18,6 +18,10 @@ public sealed partial class QuadraticFit;
 
 internal static class QuadraticSample
 {
+    // Ten million points take 80 MB of inputs and targets, far more than the curve needs. A review
+    // passed int.MaxValue, and the process ran out of memory.
+    private const int MaxSamples = 10_000_000;
+
     public static Command CreateCommand()
     {
         var epochs = new Option<int>("--epochs") { Description = "Number of passes over the samples.", DefaultValueFactory = _ => 2000 };
@@ -27,8 +31,8 @@ internal static class QuadraticSample
         var maxError = new Option<double?>("--max-error") { Description = "Exit with code 1 when the final error is above this value (for CI)." };
 
         OptionValidation.RequireAtLeast(epochs, 1);
-        OptionValidation.RequireAtLeast(samples, 2);
-        OptionValidation.RequireAtLeast(maxError, 0, "The error is a mean of squared differences, so pass a bound such as 1e-3.");
+        OptionValidation.RequireBetween(samples, 2, MaxSamples);
+        OptionValidation.RequireAtLeast(maxError, 0, "The error is the mean of ½(y − t)² over the samples, so pass a bound such as 1e-3.");
 
         var command = new Command("quadratic", "Fit y = 2x² − 1 with one tanh hidden layer and print the error per epoch.")
         {

@@ -150,12 +150,19 @@ namespace NetGen.Quantization
         /// <param name="path">A file written by <see cref="Save(QuantizedNetworkData, string)"/>.</param>
         /// <param name="architecture">The architecture the file must have been saved from.</param>
         /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is a directory.</exception>
         /// <exception cref="InvalidDataException">The file is not a quantized network file, has another version, is truncated, corrupt or followed by extra bytes, or was saved from another architecture.</exception>
         public static QuantizedNetworkData Load(string path, string architecture)
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             ArgumentNullException.ThrowIfNull(architecture);
             string fullPath = Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                throw new ArgumentException(
+                    $"'{fullPath}' is a directory, but a quantized network file was expected. Pass the path of a file that Quantized.Save wrote.", nameof(path));
+            }
+
             if (!File.Exists(fullPath))
             {
                 throw new FileNotFoundException(

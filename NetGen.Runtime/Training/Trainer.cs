@@ -517,7 +517,8 @@ namespace NetGen
                 SampleOrder.Shuffle(_order.AsSpan(0, count), Seed, EpochsTrained);
             }
 
-            int batches = (count + BatchSize - 1) / BatchSize;
+            // Rounded up without forming count + BatchSize − 1, which overflows for batch sizes near int.MaxValue.
+            int batches = ((count - 1) / BatchSize) + 1;
             long progressIntervalTicks = ToTimestampTicks(_progressInterval);
             double lossSum = 0;
             double weight = 0;
@@ -583,10 +584,12 @@ namespace NetGen
             double weight = 0;
             int correct = 0;
 
-            for (int start = 0; start < count; start += EvaluationBatchSize)
+            // Counted in long so that the last step past count cannot wrap around.
+            for (long next = 0; next < count; next += EvaluationBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
+                int start = (int)next;
                 int size = Math.Min(EvaluationBatchSize, count - start);
                 (double batchLossSum, double batchWeight, int batchCorrect) = EvaluateBatch(data, start, size);
                 lossSum += batchLossSum;

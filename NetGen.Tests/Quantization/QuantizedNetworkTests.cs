@@ -500,6 +500,14 @@ public sealed class QuantizedNetworkTests : IDisposable
     }
 
     [Fact]
+    public void Load_DirectoryIsNamed()
+    {
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => QuantizedProbe.Quantized.FromFile(_folder));
+
+        Assert.Contains($"'{Path.GetFullPath(_folder)}' is a directory", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_FloatWeightFileIsRejected()
     {
         string path = Path.Combine(_folder, "float.ngw");

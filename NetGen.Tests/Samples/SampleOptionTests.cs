@@ -92,6 +92,27 @@ public sealed class SampleOptionTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FileOptions))]
+    public void FileOption_ParentIsFile_SaysSo(string command, string option)
+    {
+        string file = Path.Combine(_folder.FullName, "plain-file");
+        File.WriteAllText(file, "not a folder");
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, Path.Combine(file, "out.bin")]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Contains($"{file} is a file, not a folder", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QuadraticSamples_AboveLimit_IsRejected()
+    {
+        ParseError error = Assert.Single(SampleCommands.CreateRoot().Parse(["quadratic", "--samples", "2147483647"]).Errors);
+
+        Assert.Equal("--samples is 2147483647, but it must be between 2 and 10000000.", error.Message);
+        Assert.Empty(SampleCommands.CreateRoot().Parse(["quadratic", "--samples", "10000000"]).Errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileOptions))]
     public void FileOption_FolderPath_IsRejected(string command, string option)
     {
         ParseResult result = SampleCommands.CreateRoot().Parse([command, option, _folder.FullName]);
@@ -112,8 +133,9 @@ public sealed class SampleOptionTests : IDisposable
     [InlineData("fashion", "--min-accuracy", "NaN", "0.88", "--min-accuracy is NaN, but it must be between 0 and 1.")]
     [InlineData("fashion-cnn", "--min-accuracy", "1.5", "0.9", "--min-accuracy is 1.5, but it must be between 0 and 1.")]
     [InlineData("lenet5", "--min-accuracy", "80", "0.8", "--min-accuracy is 80, but it must be between 0 and 1.")]
-    [InlineData("lenet5", "--max-seconds", "0", "0.5", "--max-seconds is 0, but it must be greater than 0.")]
-    [InlineData("lenet5", "--peak-gflops", "-5", "100", "--peak-gflops is -5, but it must be greater than 0.")]
+    [InlineData("lenet5", "--max-seconds", "0", "0.5", "--max-seconds is 0, but it must be a finite number greater than 0.")]
+    [InlineData("lenet5", "--peak-gflops", "-5", "100", "--peak-gflops is -5, but it must be a finite number greater than 0.")]
+    [InlineData("lenet5", "--peak-gflops", "Infinity", "100", "--peak-gflops is Infinity, but it must be a finite number greater than 0.")]
     [InlineData("quadratic", "--max-error", "-1", "0", "--max-error is -1, but it must be at least 0.")]
     [InlineData("quadratic", "--max-error", "NaN", "1e-3", "--max-error is NaN, but it must be at least 0.")]
     [InlineData("fashion-int8", "--max-drop", "-1", "0", "--max-drop is -1, but it must be between 0 and 100.")]
