@@ -39,6 +39,7 @@ internal static class FashionInt8Sample
         var qatEpochs = new Option<int>("--qat-epochs") { Description = "Epochs of quantization-aware fine-tuning.", DefaultValueFactory = _ => 2 };
         var qatRate = new Option<float>("--qat-learning-rate") { Description = "Adam step size of the fine-tuning.", DefaultValueFactory = _ => 1e-4f };
         OptionValidation.RequireAtLeast(qatEpochs, 1);
+        OptionValidation.RequireFinite(qatRate, allowZero: true, "It is Adam's step size, for example 1e-4.");
         var command = new Command("fashion-qat",
             "Fine-tune the Fashion-MNIST MLP with fake-quantized int8 weights (straight-through gradient), quantize it, and compare its test accuracy with float32.")
         {

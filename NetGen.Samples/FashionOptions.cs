@@ -61,6 +61,8 @@ internal sealed class FashionOptions
         MinAccuracy = new Option<double?>("--min-accuracy") { Description = "Exit with code 1 when the test accuracy ends below this fraction (for CI)." };
 
         OptionValidation.RequireAtLeast(Epochs, 1);
+        OptionValidation.RequireFinite(LearningRate, allowZero: true, "It is Adam's step size, for example 1e-3.");
+        OptionValidation.RequireFinite(Decay, allowZero: false, "The step size is multiplied by it after each epoch, so pass 1 to keep it constant.");
         OptionValidation.RequireAtLeast(BatchSize, 1);
         OptionValidation.RequireAtLeast(ValidationSize, 0);
         OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);

@@ -46,6 +46,9 @@ internal static class FashionSparseSample
         var maxDrop = new Option<double?>("--max-accuracy-drop") { Description = "Exit with code 1 when a pruned network's test accuracy is more than this many percentage points below the dense one's (for CI)." };
 
         OptionValidation.RequireAtLeast(epochs, 1);
+        OptionValidation.RequireFinite(learningRate, allowZero: true, "It is Adam's step size, for example 1e-3.");
+        OptionValidation.RequireFinite(fineTuneRate, allowZero: true, "It is Adam's step size, for example 1e-3.");
+        OptionValidation.RequireFinite(decay, allowZero: false, "The step size is multiplied by it after each epoch, so pass 1 to keep it constant.");
         OptionValidation.RequireAtLeast(fineTuneEpochs, 1);
         OptionValidation.RequireAtLeast(batchSize, 1);
         OptionValidation.RequireBetween(threads, 1, OptionValidation.MaxThreads);

@@ -74,6 +74,21 @@ internal static class OptionValidation
         });
 
     /// <summary>
+    /// Rejects NaN, infinity and values below 0, or at 0 when <paramref name="allowZero"/> is
+    /// false, so that a step size or decay factor fails at parsing instead of when the optimizer
+    /// is built after the data has loaded.
+    /// </summary>
+    public static void RequireFinite(Option<float> option, bool allowZero, string advice) =>
+        option.Validators.Add(result =>
+        {
+            if (TryGetValue(result, out float value) && !(float.IsFinite(value) && (value > 0 || (allowZero && value == 0))))
+            {
+                string range = allowZero ? "a finite number of at least 0" : "a finite number greater than 0";
+                result.AddError($"{option.Name} is {value.ToString(CultureInfo.InvariantCulture)}, but it must be {range}. {advice}");
+            }
+        });
+
+    /// <summary>
     /// Rejects a file path whose folder does not exist, or that names a folder, so that the command
     /// stops before training rather than when it saves. Write permission is not checked, so a
     /// read-only folder still fails at the save.

@@ -31,6 +31,7 @@ internal static class QuadraticSample
         var maxError = new Option<double?>("--max-error") { Description = "Exit with code 1 when the final error is above this value (for CI)." };
 
         OptionValidation.RequireAtLeast(epochs, 1);
+        OptionValidation.RequireFinite(learningRate, allowZero: true, "It is the SGD step size, for example 0.05.");
         OptionValidation.RequireBetween(samples, 2, MaxSamples);
         OptionValidation.RequireAtLeast(maxError, 0, "The error is the mean of ½(y − t)² over the samples, so pass a bound such as 1e-3.");
 

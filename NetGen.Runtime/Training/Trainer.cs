@@ -530,6 +530,8 @@ namespace NetGen
             for (int batch = 0; batch < batches; batch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                // A progress callback may have disposed the trainer; stop on any thread count, not only where the pool notices.
+                ObjectDisposedException.ThrowIf(_disposed, this);
 
                 int size = Math.Min(BatchSize, count - seen);
                 (double batchLossSum, double batchWeight, int batchCorrect) = TrainBatch(train, seen, size);

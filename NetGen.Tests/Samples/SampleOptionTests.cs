@@ -123,8 +123,8 @@ public sealed class SampleOptionTests : IDisposable
     }
 
     /// <summary>
-    /// Goals and thresholds that the samples check after training, and the peak that lenet5
-    /// reports its speed against. Each value outside the range is rejected with the range, and a
+    /// Goals and thresholds that the samples check after training, the peak that lenet5
+    /// reports its speed against, and the step sizes and decay factors of the optimizers. Each value outside the range is rejected with the range, and a
     /// value at or near the bound is accepted.
     /// </summary>
     [Theory]
@@ -136,6 +136,11 @@ public sealed class SampleOptionTests : IDisposable
     [InlineData("lenet5", "--max-seconds", "0", "0.5", "--max-seconds is 0, but it must be a finite number greater than 0.")]
     [InlineData("lenet5", "--peak-gflops", "-5", "100", "--peak-gflops is -5, but it must be a finite number greater than 0.")]
     [InlineData("lenet5", "--peak-gflops", "Infinity", "100", "--peak-gflops is Infinity, but it must be a finite number greater than 0.")]
+    [InlineData("fashion", "--learning-rate", "NaN", "0", "--learning-rate is NaN, but it must be a finite number of at least 0.")]
+    [InlineData("fashion-cnn", "--decay", "-1", "1", "--decay is -1, but it must be a finite number greater than 0.")]
+    [InlineData("fashion-sparse", "--fine-tune-learning-rate", "Infinity", "1e-3", "--fine-tune-learning-rate is Infinity, but it must be a finite number of at least 0.")]
+    [InlineData("fashion-qat", "--qat-learning-rate", "-1e-4", "1e-4", "--qat-learning-rate is -0.0001, but it must be a finite number of at least 0.")]
+    [InlineData("quadratic", "--learning-rate", "NaN", "0.05", "--learning-rate is NaN, but it must be a finite number of at least 0.")]
     [InlineData("quadratic", "--max-error", "-1", "0", "--max-error is -1, but it must be at least 0.")]
     [InlineData("quadratic", "--max-error", "NaN", "1e-3", "--max-error is NaN, but it must be at least 0.")]
     [InlineData("fashion-int8", "--max-drop", "-1", "0", "--max-drop is -1, but it must be between 0 and 100.")]

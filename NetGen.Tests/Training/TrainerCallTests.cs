@@ -85,6 +85,26 @@ public class TrainerCallTests
         Assert.True(double.IsFinite(trainer.Evaluate(data).Loss));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Fit_StopsAtTheNextBatchWhenAProgressCallbackDisposes(int threads)
+    {
+        Dataset data = ParallelTrainerTests.RandomClassification(96, seed: 8);
+        var trainer = new Trainer<ParallelTestMlp>(new ParallelTestMlp(seed: 1), new Sgd(0.05f), BatchSize, threads: threads) { ProgressInterval = TimeSpan.Zero };
+        int reports = 0;
+        var progress = new SynchronousProgress(_ =>
+        {
+            reports++;
+            trainer.Dispose();
+        });
+
+        Assert.Throws<ObjectDisposedException>(() => trainer.Fit(data, epochs: 2, progress: progress));
+
+        Assert.Equal(1, reports);
+        Assert.Equal(0, trainer.EpochsTrained);
+    }
+
     [Fact]
     public void Calls_RunAgainAfterOneThrew()
     {
