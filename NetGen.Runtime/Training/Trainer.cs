@@ -108,7 +108,7 @@ namespace NetGen
 
         private TimeSpan _progressInterval = TimeSpan.FromMilliseconds(50);
         private bool _disposed;
-        private int _callInProgress; // 1 while Fit or Evaluate runs; see EnterCall
+        private int _callInProgress; // 1 while Fit or Evaluate runs (see EnterCall)
 
         /// <summary>Creates a trainer, allocates its workspaces and buffers, and starts its threads.</summary>
         /// <param name="network">The network to train; its parameters are updated in place.</param>
@@ -464,16 +464,15 @@ namespace NetGen
 
         /// <summary>
         /// Marks a <c>Fit</c> or <c>Evaluate</c> call as running, or throws if one already is. Two
-        /// calls at once would share the workspaces, the batch buffers and the worker threads:
-        /// without this check they crashed with access violations, hung, or trained on a
-        /// half-shuffled order.
+        /// calls at once would share the workspaces, the batch buffers and the worker threads, and
+        /// could crash with access violations, hang, or train on a half-shuffled order.
         /// </summary>
         private void EnterCall(string method)
         {
             if (Interlocked.Exchange(ref _callInProgress, 1) != 0)
             {
                 throw new InvalidOperationException(
-                    $"{method} was called while another Fit or Evaluate call on this trainer was running. A trainer runs one call at a time: " +
+                    $"{method} was called while another Fit or Evaluate call on this trainer was running. A trainer runs one call at a time, so " +
                     "wait for the other call to return, or give each thread its own trainer. A progress callback must not call Fit or Evaluate on the trainer that reports to it.");
             }
         }
@@ -530,7 +529,7 @@ namespace NetGen
             for (int batch = 0; batch < batches; batch++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                // A progress callback may have disposed the trainer; stop on any thread count, not only where the pool notices.
+                // A progress callback may have disposed the trainer. Stop here on any thread count, not only where the pool notices it.
                 ObjectDisposedException.ThrowIf(_disposed, this);
 
                 int size = Math.Min(BatchSize, count - seen);

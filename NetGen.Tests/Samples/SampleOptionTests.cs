@@ -92,7 +92,7 @@ public sealed class SampleOptionTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FileOptions))]
-    public void FileOption_ParentIsFile_SaysSo(string command, string option)
+    public void FileOption_ParentIsFile_IsRejected(string command, string option)
     {
         string file = Path.Combine(_folder.FullName, "plain-file");
         File.WriteAllText(file, "not a folder");

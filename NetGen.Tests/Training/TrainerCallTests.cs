@@ -17,7 +17,7 @@ public class TrainerCallTests
     [InlineData(1, int.MaxValue)]
     [InlineData(2, int.MaxValue)]
     [InlineData(2, int.MaxValue - 1)]
-    public void Fit_ChunkSizeNearIntMaxTrainsOneChunkPerBatch(int threads, int chunkSize)
+    public void Fit_HugeChunkSize_RunsOneChunk(int threads, int chunkSize)
     {
         Dataset data = ParallelTrainerTests.RandomClassification(60, seed: 3);
         var huge = new ParallelTestMlp(seed: 4);
@@ -37,7 +37,7 @@ public class TrainerCallTests
     }
 
     [Fact]
-    public void Fit_ProgressCallbackCannotStartAnotherCall()
+    public void Fit_NestedCall_Throws()
     {
         Dataset data = ParallelTrainerTests.RandomClassification(48, seed: 5);
         using var trainer = new Trainer<ParallelTestMlp>(new ParallelTestMlp(seed: 1), new Sgd(0.05f), BatchSize) { ProgressInterval = TimeSpan.Zero };
@@ -51,13 +51,15 @@ public class TrainerCallTests
 
         trainer.Fit(data, epochs: 1, progress: progress);
 
-        Assert.Contains("Evaluate was called while another Fit or Evaluate call", Assert.IsType<InvalidOperationException>(fromEvaluate).Message);
-        Assert.Contains("Fit was called while another Fit or Evaluate call", Assert.IsType<InvalidOperationException>(fromFit).Message);
+        InvalidOperationException evaluateError = Assert.IsType<InvalidOperationException>(fromEvaluate);
+        Assert.Contains("Evaluate was called while another Fit or Evaluate call", evaluateError.Message);
+        InvalidOperationException fitError = Assert.IsType<InvalidOperationException>(fromFit);
+        Assert.Contains("Fit was called while another Fit or Evaluate call", fitError.Message);
         Assert.Equal(1, trainer.EpochsTrained);
     }
 
     [Fact]
-    public async Task Evaluate_FromAnotherThreadDuringFitThrows()
+    public async Task Evaluate_DuringFit_Throws()
     {
         Dataset data = ParallelTrainerTests.RandomClassification(48, seed: 6);
         using var trainer = new Trainer<ParallelTestMlp>(new ParallelTestMlp(seed: 1), new Sgd(0.05f), BatchSize, threads: 2) { ProgressInterval = TimeSpan.Zero };
@@ -88,7 +90,7 @@ public class TrainerCallTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Fit_StopsAtTheNextBatchWhenAProgressCallbackDisposes(int threads)
+    public void Fit_DisposedByCallback_Stops(int threads)
     {
         Dataset data = ParallelTrainerTests.RandomClassification(96, seed: 8);
         var trainer = new Trainer<ParallelTestMlp>(new ParallelTestMlp(seed: 1), new Sgd(0.05f), BatchSize, threads: threads) { ProgressInterval = TimeSpan.Zero };
@@ -106,7 +108,7 @@ public class TrainerCallTests
     }
 
     [Fact]
-    public void Calls_RunAgainAfterOneThrew()
+    public void Calls_AfterFailure_Run()
     {
         Dataset data = ParallelTrainerTests.RandomClassification(48, seed: 7);
         var mismatched = new Dataset(new float[2 * 4], 4, new float[2 * ParallelTestMlp.OutputSize], ParallelTestMlp.OutputSize);
