@@ -6,8 +6,10 @@ namespace NetGen.Generator
 {
     /// <summary>
     /// The architecture text that weight files record: one token per layer with everything that
-    /// changes the meaning of the parameters. Texts of dense-only networks must never change,
-    /// or files saved by earlier versions stop loading.
+    /// changes the meaning of the parameters or the function they compute. Texts of dense-only
+    /// networks must never change, or files saved by earlier versions stop loading. So an option
+    /// added later, such as a Leaky ReLU slope or a batch norm ε, appears only when it differs
+    /// from its default.
     /// </summary>
     internal static class NetworkArchitecture
     {
@@ -38,31 +40,46 @@ namespace NetGen.Generator
             switch (layer.Kind)
             {
                 case LayerKind.Dense:
-                    return "Dense(" + Int(spec.Outputs) + "," + spec.Activation + ")";
+                    return "Dense(" + Int(spec.Outputs) + "," + ActivationToken(layer) + ")";
                 case LayerKind.Dropout:
                     // Dropout has no parameters, but it is part of the declaration a file was saved from.
-                    return "Dropout(" + spec.Probability.ToString("R", CultureInfo.InvariantCulture) + ")";
+                    return "Dropout(" + Real(spec.Probability) + ")";
                 case LayerKind.Convolution:
                     ConvSpec conv = spec.Conv!;
                     ConvPadding pad = ShapeInference.Padding(conv);
                     return (conv.Rank == 3 ? "Conv2D(" : "Conv1D(") + Int(conv.OutChannels) + "," + Int(conv.KernelHeight) + "x" + Int(conv.KernelWidth) +
                         ",s" + Int(conv.Stride) + ",p" + Int(pad.Top) + "/" + Int(pad.Bottom) + "/" + Int(pad.Left) + "/" + Int(pad.Right) +
-                        ",d" + Int(conv.Dilation) + ",g" + Int(conv.Groups) + (conv.Bias ? ",bias," : ",nobias,") + spec.Activation + ")";
+                        ",d" + Int(conv.Dilation) + ",g" + Int(conv.Groups) + (conv.Bias ? ",bias," : ",nobias,") + ActivationToken(layer) + ")";
                 case LayerKind.MaxPool:
                 case LayerKind.AvgPool:
                     PoolSpec pool = spec.Pool!;
                     return layer.Kind + "(" + Int(pool.Kernel) + ",s" + Int(ShapeInference.PoolStride(pool)) + ",p" + Int(pool.Padding) + ")";
                 case LayerKind.BatchNorm:
-                    return "BatchNorm(" + Int(layer.InputShape.Channels) + "," + spec.Activation + ")";
+                    return "BatchNorm(" + Int(layer.InputShape.Channels) + "," + ActivationToken(layer) + Epsilon(spec) + ")";
                 case LayerKind.LayerNorm:
-                    return "LayerNorm(" + Int(layer.Inputs) + "," + spec.Activation + ")";
+                    return "LayerNorm(" + Int(layer.Inputs) + "," + ActivationToken(layer) + Epsilon(spec) + ")";
                 case LayerKind.ResidualEnd:
-                    return "ResidualEnd(" + spec.Activation + ")";
+                    return "ResidualEnd(" + ActivationToken(layer) + ")";
                 default:
                     return layer.Kind.ToString();
             }
         }
 
+        /// <summary>Returns the activation's name, then ",Alpha=" and its slope or α when that is not the default.</summary>
+        private static string ActivationToken(LayerLayout layer)
+        {
+            bool usesAlpha = layer.Activation is Activation.LeakyRelu or Activation.Elu;
+            return usesAlpha && layer.Alpha != LayerSpec.DefaultAlpha(layer.Activation)
+                ? layer.Activation + ",Alpha=" + Real(layer.Alpha)
+                : layer.Activation.ToString();
+        }
+
+        /// <summary>Returns ",Epsilon=" and the layer's ε when that is not the default, and an empty string otherwise.</summary>
+        private static string Epsilon(LayerSpec spec) =>
+            spec.Epsilon != LayerSpec.DefaultEpsilon ? ",Epsilon=" + Real(spec.Epsilon) : string.Empty;
+
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static string Real(float value) => value.ToString("R", CultureInfo.InvariantCulture);
     }
 }

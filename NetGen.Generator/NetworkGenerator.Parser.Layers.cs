@@ -195,7 +195,7 @@ namespace NetGen.Generator
                 LayerSpec layer = LayerSpec.Other(layerName, kind) with
                 {
                     Activation = (Activation)activation,
-                    Epsilon = 1e-5f,
+                    Epsilon = LayerSpec.DefaultEpsilon,
                     Momentum = kind == LayerKind.BatchNorm ? 0.1f : 0f,
                 };
                 foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)

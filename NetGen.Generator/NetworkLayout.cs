@@ -19,7 +19,7 @@ namespace NetGen.Generator
             Inputs = (int)input.Size;
             Outputs = (int)output.Size;
             Activation = spec.Activation;
-            Alpha = !float.IsNaN(spec.Alpha) ? spec.Alpha : spec.Activation == Activation.Elu ? 1f : 0.01f;
+            Alpha = !float.IsNaN(spec.Alpha) ? spec.Alpha : LayerSpec.DefaultAlpha(spec.Activation);
             Initializer = spec.Init.Kind == Initializer.Default
                 ? (spec.Activation is Activation.Relu or Activation.LeakyRelu ? Initializer.HeUniform : Initializer.GlorotUniform)
                 : spec.Init.Kind;

@@ -122,6 +122,9 @@ namespace NetGen.Generator.Model
         /// <summary>Pooling options; null for other kinds.</summary>
         public PoolSpec? Pool { get; init; }
 
+        /// <summary>ε of a normalisation layer when not declared, as torch's.</summary>
+        public const float DefaultEpsilon = 1e-5f;
+
         /// <summary>ε of a normalisation layer.</summary>
         public float Epsilon { get; init; }
 
@@ -130,6 +133,9 @@ namespace NetGen.Generator.Model
 
         /// <summary>Inputs a dense layer declares it expects; 0 when not declared.</summary>
         public int ExpectedInputs { get; init; }
+
+        /// <summary>Leaky ReLU slope or ELU α when not declared: 0.01 and 1, as torch's.</summary>
+        public static float DefaultAlpha(Activation activation) => activation == Activation.Elu ? 1f : 0.01f;
 
         public static LayerSpec Other(string name, LayerKind kind) =>
             new LayerSpec(name, kind, 0, Activation.Identity, float.NaN, InitSpec.Default, 0f, 0f, 0f);
