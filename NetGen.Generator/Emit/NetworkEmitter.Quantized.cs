@@ -255,7 +255,8 @@ namespace NetGen.Generator.Emit
             {
                 LayerLayout layer = plan.Int8Layers[i];
                 LayerLayout? before = plan.Before(layer);
-                w.Line("observers[" + Int(i) + "].Observe(" + (before is null ? "x" : "arena.Slice(" + before.Name + "ActivationOffset * rows, batch * " + before.Name + "Outputs)") + ");");
+                string values = before is null ? "x" : "arena.Slice(" + before.Name + "ActivationOffset * rows, batch * " + before.Name + "Outputs)";
+                w.Line(QuantizationNamespace + "GeneratedQuantization.Observe(observers[" + Int(i) + "], " + values + ", " + InputSource(layer, before is null, "nameof(calibrationInputs)", "start") + ");");
             }
 
             w.Close();
@@ -340,7 +341,7 @@ namespace NetGen.Generator.Emit
             w.Open("public void Forward(" + ReadOnlySpanType + " input, " + SpanType + " output)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
             w.Line(Support + ".CheckLength(output.Length, OutputSize, nameof(output));");
-            w.Line("Run(input, _sampleWorkspace, 1).CopyTo(output);");
+            w.Line("Run(input, _sampleWorkspace, 1, nameof(input)).CopyTo(output);");
             w.Close();
             w.Line();
 
@@ -348,7 +349,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> finite values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line("return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1));");
+            w.Line("return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1, nameof(input)));");
             w.Close();
             w.Line();
 
@@ -361,15 +362,19 @@ namespace NetGen.Generator.Emit
             w.Line("int batch = workspace.CheckBatch(inputs.Length, InputSize, ArchitectureText, nameof(inputs));");
             w.Line("workspace.CheckLayout(BytesPerSample, AccumulatorsPerSample, ActivationsPerSample, " + (plan.Layout.HasConvolution ? "ScratchLength" : "0") + ");");
             w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
-            w.Line("Run(inputs, workspace, batch).CopyTo(outputs);");
+            w.Line("Run(inputs, workspace, batch, nameof(inputs)).CopyTo(outputs);");
             w.Close();
             w.Line();
 
-            w.Line("// Runs a checked batch and returns its outputs, which live in the workspace.");
-            w.Line("private " + ReadOnlySpanType + " Run(" + ReadOnlySpanType + " x, " + QuantizedWorkspaceType + " workspace, int batch) =>");
-            w.Line("    _mode == " + QuantizationNamespace + "QuantizationMode.Static ? RunStatic(x, workspace, batch) : RunDynamic(x, workspace, batch);");
+            w.Line("// Runs a checked batch and returns its outputs, which live in the workspace. inputName names x in error messages.");
+            w.Line("private " + ReadOnlySpanType + " Run(" + ReadOnlySpanType + " x, " + QuantizedWorkspaceType + " workspace, int batch, string inputName) =>");
+            w.Line("    _mode == " + QuantizationNamespace + "QuantizationMode.Static ? RunStatic(x, workspace, batch, inputName) : RunDynamic(x, workspace, batch, inputName);");
             w.Line();
         }
+
+        /// <summary>Returns a new LayerInputSource for the int8 layer's error messages; argumentName and firstSample are C# expressions.</summary>
+        private static string InputSource(LayerLayout layer, bool isNetworkInput, string argumentName, string firstSample = "0") =>
+            "new " + QuantizationNamespace + "LayerInputSource(\"" + layer.Name + "\", " + layer.Name + "Inputs, " + Bool(isNetworkInput) + ", " + argumentName + ", " + firstSample + ")";
 
         private static void EmitQuantizedRun(SourceWriter w, QuantizedPlan plan, bool dynamic)
         {
@@ -377,7 +382,7 @@ namespace NetGen.Generator.Emit
             w.Line(dynamic
                 ? "// Dynamic quantization: fp32 between layers; each int8 layer quantizes its input with this call's range."
                 : "// Static quantization: uint8 between int8 layers, requantized with the calibrated scales.");
-            w.Open("private " + ReadOnlySpanType + " " + (dynamic ? "RunDynamic" : "RunStatic") + "(" + ReadOnlySpanType + " x, " + QuantizedWorkspaceType + " workspace, int batch)");
+            w.Open("private " + ReadOnlySpanType + " " + (dynamic ? "RunDynamic" : "RunStatic") + "(" + ReadOnlySpanType + " x, " + QuantizedWorkspaceType + " workspace, int batch, string inputName)");
             w.Line(SpanType + " arena = workspace.Floats;");
             w.Line("global::System.Span<byte> bytes = workspace.Bytes;");
             w.Line("int rows = workspace.MaxBatchSize;");
@@ -442,7 +447,7 @@ namespace NetGen.Generator.Emit
                 if (dynamic)
                 {
                     w.Line(SpanType + " " + output + " = arena.Slice(" + n + "ActivationOffset * rows, batch * " + n + "Outputs);");
-                    w.Line(Field(layer) + ".ForwardDynamic(" + current + ", " + quantized + ", " + accumulators + ", " + Bool(relu) + ", " + output + ", batch);");
+                    w.Line(QuantizationNamespace + "GeneratedQuantization.ForwardDynamic(" + Field(layer) + ", " + current + ", " + quantized + ", " + accumulators + ", " + Bool(relu) + ", " + output + ", batch, " + InputSource(layer, current == "x", "inputName") + ");");
                     EmitFloatActivation(w, layer, output, relu);
                     current = output;
                     continue;
@@ -450,7 +455,7 @@ namespace NetGen.Generator.Emit
 
                 if (!currentIsBytes)
                 {
-                    w.Line(QuantizationNamespace + "Quantizer.Quantize(" + current + ", " + Field(layer) + ".Input, " + quantized + ");");
+                    w.Line(QuantizationNamespace + "GeneratedQuantization.Quantize(" + current + ", " + Field(layer) + ".Input, " + quantized + ", " + InputSource(layer, current == "x", "inputName") + ");");
                 }
 
                 LayerLayout? next = plan.NextInt8Input(layer);

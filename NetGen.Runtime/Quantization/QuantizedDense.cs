@@ -169,10 +169,16 @@ namespace NetGen.Quantization
         public QuantizationParameters ForwardDynamic(ReadOnlySpan<float> x, Span<byte> quantizedX, Span<int> accumulators, bool relu, Span<float> y, int batch)
         {
             QuantizationParameters input = Quantizer.ComputeDynamicParameters(x, QuantizedRange.UInt8);
+            RunDynamic(x, input, quantizedX, accumulators, relu, y, batch);
+            return input;
+        }
+
+        /// <summary>Runs the steps of <see cref="ForwardDynamic"/> after its choice of <paramref name="input"/>, for finite inputs.</summary>
+        internal void RunDynamic(ReadOnlySpan<float> x, QuantizationParameters input, Span<byte> quantizedX, Span<int> accumulators, bool relu, Span<float> y, int batch)
+        {
             Quantizer.Quantize(x, input, quantizedX);
             Int8Kernels.Multiply(quantizedX, input.ZeroPoint, Weights, ReadOnlySpan<int>.Empty, accumulators, batch, Int8KernelPath.Auto);
             Int8Kernels.Dequantize(accumulators, input.Scale, Weights.Scales, _floatBias, relu, y, batch);
-            return input;
         }
     }
 }

@@ -25,7 +25,7 @@ namespace NetGen.Quantization
         {
             RequireUnsigned(parameters, nameof(parameters));
             RequireSameLength(values.Length, destination.Length, nameof(destination));
-            QuantizeCore(values, parameters, ref MemoryMarshal.GetReference(destination));
+            ThrowIfFound(values, QuantizeCore(values, parameters, ref MemoryMarshal.GetReference(destination)));
         }
 
         /// <summary>Quantizes <paramref name="values"/> to signed bytes.</summary>
@@ -37,7 +37,7 @@ namespace NetGen.Quantization
         {
             RequireSigned(parameters, nameof(parameters));
             RequireSameLength(values.Length, destination.Length, nameof(destination));
-            QuantizeCore(values, parameters, ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(destination)));
+            ThrowIfFound(values, QuantizeCore(values, parameters, ref Unsafe.As<sbyte, byte>(ref MemoryMarshal.GetReference(destination))));
         }
 
         /// <summary>Writes <c>destination[i] = (quantized[i] − ZeroPoint) · Scale</c>.</summary>
@@ -62,25 +62,38 @@ namespace NetGen.Quantization
         /// <exception cref="ArgumentException">A value is NaN or infinite; the message names its index.</exception>
         public static (float Minimum, float Maximum) FindRange(ReadOnlySpan<float> values)
         {
+            ThrowIfFound(values, FindRangeCore(values, out float minimum, out float maximum));
+            return (minimum, maximum);
+        }
+
+        /// <summary>
+        /// Finds the smallest and largest of <paramref name="values"/>, (0, 0) for an empty span, and
+        /// returns −1, or returns the index of the first NaN or infinite value.
+        /// </summary>
+        internal static int FindRangeCore(ReadOnlySpan<float> values, out float minimum, out float maximum)
+        {
+            minimum = 0f;
+            maximum = 0f;
             if (values.IsEmpty)
             {
-                return (0f, 0f);
+                return -1;
             }
 
-            float minimum = float.PositiveInfinity, maximum = float.NegativeInfinity;
+            minimum = float.PositiveInfinity;
+            maximum = float.NegativeInfinity;
             for (int i = 0; i < values.Length; i++)
             {
                 float value = values[i];
                 if (!float.IsFinite(value))
                 {
-                    ThrowNotFinite(value, i, nameof(values));
+                    return i;
                 }
 
                 minimum = Math.Min(minimum, value);
                 maximum = Math.Max(maximum, value);
             }
 
-            return (minimum, maximum);
+            return -1;
         }
 
         /// <summary>
@@ -101,7 +114,20 @@ namespace NetGen.Quantization
                 $"The value at index {index} of '{name}' is {value.ToString(CultureInfo.InvariantCulture)}, but quantization needs finite values. Find where it comes from, for example a diverged layer, or clip the values first.",
                 name);
 
-        private static void QuantizeCore(ReadOnlySpan<float> values, QuantizationParameters parameters, ref byte destination)
+        /// <summary>Throws the error for the value at <paramref name="index"/> of the span 'values' unless the index is −1.</summary>
+        private static void ThrowIfFound(ReadOnlySpan<float> values, int index)
+        {
+            if (index >= 0)
+            {
+                ThrowNotFinite(values[index], index, nameof(values));
+            }
+        }
+
+        /// <summary>
+        /// Quantizes <paramref name="values"/> into <paramref name="destination"/> and returns −1, or
+        /// stops at the first NaN and returns its index; the values before it are then written.
+        /// </summary>
+        internal static int QuantizeCore(ReadOnlySpan<float> values, QuantizationParameters parameters, ref byte destination)
         {
             ref float source = ref MemoryMarshal.GetReference(values);
             int length = values.Length;
@@ -146,11 +172,13 @@ namespace NetGen.Quantization
                 float value = Unsafe.Add(ref source, i);
                 if (float.IsNaN(value))
                 {
-                    ThrowNotFinite(value, i, "values");
+                    return i;
                 }
 
                 Unsafe.Add(ref destination, i) = (byte)parameters.QuantizeUnchecked(value);
             }
+
+            return -1;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

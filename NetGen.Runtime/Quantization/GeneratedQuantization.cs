@@ -1,0 +1,93 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace NetGen.Quantization
+{
+    /// <summary>
+    /// The quantization steps of generated int8 networks, with errors that name the layer, the
+    /// sample and the argument instead of an index into an internal buffer. Not meant for user
+    /// code; its members may change between versions together with the generator.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static class GeneratedQuantization
+    {
+        /// <summary>Quantizes the input of an int8 layer with its calibrated parameters, as <see cref="Quantizer.Quantize(ReadOnlySpan{float}, QuantizationParameters, Span{byte})"/>.</summary>
+        /// <param name="values">The layer's fp32 inputs, [batch, valuesPerSample].</param>
+        /// <param name="parameters">The layer's input parameters.</param>
+        /// <param name="destination">The quantized inputs, as long as <paramref name="values"/>.</param>
+        /// <param name="source">Where the values come from, for the error message.</param>
+        /// <exception cref="ArgumentException">A value is NaN.</exception>
+        public static void Quantize(ReadOnlySpan<float> values, QuantizationParameters parameters, Span<byte> destination, in LayerInputSource source)
+        {
+            int index = Quantizer.QuantizeCore(values, parameters, ref MemoryMarshal.GetReference(destination));
+            if (index >= 0)
+            {
+                ThrowNotFinite(values[index], index, source);
+            }
+        }
+
+        /// <summary>Runs a dynamically quantized layer, as <see cref="QuantizedDense.ForwardDynamic"/>.</summary>
+        /// <param name="layer">The int8 layer.</param>
+        /// <param name="x">Inputs, [batch, inputs].</param>
+        /// <param name="quantizedX">Scratch for the quantized inputs, [batch, inputs].</param>
+        /// <param name="accumulators">Scratch for the accumulators, [batch, outputs].</param>
+        /// <param name="relu">Whether to apply ReLU.</param>
+        /// <param name="y">Outputs, [batch, outputs]; overwritten.</param>
+        /// <param name="batch">Number of samples.</param>
+        /// <param name="source">Where <paramref name="x"/> comes from, for the error message.</param>
+        /// <exception cref="ArgumentException">A value of <paramref name="x"/> is NaN or infinite.</exception>
+        public static void ForwardDynamic(QuantizedDense layer, ReadOnlySpan<float> x, Span<byte> quantizedX, Span<int> accumulators, bool relu, Span<float> y, int batch, in LayerInputSource source)
+        {
+            ArgumentNullException.ThrowIfNull(layer);
+            int index = Quantizer.FindRangeCore(x, out float minimum, out float maximum);
+            if (index >= 0)
+            {
+                ThrowNotFinite(x[index], index, source);
+            }
+
+            layer.RunDynamic(x, QuantizationParameters.FromRange(minimum, maximum, QuantizedRange.UInt8), quantizedX, accumulators, relu, y, batch);
+        }
+
+        /// <summary>Adds a calibration batch of an int8 layer's inputs to its observer, as <see cref="QuantizationObserver.Observe"/>.</summary>
+        /// <param name="observer">The layer's observer.</param>
+        /// <param name="values">The layer's fp32 inputs for a batch of calibration samples.</param>
+        /// <param name="source">Where <paramref name="values"/> come from, for the error message.</param>
+        /// <exception cref="ArgumentException">A value is NaN or infinite; the observer then records nothing of this batch.</exception>
+        public static void Observe(QuantizationObserver observer, ReadOnlySpan<float> values, in LayerInputSource source)
+        {
+            ArgumentNullException.ThrowIfNull(observer);
+            int index = Quantizer.FindRangeCore(values, out _, out _);
+            if (index >= 0)
+            {
+                ThrowNotFinite(values[index], index, source);
+            }
+
+            observer.Observe(values);
+        }
+
+        [DoesNotReturn]
+        private static void ThrowNotFinite(float value, int index, in LayerInputSource source)
+        {
+            long sample = source.FirstSample + (index / source.ValuesPerSample);
+            int position = index % source.ValuesPerSample;
+            string text = value.ToString(CultureInfo.InvariantCulture);
+            string message = source.IsNetworkInput
+                ? $"Value {position} of sample {sample} in '{source.ArgumentName}' is {text}, but the int8 layer '{source.Layer}' needs finite inputs. Replace or remove that sample."
+                : $"Value {position} of sample {sample} that reaches the int8 layer '{source.Layer}' is {text}, but quantization needs finite values. " +
+                  $"The layers before it computed it from sample {sample} of '{source.ArgumentName}': check that sample, and the network's parameters for NaN or infinite values.";
+            throw new ArgumentException(message, source.ArgumentName);
+        }
+    }
+
+    /// <summary>Where the inputs of an int8 layer in a generated network come from, for error messages.</summary>
+    /// <param name="Layer">The layer's name, such as "Dense1".</param>
+    /// <param name="ValuesPerSample">The layer's inputs per sample.</param>
+    /// <param name="IsNetworkInput">Whether the values are the network's inputs, rather than computed by earlier layers.</param>
+    /// <param name="ArgumentName">The name of the argument that contains the network's inputs.</param>
+    /// <param name="FirstSample">The index in that argument of the first sample in the values.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public readonly record struct LayerInputSource(string Layer, int ValuesPerSample, bool IsNetworkInput, string ArgumentName, int FirstSample = 0);
+}
