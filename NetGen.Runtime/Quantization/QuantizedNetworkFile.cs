@@ -99,7 +99,7 @@ namespace NetGen.Quantization
         public static ReadOnlySpan<byte> Magic => "NGQF"u8;
 
         /// <summary>Writes <paramref name="data"/> to <paramref name="path"/>, replacing an existing file only once the new one is complete.</summary>
-        /// <exception cref="ArgumentException">The architecture text is longer than 65536 UTF-8 bytes or the layer lists differ in length.</exception>
+        /// <exception cref="ArgumentException">The architecture text is longer than 65536 UTF-8 bytes, the layer lists differ in length, or <paramref name="path"/> is a directory or a link to one.</exception>
         /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
         public static void Save(QuantizedNetworkData data, string path)
         {
@@ -107,6 +107,13 @@ namespace NetGen.Quantization
             ArgumentException.ThrowIfNullOrEmpty(path);
             byte[] bytes = Encode(data);
             string fullPath = Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                // Replacing it would fail for a directory and silently replace a link to one.
+                throw new ArgumentException(
+                    $"Cannot save quantized network file '{fullPath}' because it is a directory. Pass the path of a file, for example '{Path.Combine(fullPath, "model.ngq")}'.", nameof(path));
+            }
+
             string directory = Path.GetDirectoryName(fullPath) ?? fullPath;
             if (!Directory.Exists(directory))
             {

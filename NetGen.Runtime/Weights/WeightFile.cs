@@ -60,8 +60,8 @@ namespace NetGen
         /// <param name="network">Network whose <see cref="INetwork.Parameters"/> are saved.</param>
         /// <param name="path">Target file in an existing directory.</param>
         /// <exception cref="ArgumentException">The network's parameter count disagrees with its
-        /// parameter span, or its architecture text is longer than 65536 UTF-8 bytes or contains a
-        /// lone UTF-16 surrogate.</exception>
+        /// parameter span, its architecture text is longer than 65536 UTF-8 bytes or contains a
+        /// lone UTF-16 surrogate, or <paramref name="path"/> is a directory or a link to one.</exception>
         /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
         public static void Save(INetwork network, string path)
         {
@@ -71,6 +71,13 @@ namespace NetGen
             ValidateParameterSpan(network);
 
             string fullPath = Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                // Replacing it would fail for a directory and silently replace a link to one.
+                throw new ArgumentException(
+                    $"Cannot save weight file '{fullPath}' because it is a directory. Pass the path of a file, for example '{Path.Combine(fullPath, "model.ngw")}'.", nameof(path));
+            }
+
             string directory = Path.GetDirectoryName(fullPath) ?? fullPath;
             if (!Directory.Exists(directory))
             {

@@ -378,6 +378,21 @@ public sealed class QuantizedNetworkTests : IDisposable
     }
 
     [Fact]
+    public void Save_LinkToDirectory_ThrowsAndKeepsLink()
+    {
+        QuantizedProbe.Quantized model = QuantizedProbe.Quantized.CreateDynamic(TrainedLikeNetwork());
+        string target = Directory.CreateDirectory(Path.Combine(_folder, "models")).FullName;
+        string link = Path.Combine(_folder, "latest");
+        Directory.CreateSymbolicLink(link, target);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>("path", () => model.Save(link));
+
+        Assert.Contains("because it is a directory", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(target, new DirectoryInfo(link).LinkTarget);
+        Assert.Throws<ArgumentException>("path", () => model.Save(target));
+    }
+
+    [Fact]
     public void SaveLoad_StreamRoundTripReplacesParameters()
     {
         float[] inputs = RandomInputs(Samples, 12);

@@ -360,6 +360,30 @@ public sealed class WeightFileErrorTests : IDisposable
     }
 
     [Fact]
+    public void Save_Directory_ThrowsAndKeepsIt()
+    {
+        string target = Directory.CreateDirectory(Path.Combine(_directory, "models")).FullName;
+
+        ArgumentException exception = Assert.Throws<ArgumentException>("path", () => WeightFile.Save(CreateNetwork(), target));
+
+        Assert.Contains($"'{target}' because it is a directory", exception.Message, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(target));
+    }
+
+    [Fact]
+    public void Save_LinkToDirectory_ThrowsAndKeepsLink()
+    {
+        string target = Directory.CreateDirectory(Path.Combine(_directory, "models")).FullName;
+        string link = Path.Combine(_directory, "latest");
+        Directory.CreateSymbolicLink(link, target);
+
+        Assert.Throws<ArgumentException>("path", () => WeightFile.Save(CreateNetwork(), link));
+
+        Assert.Equal(target, new DirectoryInfo(link).LinkTarget);
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
     public void Save_ReadOnlyStream_ThrowsArgumentException()
     {
         using var stream = new MemoryStream([], writable: false);
