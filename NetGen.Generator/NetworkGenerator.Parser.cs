@@ -438,7 +438,7 @@ namespace NetGen.Generator
                             break;
                         case "ClassWeights":
                             ok = TryReadFloats(argument.Value, out EquatableArray<float> weights);
-                            loss = loss with { ClassWeights = weights };
+                            loss = loss with { ClassWeights = weights, DeclaresClassWeights = !argument.Value.IsNull };
                             break;
                     }
 

@@ -167,7 +167,7 @@ namespace NetGen.Generator
                 problems.Add(OptionMismatch(spec, "LabelSmoothing", Loss.SoftmaxCrossEntropy));
             }
 
-            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.ClassWeights.Count > 0)
+            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.DeclaresClassWeights)
             {
                 problems.Add(OptionMismatch(spec, "ClassWeights", Loss.SoftmaxCrossEntropy));
             }
@@ -194,7 +194,7 @@ namespace NetGen.Generator
             }
 
             int weights = spec.Loss.ClassWeights.Count;
-            if (weights > 0 && weights != outputs)
+            if (spec.Loss.DeclaresClassWeights && weights != outputs)
             {
                 problems.Add(new ShapeProblem(ShapeProblem.NetworkIndex, DiagnosticDescriptors.ClassWeightCount,
                     new object[] { spec.ClassName, weights, output.Name, outputs }));

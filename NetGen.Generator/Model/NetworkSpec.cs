@@ -36,6 +36,9 @@ namespace NetGen.Generator.Model
     internal sealed record LossSpec(Loss Kind, float HuberDelta, float LabelSmoothing, EquatableArray<float> ClassWeights)
     {
         public static LossSpec Of(Loss kind) => new LossSpec(kind, 1f, 0f, EquatableArray<float>.Empty);
+
+        /// <summary>Whether [Network] sets ClassWeights to an array, even an empty one; null leaves it unset.</summary>
+        public bool DeclaresClassWeights { get; init; }
     }
 
     /// <summary>Kind of a declared layer.</summary>

@@ -24,6 +24,8 @@ namespace NetGen
         /// <summary>
         /// Per-class weights of <see cref="Loss.SoftmaxCrossEntropy"/>, one per output; the batch
         /// loss is Σ w·t·(−log p) divided by Σ w·t, which for one-hot targets is torch's weighted mean.
+        /// Null, the default, leaves the loss unweighted. An array of another length, even an empty
+        /// one, is error NETGEN0106.
         /// </summary>
         public float[]? ClassWeights { get; set; }
 

@@ -199,6 +199,7 @@ public class DiagnosticTests
     [Theory]
     [InlineData("[Network(Loss = Loss.SquaredError, LabelSmoothing = 0.1f), Input(4), Dense(3)]", "LabelSmoothing")]
     [InlineData("[Network(Loss = Loss.SquaredError, ClassWeights = new[] { 1f, 2f, 3f }), Input(4), Dense(3)]", "ClassWeights")]
+    [InlineData("[Network(Loss = Loss.SquaredError, ClassWeights = new float[0]), Input(4), Dense(3)]", "ClassWeights")]
     [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy, HuberDelta = 2f), Input(4), Dense(3)]", "HuberDelta")]
     public void LossOptionOnOtherLoss_IsError(string attributes, string option)
     {
@@ -208,18 +209,28 @@ public class DiagnosticTests
         Assert.Contains(option, diagnostic.GetMessage(), System.StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("new[] { 1f, 2f }", 2)]
+    [InlineData("new float[0]", 0)]
+    [InlineData("new float[] { }", 0)]
+    public void ClassWeightCount_NamesBothSizes(string weights, int count)
+    {
+        string source = "using NetGen;\n[Network(Loss = Loss.SoftmaxCrossEntropy, ClassWeights = " + weights + "), Input(4), Dense(3)]\npublic partial class Weighted;";
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+        Assert.Equal("NETGEN0106", diagnostic.Id);
+        Assert.Contains(count + " class weights", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Contains("3 outputs", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
     [Fact]
-    public void ClassWeightCount_NamesBothSizes()
+    public void NullClassWeights_MeansUnweighted()
     {
         const string source = """
             using NetGen;
-            [Network(Loss = Loss.SoftmaxCrossEntropy, ClassWeights = new[] { 1f, 2f }), Input(4), Dense(3)]
-            public partial class Weighted;
+            [Network(Loss = Loss.SoftmaxCrossEntropy, ClassWeights = null), Input(4), Dense(3)]
+            public partial class Unweighted;
             """;
-        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
-        Assert.Equal("NETGEN0106", diagnostic.Id);
-        Assert.Contains("2 class weights", diagnostic.GetMessage(), System.StringComparison.Ordinal);
-        Assert.Contains("3 outputs", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Empty(GeneratorHarness.NetGenDiagnostics(source));
     }
 
     [Theory]
