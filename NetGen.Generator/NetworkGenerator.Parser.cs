@@ -154,11 +154,11 @@ namespace NetGen.Generator
 
                 // Without a dense layer the error explains why nothing is quantized, so the
                 // per-layer Info list would only repeat it.
-                if (int8 && !HasDenseLayer(layers))
+                if (int8 && OnlyConvolutionWeights(layers))
                 {
                     diagnostics.Add(Located(DiagnosticDescriptors.Int8WithoutDenseLayer, networkAttribute, tree, nameSpan, className));
                 }
-                else if (int8)
+                else if (int8 && HasLayer(layers, LayerKind.Dense))
                 {
                     ReportFloatLayers(layers, layerAttributes, tree, nameSpan, diagnostics);
                 }
@@ -403,7 +403,7 @@ namespace NetGen.Generator
                     return spec;
                 }
 
-                if (!HasDenseLayer(spec.Layers))
+                if (OnlyConvolutionWeights(spec.Layers))
                 {
                     diagnostics.Add(Located(DiagnosticDescriptors.SparseInferenceWithoutDenseLayer, sparseAttribute, tree, nameSpan, symbol.Name));
                 }
@@ -466,12 +466,19 @@ namespace NetGen.Generator
                 return int8;
             }
 
-            /// <summary>Returns whether any layer is dense, the only kind that the int8 path quantizes and SparseModel runs sparse.</summary>
-            private static bool HasDenseLayer(IEnumerable<LayerSpec> layers)
+            /// <summary>
+            /// Returns whether the layers with weights are all convolutions: then the int8 path, which
+            /// quantizes only dense layers, and SparseModel, which runs only dense layers sparse, have
+            /// nothing to do. A network without any such layer gets NETGEN0004 alone.
+            /// </summary>
+            private static bool OnlyConvolutionWeights(IEnumerable<LayerSpec> layers) =>
+                HasLayer(layers, LayerKind.Convolution) && !HasLayer(layers, LayerKind.Dense);
+
+            private static bool HasLayer(IEnumerable<LayerSpec> layers, LayerKind kind)
             {
                 foreach (LayerSpec layer in layers)
                 {
-                    if (layer.Kind == LayerKind.Dense)
+                    if (layer.Kind == kind)
                     {
                         return true;
                     }

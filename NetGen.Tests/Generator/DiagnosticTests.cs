@@ -383,6 +383,20 @@ public class DiagnosticTests
         public partial class SparseConvOnly;
         """;
 
+    [Fact]
+    public void NoLayersWithInt8AndSparse_ReportsOnlyNoLayers()
+    {
+        const string source = """
+            using NetGen;
+            [Network(Int8 = true), SparseInference, Input(4), Dropout(0.5f)]
+            public partial class Empty;
+            """;
+
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+
+        Assert.Equal("NETGEN0004", diagnostic.Id);
+    }
+
     [Theory]
     [InlineData(Int8ConvolutionsOnly, "NETGEN0302", "Network(Int8 = true)", "'ConvOnly'", "remove Int8 = true")]
     [InlineData(SparseConvolutionsOnly, "NETGEN0303", "SparseInference", "'SparseConvOnly'", "remove [SparseInference]")]
