@@ -121,9 +121,10 @@ internal static class OptionValidation
     /// <remarks>
     /// System.CommandLine 3.0 runs an option's validators before it converts the token, and
     /// <see cref="OptionResult.GetValueOrDefault{T}"/> throws when the conversion fails. The failed
-    /// conversion is still recorded as a parse error ("Cannot parse argument 'abc' for option
-    /// '--epochs' as expected type 'System.Int32'."), so a validator that gets false adds no error
-    /// of its own, and the command prints that one and exits with code 1.
+    /// conversion is still recorded as a parse error (for numbers, the one that
+    /// <see cref="NumberOptions"/> words: "--epochs is 'abc', but it must be a whole number, such
+    /// as 10."), so a validator that gets false adds no error of its own, and the command prints
+    /// that one and exits with code 1.
     /// </remarks>
     public static bool TryGetValue<T>(OptionResult result, [MaybeNullWhen(false)] out T value)
     {

@@ -16,6 +16,7 @@ internal static class SampleCommands
         root.Subcommands.Add(FashionInt8Sample.CreateQatCommand());
         root.Subcommands.Add(QuadraticSample.CreateCommand());
         root.Subcommands.Add(FashionSparseSample.CreateCommand());
+        NumberOptions.Apply(root);
         return root;
     }
 }

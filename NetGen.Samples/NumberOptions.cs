@@ -1,0 +1,74 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+
+namespace NetGen.Samples;
+
+/// <summary>
+/// Parses the numeric options of the sample commands in the invariant culture, with an error that
+/// names the option, the text it received and the kind of number it takes. System.CommandLine's
+/// own message names the .NET type instead ("as expected type 'System.Int32'").
+/// </summary>
+internal static class NumberOptions
+{
+    /// <summary>Sets the parser of every int, float and double option, nullable or not, of <paramref name="command"/> and its subcommands.</summary>
+    public static void Apply(Command command)
+    {
+        foreach (Option option in command.Options)
+        {
+            switch (option)
+            {
+                case Option<int> whole:
+                    whole.CustomParser = result => Parse<int>(result, whole.Name);
+                    break;
+                case Option<int?> whole:
+                    whole.CustomParser = result => Parse<int>(result, whole.Name);
+                    break;
+                case Option<float> real:
+                    real.CustomParser = result => Parse<float>(result, real.Name);
+                    break;
+                case Option<float?> real:
+                    real.CustomParser = result => Parse<float>(result, real.Name);
+                    break;
+                case Option<double> real:
+                    real.CustomParser = result => Parse<double>(result, real.Name);
+                    break;
+                case Option<double?> real:
+                    real.CustomParser = result => Parse<double>(result, real.Name);
+                    break;
+            }
+        }
+
+        foreach (Command subcommand in command.Subcommands)
+        {
+            Apply(subcommand);
+        }
+    }
+
+    /// <summary>Returns the option's last token as a <typeparamref name="T"/>, or adds a parse error and returns 0.</summary>
+    private static T Parse<T>(ArgumentResult result, string optionName)
+        where T : struct, INumberBase<T>
+    {
+        bool whole = typeof(T) == typeof(int);
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        NumberStyles styles = whole ? NumberStyles.Integer : NumberStyles.Float;
+        if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out T value))
+        {
+            return value;
+        }
+
+        if (whole && BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            result.AddError($"{optionName} is {text.Trim()}, which is out of range: it must be between {int.MinValue} and {int.MaxValue}.");
+        }
+        else
+        {
+            string kind = whole ? "a whole number, such as 10" : "a number, such as 0.001 or 1e-3";
+            result.AddError($"{optionName} is '{text}', but it must be {kind}.");
+        }
+
+        return T.Zero;
+    }
+}
