@@ -267,6 +267,7 @@ namespace NetGen.Generator.Emit
             {
                 string n = plan.Int8Layers[i].Name;
                 w.Line("layers[" + Int(i) + "] = " + QuantizedDenseType + ".Quantize(" + WeightSlice("p", n) + ", " + BiasSlice("p", n) + ", " + n + "Outputs, " + n + "Inputs, observers[" + Int(i) + "].ComputeParameters(activationRange));");
+                w.Line(QuantizationNamespace + "GeneratedQuantization.CheckStaticLayer(layers[" + Int(i) + "], \"" + n + "\");");
             }
 
             w.Line("return new Quantized(new " + QuantizedDataType + "(ArchitectureText, " + QuantizationNamespace + "QuantizationMode.Static, Int8LayerNumbers, layers, " + FloatStateCopy(plan) + "), \"Calibrate\");");

@@ -68,6 +68,21 @@ namespace NetGen.Quantization
             observer.Observe(values);
         }
 
+        /// <summary>Checks that a statically quantized layer cannot overflow its int32 sums, as Calibrate needs.</summary>
+        /// <param name="layer">The layer that Calibrate quantized.</param>
+        /// <param name="layerName">The layer's name, such as "Dense1".</param>
+        /// <exception cref="ArgumentException">A bias is too large for the layer's calibrated input range; the message names the layer and the output.</exception>
+        public static void CheckStaticLayer(QuantizedDense layer, string layerName)
+        {
+            ArgumentNullException.ThrowIfNull(layer);
+            if (layer.DescribeAccumulatorOverflow(layerName) is string overflow)
+            {
+                throw new ArgumentException(
+                    $"Cannot calibrate: {overflow}. Calibrate on samples that cover the range of inputs the network meets, scale the inputs to a range near 1, or use CreateDynamic.",
+                    "calibrationInputs");
+            }
+        }
+
         [DoesNotReturn]
         private static void ThrowNotFinite(float value, int index, in LayerInputSource source)
         {

@@ -61,6 +61,38 @@ namespace NetGen.Quantization
                 : Int8KernelPath.Auto;
         }
 
+        /// <summary>
+        /// Returns why a static forward pass of this layer could overflow its int32 sums, or null
+        /// when it cannot: for the first output whose bias, in units of the input scale times the
+        /// weight scale, plus the largest sum of products its inputs can give exceeds 2³¹ − 1. The
+        /// int32 bias then saturates or the sum wraps, and the output comes out silently wrong.
+        /// </summary>
+        internal string? DescribeAccumulatorOverflow(string layerName)
+        {
+            int inputs = Weights.Inputs;
+            long largestInput = Math.Max(Input.ZeroPoint - Input.QuantizedMinimum, Input.QuantizedMaximum - Input.ZeroPoint);
+            ReadOnlySpan<sbyte> values = Weights.Values;
+            for (int o = 0; o < Weights.Outputs; o++)
+            {
+                long weightSum = 0;
+                foreach (sbyte weight in values.Slice(o * inputs, inputs))
+                {
+                    weightSum += Math.Abs(weight);
+                }
+
+                double unit = (double)Input.Scale * Weights.Scales[o];
+                double biasUnits = Math.Abs(Math.Round(_floatBias[o] / unit, MidpointRounding.ToEven));
+                if (biasUnits + (largestInput * weightSum) > int.MaxValue)
+                {
+                    return string.Create(CultureInfo.InvariantCulture,
+                        $"the int32 sums of the int8 layer '{layerName}' could overflow: output {o} has the bias {_floatBias[o]}, which is {biasUnits:G3} units of the input scale {Input.Scale} times the weight scale {Weights.Scales[o]}, next to products of at most {largestInput * weightSum} units. " +
+                        $"The layer's input range [{Input.RepresentableMinimum}, {Input.RepresentableMaximum}] is too narrow for that bias");
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>The quantized weights.</summary>
         public QuantizedWeights Weights { get; }
 

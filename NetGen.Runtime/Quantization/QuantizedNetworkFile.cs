@@ -32,7 +32,7 @@ namespace NetGen.Quantization
         /// Checks that int8 layer <paramref name="index"/> is layer <paramref name="number"/> with the
         /// given shape; generated code calls this for every layer after loading.
         /// </summary>
-        /// <exception cref="InvalidDataException">The layer count, position or shape differs.</exception>
+        /// <exception cref="InvalidDataException">The layer count, position or shape differs, or a static layer has a signed input range or could overflow its int32 sums.</exception>
         public void RequireLayer(int index, int number, int outputs, int inputs, string name, string source)
         {
             if (index >= Layers.Count)
@@ -47,6 +47,22 @@ namespace NetGen.Quantization
                 throw new InvalidDataException(
                     $"{source}: int8 layer {index + 1} is layer {LayerNumbers[index]} with {layer.Weights.Inputs} inputs and {layer.Weights.Outputs} outputs, " +
                     $"but the network expects '{name}' (layer {number}) with {inputs} inputs and {outputs} outputs. The file was saved from a different quantized network.");
+            }
+
+            if (Mode != QuantizationMode.Static)
+            {
+                return;
+            }
+
+            if (QuantizationParameters.IsSymmetric(layer.Input.Range))
+            {
+                throw new InvalidDataException(
+                    $"{source}: the static int8 layer '{name}' has the input range {layer.Input.Range}, but static layers take unsigned inputs (UInt8 or UInt7). The file is damaged or was not written by Quantized.Save.");
+            }
+
+            if (layer.DescribeAccumulatorOverflow(name) is string overflow)
+            {
+                throw new InvalidDataException($"{source}: {overflow}. The file is damaged or was not written by Quantized.Save, which rejects such layers.");
             }
         }
     }
