@@ -226,6 +226,12 @@ namespace NetGen.Generator
             "Network '{0}' has [SparseInference] but no dense layer; only dense layers get sparse weights, so its SparseModel would run every layer in float. Add a dense layer, for example [Dense(10)], or remove [SparseInference]",
             SparsityCategory);
 
+        public static readonly DiagnosticDescriptor Int8TooManyInputs = Create(
+            "NETGEN0304",
+            "Int8 dense layer has too many inputs",
+            "Layer '{0}' has {1} inputs, but an int8 dense layer takes at most {2}, the most for which its int32 sums stay exact. Reduce the layer's inputs, for example with pooling before the flatten, or remove Int8 = true",
+            QuantizationCategory);
+
         public static readonly DiagnosticDescriptor InternalError = Create(
             "NETGEN0901",
             "NetGen failed",

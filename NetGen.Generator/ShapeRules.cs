@@ -54,7 +54,35 @@ namespace NetGen.Generator
 
             CheckLossAgainstOutput(spec, shapes, problems);
             CheckTotalSize(spec, shapes, problems);
+            CheckInt8Inputs(spec, shapes, problems);
             return problems;
+        }
+
+        /// <summary>
+        /// The most inputs of an int8 dense layer, as NetGen.Kernels.Int8Kernels.MaxInputs in the
+        /// runtime: 255 · 127 · 65536 still fits in int32. A test checks that the two agree.
+        /// </summary>
+        public const int MaxInt8Inputs = 65536;
+
+        /// <summary>Reports each dense layer of an Int8 network whose inputs exceed <see cref="MaxInt8Inputs"/>.</summary>
+        private static void CheckInt8Inputs(NetworkSpec spec, TensorShape[] shapes, List<ShapeProblem> problems)
+        {
+            if (!spec.Int8)
+            {
+                return;
+            }
+
+            TensorShape input = spec.InputShape;
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                LayerSpec layer = spec.Layers[i];
+                if (layer.Kind == LayerKind.Dense && input.Size > MaxInt8Inputs)
+                {
+                    problems.Add(new ShapeProblem(i, DiagnosticDescriptors.Int8TooManyInputs, new object[] { layer.Name, input.Size, MaxInt8Inputs }));
+                }
+
+                input = shapes[i];
+            }
         }
 
         private static void CheckInputShape(NetworkSpec spec, List<ShapeProblem> problems)

@@ -384,6 +384,35 @@ public class DiagnosticTests
         """;
 
     [Fact]
+    public void Int8DenseBeyondMaxInputs_IsError()
+    {
+        int inputs = NetGen.Kernels.Int8Kernels.MaxInputs + 1;
+        string source = "using NetGen;\n[Network(Int8 = true), Input(" + inputs + "), Dense(4), Dense(2)]\npublic partial class Wide;";
+
+        Diagnostic diagnostic = AssertSingle(source, "NETGEN0304", "Dense(4)");
+
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.StartsWith("Layer 'Dense1' has 65537 inputs, but an int8 dense layer takes at most 65536", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Int8DenseAtMaxInputs_IsAccepted()
+    {
+        Assert.Equal(NetGen.Kernels.Int8Kernels.MaxInputs, NetGen.Generator.ShapeRules.MaxInt8Inputs);
+        string source = "using NetGen;\n[Network(Int8 = true), Input(16, 64, 64), Flatten, Dense(2)]\npublic partial class Widest;";
+
+        Assert.Empty(GeneratorHarness.NetGenDiagnostics(source));
+    }
+
+    [Fact]
+    public void FloatDenseBeyondInt8Inputs_IsAccepted()
+    {
+        string source = "using NetGen;\n[Network, Input(70000), Dense(2)]\npublic partial class WideFloat;";
+
+        Assert.Empty(GeneratorHarness.NetGenDiagnostics(source));
+    }
+
+    [Fact]
     public void NoLayersWithInt8AndSparse_ReportsOnlyNoLayers()
     {
         const string source = """
