@@ -241,6 +241,7 @@ namespace NetGen.Generator.Emit
             w.Line("var observers = new " + observerType + "[Int8LayerCount];");
             w.Open("for (int i = 0; i < observers.Length; i++)");
             w.Line("observers[i] = createObserver is null ? new " + QuantizationNamespace + "MinMaxObserver() : createObserver() ?? throw new global::System.InvalidOperationException(\"createObserver returned null; return a new observer on every call.\");");
+            w.Line(QuantizationNamespace + "GeneratedQuantization.CheckNewObserver(observers, i);");
             w.Close();
             w.Line();
             w.Line("// Each int8 layer's observer sees the fp32 values that flow into that layer.");

@@ -68,6 +68,30 @@ namespace NetGen.Quantization
             observer.Observe(values);
         }
 
+        /// <summary>
+        /// Checks that the observer that Calibrate's createObserver returned for int8 layer
+        /// <paramref name="index"/> has seen no values and serves no earlier layer: a shared or used
+        /// observer would mix the ranges of several layers or calibration runs.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">The observer has seen values, or an earlier layer has it too.</exception>
+        public static void CheckNewObserver(QuantizationObserver[] observers, int index)
+        {
+            ArgumentNullException.ThrowIfNull(observers);
+            QuantizationObserver observer = observers[index];
+            if (observer.Count != 0)
+            {
+                throw new InvalidOperationException(
+                    $"createObserver returned an observer that has already seen {observer.Count} values, for int8 layer {index + 1}. Return a new observer on every call.");
+            }
+
+            int earlier = Array.IndexOf(observers, observer, 0, index);
+            if (earlier >= 0)
+            {
+                throw new InvalidOperationException(
+                    $"createObserver returned the same observer for int8 layers {earlier + 1} and {index + 1}. Return a new observer on every call, for example () => new MinMaxObserver().");
+            }
+        }
+
         /// <summary>Checks that a statically quantized layer cannot overflow its int32 sums, as Calibrate needs.</summary>
         /// <param name="layer">The layer that Calibrate quantized.</param>
         /// <param name="layerName">The layer's name, such as "Dense1".</param>

@@ -105,7 +105,7 @@ namespace NetGen.Quantization
             {
                 throw new ArgumentException(
                     $"The workspace was created for '{Architecture}', but this quantized network is '{architecture}'; create the workspace with this network's CreateWorkspace.",
-                    nameof(architecture));
+                    "workspace");
             }
 
             if (inputLength == 0 || inputLength % inputSize != 0)

@@ -1,0 +1,58 @@
+using System;
+using NetGen.Quantization;
+
+namespace NetGen.Tests.Quantization;
+
+/// <summary>
+/// Arguments that Calibrate and the int8 Forward reject before they compute anything: observers
+/// that would mix the ranges of several layers, and a workspace of another network.
+/// </summary>
+public sealed class CalibrateArgumentTests
+{
+    [Fact]
+    public void Calibrate_SharedObserver_Throws()
+    {
+        var shared = new MinMaxObserver();
+
+        InvalidOperationException exception = Assert.Throws<InvalidOperationException>(
+            () => QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(1), Inputs(4), () => shared));
+
+        Assert.Contains("the same observer for int8 layers 1 and 2", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(0, shared.Count);
+    }
+
+    [Fact]
+    public void Calibrate_UsedObserver_Throws()
+    {
+        var used = new MinMaxObserver();
+        used.Observe([1f, 2f, 3f]);
+
+        InvalidOperationException exception = Assert.Throws<InvalidOperationException>(
+            () => QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(1), Inputs(4), () => used));
+
+        Assert.Contains("has already seen 3 values, for int8 layer 1", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Forward_OtherNetworksWorkspace_NamesWorkspace()
+    {
+        QuantizedProbe.Quantized model = QuantizedProbe.Quantized.CreateDynamic(new QuantizedProbe(1));
+        QuantizedWorkspace other = SmallFashionMlp.Quantized.CreateDynamic(new SmallFashionMlp(1)).CreateWorkspace(1);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(
+            () => model.Forward(Inputs(1), new float[QuantizedProbe.OutputSize], other));
+
+        Assert.Equal("workspace", exception.ParamName);
+    }
+
+    private static float[] Inputs(int samples)
+    {
+        var values = new float[samples * QuantizedProbe.InputSize];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i % 9) * 0.25f;
+        }
+
+        return values;
+    }
+}
