@@ -69,11 +69,14 @@ namespace NetGen.Quantization
         /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights are unchanged.</exception>
         public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
         {
+            // Checked before the network's parameters change, so a bad batch leaves them as they were.
+            int batch = GeneratedCode.BatchSize(inputs.Length, _network.InputSize, Workspace, _network.Architecture, nameof(inputs));
+            GeneratedCode.CheckBatchLength(targets.Length, batch, _network.OutputSize, nameof(targets), "'inputs'");
+
             Span<float> parameters = _network.Parameters;
             _master.CopyTo(parameters);
             _fakeQuantize(parameters);
 
-            int batch = inputs.Length / _network.InputSize;
             Workspace.ZeroGradients();
             _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
             float loss = _network.Backward(inputs, targets, Workspace);

@@ -56,3 +56,35 @@ public sealed class CalibrateArgumentTests
         return values;
     }
 }
+
+/// <summary>Batches that quantization-aware training rejects before it writes the network's parameters.</summary>
+public sealed class QuantizationAwareTrainingArgumentTests
+{
+    [Fact]
+    public void TrainStep_BatchAboveMaximum_KeepsParameters()
+    {
+        var network = new QuantizedProbe(1);
+        float[] before = network.Parameters.ToArray();
+        var training = new QuantizationAwareTraining<QuantizedProbe>(network, new Sgd(0.1f), QuantizedProbe.Quantized.FakeQuantizeWeights, maxBatchSize: 2);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(
+            () => training.TrainStep(new float[3 * QuantizedProbe.InputSize], new float[3 * QuantizedProbe.OutputSize]));
+
+        Assert.Equal("inputs", exception.ParamName);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void TrainStep_ShortTargets_KeepsParameters()
+    {
+        var network = new QuantizedProbe(1);
+        float[] before = network.Parameters.ToArray();
+        var training = new QuantizationAwareTraining<QuantizedProbe>(network, new Sgd(0.1f), QuantizedProbe.Quantized.FakeQuantizeWeights, maxBatchSize: 2);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(
+            () => training.TrainStep(new float[2 * QuantizedProbe.InputSize], new float[QuantizedProbe.OutputSize]));
+
+        Assert.Equal("targets", exception.ParamName);
+        Assert.Equal(before, network.Parameters.ToArray());
+    }
+}
