@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,6 +23,9 @@ namespace NetGen.Generator
             private const string InputAttributeName = "NetGen.InputAttribute";
             private const string SparseInferenceAttributeName = "NetGen.SparseInferenceAttribute";
             private const string SparseModelName = "SparseModel";
+
+            /// <summary>The private method that the generated SparseModel calls.</summary>
+            private const string SparseForwardName = "RunSparseForward";
 
             public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
             {
@@ -207,6 +211,11 @@ namespace NetGen.Generator
                 {
                     problem = "file-local";
                 }
+                else if (FileLocalContainer(symbol) is string container)
+                {
+                    // The generated part would reopen the container without 'file', which declares another type.
+                    problem = "nested in the file-local type '" + container + "'";
+                }
 
                 if (problem is null && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
                 {
@@ -231,6 +240,23 @@ namespace NetGen.Generator
 
             // The 'file' modifier arrived after the Roslyn version this generator builds against,
             // so it is recognised by its text.
+            /// <summary>Returns the name of the innermost type containing <paramref name="symbol"/> that is declared 'file', or null.</summary>
+            private static string? FileLocalContainer(INamedTypeSymbol symbol)
+            {
+                for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+                {
+                    foreach (SyntaxReference reference in outer.DeclaringSyntaxReferences)
+                    {
+                        if (reference.GetSyntax() is TypeDeclarationSyntax declaration && IsFileLocal(declaration))
+                        {
+                            return outer.Name;
+                        }
+                    }
+                }
+
+                return null;
+            }
+
             private static bool IsFileLocal(TypeDeclarationSyntax declaration)
             {
                 foreach (SyntaxToken modifier in declaration.Modifiers)
@@ -251,29 +277,7 @@ namespace NetGen.Generator
             private static bool CheckGeneratedMembers(
                 INamedTypeSymbol symbol, List<LayerSpec> layers, bool int8, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)
             {
-                var generated = new HashSet<string>
-                {
-                    "InputSize", "OutputSize", "ParameterCount", "LayerCount", "ArchitectureText", "Loss", "Parameters",
-                    "CreateWorkspace", "InitializeParameters", "Forward", "Predict", "Backward", "ComputeLoss", "TrainStep",
-                };
-                generated.Add("Buffers");
-                if (int8)
-                {
-                    // The nested int8 inference class.
-                    generated.Add("Quantized");
-                }
-
-                foreach (LayerSpec layer in layers)
-                {
-                    generated.Add(layer.Name + "Inputs");
-                    generated.Add(layer.Name + "Outputs");
-                    generated.Add(layer.Name + "Weight");
-                    generated.Add(layer.Name + "Bias");
-                    generated.Add(layer.Name + "RunningMean");
-                    generated.Add(layer.Name + "RunningVar");
-                    generated.Add(layer.Name + "Geometry");
-                }
-
+                HashSet<string> generated = GeneratedMembers.Names(layers, int8);
                 string? conflict = generated.Contains(symbol.Name) ? "the class name '" + symbol.Name + "'" : null;
                 foreach (ISymbol member in symbol.GetMembers())
                 {
@@ -299,9 +303,18 @@ namespace NetGen.Generator
                         {
                             conflict = "a primary constructor";
                         }
-                        else if (!constructor.IsStatic && constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
+                        else if (constructor.IsStatic)
+                        {
+                            continue;
+                        }
+                        else if (constructor.Parameters.Length == 1 && constructor.Parameters[0].RefKind == RefKind.None && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
                         {
                             conflict = "a constructor taking one int";
+                        }
+                        else if (!ChainsToThis(constructor))
+                        {
+                            // Only the generated constructor allocates the parameters and workspaces.
+                            conflict = "the constructor '" + symbol.Name + "(" + string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString())) + ")', which does not call this(seed) and would leave the network uninitialized";
                         }
                     }
                     else if (generated.Contains(member.Name))
@@ -317,6 +330,21 @@ namespace NetGen.Generator
 
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, conflict));
                 return false;
+            }
+
+            /// <summary>Returns whether every declaration of <paramref name="constructor"/> starts with ': this(...)'.</summary>
+            private static bool ChainsToThis(IMethodSymbol constructor)
+            {
+                foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax() is not ConstructorDeclarationSyntax { Initializer: { } initializer } ||
+                        !initializer.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             }
 
             private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(
@@ -408,9 +436,13 @@ namespace NetGen.Generator
                     diagnostics.Add(Located(DiagnosticDescriptors.SparseInferenceWithoutDenseLayer, sparseAttribute, tree, nameSpan, symbol.Name));
                 }
 
-                if (symbol.Name == SparseModelName || !symbol.GetMembers(SparseModelName).IsEmpty)
+                foreach (string name in new[] { SparseModelName, SparseForwardName })
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, "'" + SparseModelName + "'"));
+                    if (symbol.Name == name || !symbol.GetMembers(name).IsEmpty)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, "'" + name + "'"));
+                        break;
+                    }
                 }
 
                 return spec with { SparseInference = true };
