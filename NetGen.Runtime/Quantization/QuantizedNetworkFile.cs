@@ -117,42 +117,13 @@ namespace NetGen.Quantization
         /// <summary>Writes <paramref name="data"/> to <paramref name="path"/>, replacing an existing file only once the new one is complete.</summary>
         /// <exception cref="ArgumentException">The architecture text is longer than 65536 UTF-8 bytes, the layer lists differ in length, or <paramref name="path"/> is a directory or a link to one.</exception>
         /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
+        /// <exception cref="UnauthorizedAccessException">The existing file is read-only, or the directory is not writable.</exception>
         public static void Save(QuantizedNetworkData data, string path)
         {
             ArgumentNullException.ThrowIfNull(data);
             ArgumentException.ThrowIfNullOrEmpty(path);
             byte[] bytes = Encode(data);
-            string fullPath = Path.GetFullPath(path);
-            if (Directory.Exists(fullPath))
-            {
-                // Replacing it would fail for a directory and silently replace a link to one.
-                throw new ArgumentException(
-                    $"Cannot save quantized network file '{fullPath}' because it is a directory. Pass the path of a file, for example '{Path.Combine(fullPath, "model.ngq")}'.", nameof(path));
-            }
-
-            string directory = Path.GetDirectoryName(fullPath) ?? fullPath;
-            if (!Directory.Exists(directory))
-            {
-                throw new DirectoryNotFoundException(
-                    $"Cannot save quantized network file '{fullPath}' because its directory '{directory}' does not exist. Create the directory first.");
-            }
-
-            string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-            try
-            {
-                using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    stream.Write(bytes);
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temporaryPath, fullPath, overwrite: true);
-            }
-            catch
-            {
-                File.Delete(temporaryPath);
-                throw;
-            }
+            AtomicFile.Write(path, "quantized network file", "model.ngq", stream => stream.Write(bytes));
         }
 
         /// <summary>Writes <paramref name="data"/> to <paramref name="stream"/> at its current position. The stream stays open.</summary>

@@ -63,6 +63,7 @@ namespace NetGen
         /// parameter span, its architecture text is longer than 65536 UTF-8 bytes or contains a
         /// lone UTF-16 surrogate, or <paramref name="path"/> is a directory or a link to one.</exception>
         /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
+        /// <exception cref="UnauthorizedAccessException">The existing file is read-only, or the directory is not writable.</exception>
         public static void Save(INetwork network, string path)
         {
             ArgumentNullException.ThrowIfNull(network);
@@ -70,37 +71,7 @@ namespace NetGen
             byte[] architecture = EncodeArchitecture(network);
             ValidateParameterSpan(network);
 
-            string fullPath = Path.GetFullPath(path);
-            if (Directory.Exists(fullPath))
-            {
-                // Replacing it would fail for a directory and silently replace a link to one.
-                throw new ArgumentException(
-                    $"Cannot save weight file '{fullPath}' because it is a directory. Pass the path of a file, for example '{Path.Combine(fullPath, "model.ngw")}'.", nameof(path));
-            }
-
-            string directory = Path.GetDirectoryName(fullPath) ?? fullPath;
-            if (!Directory.Exists(directory))
-            {
-                throw new DirectoryNotFoundException(
-                    $"Cannot save weight file '{fullPath}' because its directory '{directory}' does not exist. Create the directory first.");
-            }
-
-            string temporaryPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-            try
-            {
-                using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 64 * 1024))
-                {
-                    Write(network, architecture, stream);
-                    stream.Flush(flushToDisk: true);
-                }
-
-                File.Move(temporaryPath, fullPath, overwrite: true);
-            }
-            catch
-            {
-                DeleteTemporaryFile(temporaryPath);
-                throw;
-            }
+            AtomicFile.Write(path, "weight file", "model.ngw", stream => Write(network, architecture, stream));
         }
 
         /// <summary>
@@ -321,19 +292,6 @@ namespace NetGen
             reader.SkipValues();
             reader.ReadChecksumAndEnd();
             return new WeightFileInfo(reader.DecodeArchitecture(), reader.ParameterCount, reader.Version);
-        }
-
-        private static void DeleteTemporaryFile(string temporaryPath)
-        {
-            try
-            {
-                File.Delete(temporaryPath);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                // The error that interrupted the save matters more to the caller than a leftover
-                // temporary file, so this one is dropped.
-            }
         }
 
         private static FileStream OpenForReading(string fullPath)

@@ -383,6 +383,21 @@ public sealed class WeightFileErrorTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory));
     }
 
+    // Unix permissions; the tests run on Linux.
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Save_ReadOnlyFile_ThrowsAndKeepsIt()
+    {
+        string path = HandWrittenWeightFile.WriteTo(_directory, "locked.ngw", ValidFile());
+        File.SetUnixFileMode(path, UnixFileMode.UserRead);
+
+        UnauthorizedAccessException exception = Assert.Throws<UnauthorizedAccessException>(() => WeightFile.Save(CreateNetwork(), path));
+
+        Assert.Contains($"the existing file '{path}' is read-only", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(ValidFile(), File.ReadAllBytes(path));
+        Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(path));
+    }
+
     [Fact]
     public void Save_ReadOnlyStream_ThrowsArgumentException()
     {

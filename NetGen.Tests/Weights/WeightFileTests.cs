@@ -193,6 +193,49 @@ public sealed class WeightFileTests : IDisposable
     }
 
     [Fact]
+    public void Save_ThroughLink_ReplacesTargetAndKeepsLink()
+    {
+        string target = Path.Combine(_directory, "v2.ngw");
+        string link = Path.Combine(_directory, "latest.ngw");
+        WeightFile.Save(new FakeNetwork(Architecture, [1.0f, 2.0f]), target);
+        File.CreateSymbolicLink(link, target);
+
+        WeightFile.Save(new FakeNetwork(Architecture, [3.0f, 4.0f]), link);
+
+        Assert.Equal(target, new FileInfo(link).LinkTarget);
+        var network = new FakeNetwork(Architecture, new float[2]);
+        WeightFile.Load(network, target);
+        Assert.Equal([3.0f, 4.0f], network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Save_ThroughDanglingLink_CreatesTarget()
+    {
+        string target = Path.Combine(_directory, "first.ngw");
+        string link = Path.Combine(_directory, "latest.ngw");
+        File.CreateSymbolicLink(link, target);
+
+        WeightFile.Save(new FakeNetwork(Architecture, [5.0f]), link);
+
+        Assert.True(File.Exists(target));
+        Assert.Equal(target, new FileInfo(link).LinkTarget);
+    }
+
+    // Unix permissions; the tests run on Linux.
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Save_OverExistingFile_KeepsItsPermissions()
+    {
+        string path = Path.Combine(_directory, "private.ngw");
+        WeightFile.Save(new FakeNetwork(Architecture, [1.0f]), path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        WeightFile.Save(new FakeNetwork(Architecture, [2.0f]), path);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
     public void Save_RelativePath_WritesIntoCurrentDirectory()
     {
         string previous = Environment.CurrentDirectory;
