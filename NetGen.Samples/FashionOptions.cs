@@ -1,4 +1,6 @@
+using System;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
 
 namespace NetGen.Samples;
@@ -64,7 +66,8 @@ internal sealed class FashionOptions
         OptionValidation.RequireFinite(LearningRate, allowZero: true, "It is Adam's step size, for example 1e-3.");
         OptionValidation.RequireFinite(Decay, allowZero: false, "The step size is multiplied by it after each epoch, so pass 1 to keep it constant.");
         OptionValidation.RequireAtLeast(BatchSize, 1);
-        OptionValidation.RequireAtLeast(ValidationSize, 0);
+        // Fashion-MNIST has 60,000 training images, and at least one must stay for training.
+        OptionValidation.RequireBetween(ValidationSize, 0, 59_999);
         OptionValidation.RequireBetween(Threads, 1, OptionValidation.MaxThreads);
         OptionValidation.RequireFileInExistingFolder(Weights);
         OptionValidation.RequireFileInExistingFolder(Plot);
@@ -102,6 +105,19 @@ internal sealed class FashionOptions
         foreach (Option option in all)
         {
             command.Options.Add(option);
+        }
+
+        command.Validators.Add(RejectPlotOverWeights);
+    }
+
+    /// <summary>Rejects a --plot that names the --weights file, which the plot would overwrite after training.</summary>
+    private void RejectPlotOverWeights(CommandResult result)
+    {
+        if (result.GetResult(Weights) is OptionResult weightsResult && result.GetResult(Plot) is OptionResult plotResult &&
+            OptionValidation.TryGetValue(weightsResult, out FileInfo? weights) && OptionValidation.TryGetValue(plotResult, out FileInfo? plot) &&
+            weights is not null && plot is not null && string.Equals(weights.FullName, plot.FullName, StringComparison.Ordinal))
+        {
+            result.AddError($"--plot and --weights both name {plot.FullName}, so the plot would overwrite the trained weights. Pass another file to --plot.");
         }
     }
 

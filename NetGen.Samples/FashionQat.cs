@@ -14,6 +14,12 @@ internal static class QuantizationAwareTuning
     /// </summary>
     public static void Run(FashionMlp network, Dataset train, int epochs, float learningRate, int seed, int batchSize)
     {
+        if (batchSize > train.Count)
+        {
+            // Every epoch would run no step and report a NaN mean loss.
+            throw new ArgumentException($"--batch-size is {batchSize}, but the training set has {train.Count} images; pass at most {train.Count}.", nameof(batchSize));
+        }
+
         var tuning = new QuantizationAwareTraining<FashionMlp>(network, new Adam(learningRate), FashionMlp.Quantized.FakeQuantizeWeights, batchSize);
         var random = new Random(seed);
         int[] order = new int[train.Count];

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -125,9 +126,9 @@ internal static class FashionSparseSample
             worstDrop = Math.Max(worstDrop, drop);
             summary.AddRow(
                 Name(granularity),
-                Percent(settings.Sparsity),
+                Percent(WeightSparsity(pruned)),
                 Percent(prunedAccuracy),
-                (-drop).ToString("+0.00;-0.00", CultureInfo.InvariantCulture),
+                (-drop).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
                 Percent(modelAccuracy));
             ReportSpeed(dense, pruned, model, test, granularity);
         }
@@ -293,6 +294,19 @@ internal static class FashionSparseSample
     }
 
     private static string Name(PruningGranularity granularity) => granularity == PruningGranularity.Block ? "1×8 block (output layer by weight)" : "weight";
+
+    /// <summary>Returns the fraction of the dense layers' weights that are zero: the sparsity that pruning reached, which short runs leave below the target.</summary>
+    private static double WeightSparsity(FashionSparseMlp network)
+    {
+        long zeros = 0, count = 0;
+        foreach (float[] weights in new[] { network.Dense1Weight.ToArray(), network.Dense2Weight.ToArray(), network.Dense3Weight.ToArray() })
+        {
+            zeros += weights.Count(w => w == 0);
+            count += weights.Length;
+        }
+
+        return (double)zeros / count;
+    }
 
     private static string Percent(double fraction) => fraction.ToString("P2", CultureInfo.InvariantCulture);
 

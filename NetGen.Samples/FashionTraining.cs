@@ -220,7 +220,7 @@ internal static class FashionTraining
     {
         var schedule = new ExponentialDecay(settings.LearningRate, settings.Decay);
         bool showProgressBar = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
-        var history = new List<EpochReport>(settings.Epochs);
+        var history = new List<EpochReport>(Math.Min(settings.Epochs, 1024));
         for (int epoch = 1; epoch <= settings.Epochs; epoch++)
         {
             EpochReport report = showProgressBar

@@ -47,6 +47,13 @@ namespace NetGen.Quantization
             ArgumentNullException.ThrowIfNull(optimizer);
             ArgumentNullException.ThrowIfNull(fakeQuantize);
             ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+            int widest = Math.Max(Math.Max(network.InputSize, network.OutputSize), 1);
+            if (maxBatchSize > Array.MaxLength / widest)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(maxBatchSize), maxBatchSize, $"A batch of {maxBatchSize} samples of {widest} values does not fit in one array; pass at most {Array.MaxLength / widest}.");
+            }
+
             _network = network;
             _optimizer = optimizer;
             _fakeQuantize = fakeQuantize;

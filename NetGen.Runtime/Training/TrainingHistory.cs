@@ -8,8 +8,12 @@ namespace NetGen
     {
         private readonly List<EpochReport> _epochs;
 
-        /// <summary>Creates an empty history with room for <paramref name="capacity"/> epochs.</summary>
-        internal TrainingHistory(int capacity) => _epochs = new List<EpochReport>(capacity);
+        /// <summary>
+        /// Creates an empty history for a call of <paramref name="epochs"/> epochs. It reserves room
+        /// for at most 1,024 of them, because a call with a huge count, to run until early stopping,
+        /// must not reserve memory for every epoch it may never run.
+        /// </summary>
+        internal TrainingHistory(int epochs) => _epochs = new List<EpochReport>(System.Math.Min(epochs, 1024));
 
         /// <summary>Number of finished epochs.</summary>
         public int Count => _epochs.Count;

@@ -75,6 +75,16 @@ public sealed class QuantizationAwareTrainingArgumentTests
     }
 
     [Fact]
+    public void Constructor_HugeMaxBatch_NamesLimit()
+    {
+        ArgumentOutOfRangeException exception = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new QuantizationAwareTraining<QuantizedProbe>(new QuantizedProbe(1), new Sgd(0.1f), QuantizedProbe.Quantized.FakeQuantizeWeights, int.MaxValue));
+
+        Assert.Equal("maxBatchSize", exception.ParamName);
+        Assert.Contains($"pass at most {Array.MaxLength / QuantizedProbe.InputSize}", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TrainStep_ShortTargets_KeepsParameters()
     {
         var network = new QuantizedProbe(1);

@@ -215,6 +215,51 @@ public sealed class SampleOptionTests : IDisposable
         Assert.Empty(SampleCommands.CreateRoot().Parse([command]).Errors);
     }
 
+    /// <summary>The commands that save weights and a plot: a plot over the weights file would destroy the trained weights.</summary>
+    [Theory]
+    [InlineData("fashion")]
+    [InlineData("fashion-cnn")]
+    [InlineData("lenet5")]
+    public void PlotOption_SameFileAsWeights_IsRejected(string command)
+    {
+        string file = Path.Combine(_folder.FullName, "same.bin");
+        string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), file);
+
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, "--weights", file, "--plot", relative]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Equal($"--plot and --weights both name {file}, so the plot would overwrite the trained weights. Pass another file to --plot.", error.Message);
+        Assert.Empty(SampleCommands.CreateRoot().Parse([command, "--weights", file, "--plot", file + ".png"]).Errors);
+    }
+
+    [Fact]
+    public void ValidationSize_WholeTrainingSet_IsRejected()
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--validation-size", "60000"]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.Equal("--validation-size is 60000, but it must be between 0 and 59999.", error.Message);
+    }
+
+    [Fact]
+    public void NumberOption_GermanCulture_ReadsDecimalPoint()
+    {
+        System.Globalization.CultureInfo previous = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+        try
+        {
+            ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--learning-rate", "0.001", "--min-accuracy", "0.88"]);
+
+            Assert.Empty(result.Errors);
+            Assert.Equal(0.001f, result.GetValue<float>("--learning-rate"));
+            Assert.Equal(0.88, result.GetValue<double?>("--min-accuracy"));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+    }
+
     /// <summary>Invokes <paramref name="result"/> with its help and error text captured, and returns the exit code.</summary>
     private static int Invoke(ParseResult result)
     {

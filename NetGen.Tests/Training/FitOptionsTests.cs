@@ -13,6 +13,20 @@ public class FitOptionsTests
     private const double ValidationLossTolerance = 1e-6;
 
     [Fact]
+    public void EarlyStopping_MaximumEpochCount_RunsUntilStopped()
+    {
+        // int.MaxValue epochs asks to train until early stopping. The history used to reserve a
+        // slot per requested epoch, about 17 GB, and the process ran out of memory.
+        float[] biases = [4, 3, 2, 2.5f, 3, 2.2f, 1];
+        (Trainer<LinearTestNetwork> trainer, _) = ScriptedTrainer(biases);
+
+        TrainingHistory history = trainer.Fit(ZeroInputs(4), epochs: int.MaxValue, ZeroInputs(3), earlyStopping: new EarlyStopping(patience: 3));
+
+        Assert.Equal(6, history.Count);
+        Assert.True(history.StoppedEarly);
+    }
+
+    [Fact]
     public void EarlyStopping_StopsAfterPatienceWithoutImprovement()
     {
         // Validation losses ½·b²: 8, 4.5, 2, 3.125, 4.5, 2.42, 0.5. Epoch 3 is the best, and
