@@ -80,6 +80,25 @@ namespace NetGen.Generator
 
         private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-        private static string Real(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+        /// <summary>
+        /// Returns the shortest "G" text that reads back as <paramref name="value"/>, in the
+        /// invariant culture. "R" would depend on the compiler's host: on .NET Framework, where
+        /// Visual Studio can run generators, it writes up to 9 digits ("1.00000012") where .NET
+        /// writes the shortest form ("1.0000001"), and weight files would then differ between builds.
+        /// For the values in [1e-5, 1) that dropout takes, both forms are the same text.
+        /// </summary>
+        internal static string Real(float value)
+        {
+            for (int digits = 1; digits < 9; digits++)
+            {
+                string text = value.ToString("G" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+                if (float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture) == value)
+                {
+                    return text;
+                }
+            }
+
+            return value.ToString("G9", CultureInfo.InvariantCulture);
+        }
     }
 }

@@ -103,3 +103,29 @@ public sealed class ArchitectureTextTests
         Assert.Equal(source.Parameters.ToArray(), target.Parameters.ToArray());
     }
 }
+
+/// <summary>The number format of the architecture text, which must not depend on the compiler's host.</summary>
+public sealed class ArchitectureNumberTests
+{
+    [Theory]
+    [InlineData(0.25f, "0.25")]
+    [InlineData(0.1f, "0.1")]
+    [InlineData(1.0000001f, "1.0000001")]
+    [InlineData(1e-5f, "1E-05")]
+    [InlineData(0.001f, "0.001")]
+    [InlineData(3f, "3")]
+    public void Real_WritesShortestRoundTrip(float value, string expected)
+    {
+        Assert.Equal(expected, NetGen.Generator.NetworkArchitecture.Real(value));
+    }
+
+    [Fact]
+    public void Real_AgreesWithShortestFormOnDropoutRange()
+    {
+        // Files saved before this format used .NET's "R", which is the shortest form on .NET.
+        for (float p = 1e-5f; p < 1f; p = MathF.BitIncrement(p) * 1.0001f)
+        {
+            Assert.Equal(p.ToString("R", System.Globalization.CultureInfo.InvariantCulture), NetGen.Generator.NetworkArchitecture.Real(p));
+        }
+    }
+}
