@@ -229,6 +229,7 @@ namespace NetGen.Generator.Emit
             w.Open("public static Quantized Calibrate(" + network + " network, " + ReadOnlySpanType + " calibrationInputs, global::System.Func<" + observerType + ">? createObserver = null, " +
                    rangeType + " activationRange = " + rangeType + ".UInt8)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(network);");
+            EmitParameterChecks(w, plan.Layout);
             w.Open("if (activationRange != " + rangeType + ".UInt8 && activationRange != " + rangeType + ".UInt7)");
             w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(activationRange), activationRange, \"Quantized activations must be unsigned: pass QuantizedRange.UInt8 or QuantizedRange.UInt7.\");");
             w.Close();
@@ -284,6 +285,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A weight or bias is NaN or infinite.</exception>");
             w.Open("public static Quantized CreateDynamic(" + network + " network)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(network);");
+            EmitParameterChecks(w, plan.Layout);
             w.Line(ReadOnlySpanType + " p = network.Parameters;");
             w.Line("// Dynamic layers choose their input quantization per call; this one only fills the slot.");
             w.Line("var unused = new " + QuantizationNamespace + "QuantizationParameters(1f, 0, " + rangeType + ".UInt8);");
@@ -372,6 +374,38 @@ namespace NetGen.Generator.Emit
             w.Line("private " + ReadOnlySpanType + " Run(" + ReadOnlySpanType + " x, " + QuantizedWorkspaceType + " workspace, int batch, string inputName) =>");
             w.Line("    _mode == " + QuantizationNamespace + "QuantizationMode.Static ? RunStatic(x, workspace, batch, inputName) : RunDynamic(x, workspace, batch, inputName);");
             w.Line();
+        }
+
+        /// <summary>
+        /// Emits a check of every parameter and batch-norm statistic for NaN and infinity, so that a
+        /// diverged network fails where it is quantized, with the layer named, rather than at a Forward.
+        /// </summary>
+        private static void EmitParameterChecks(SourceWriter w, NetworkLayout layout)
+        {
+            foreach (LayerLayout layer in layout.Layers)
+            {
+                var views = new List<string>();
+                if (layer.WeightCount > 0 && (layer.HasWeights || layer.Kind is LayerKind.BatchNorm or LayerKind.LayerNorm))
+                {
+                    views.Add("Weight");
+                }
+
+                if (layer.BiasCount > 0)
+                {
+                    views.Add("Bias");
+                }
+
+                if (layer.Kind == LayerKind.BatchNorm)
+                {
+                    views.Add("RunningMean");
+                    views.Add("RunningVar");
+                }
+
+                foreach (string view in views)
+                {
+                    w.Line(QuantizationNamespace + "GeneratedQuantization.CheckFinite(network." + layer.Name + view + ", \"" + layer.Name + "\", \"" + view + "\");");
+                }
+            }
         }
 
         /// <summary>Returns a new LayerInputSource for the int8 layer's error messages; argumentName and firstSample are C# expressions.</summary>

@@ -92,6 +92,23 @@ namespace NetGen.Quantization
             }
         }
 
+        /// <summary>Checks that a parameter view of the network that is being quantized holds finite values only.</summary>
+        /// <param name="values">The view, such as the network's Dense1Weight.</param>
+        /// <param name="layerName">The layer's name, such as "Dense1".</param>
+        /// <param name="view">What the view holds: "Weight", "Bias", "RunningMean" or "RunningVar".</param>
+        /// <exception cref="ArgumentException">A value is NaN or infinite; the message names the layer, the view and the index.</exception>
+        public static void CheckFinite(ReadOnlySpan<float> values, string layerName, string view)
+        {
+            int index = Quantizer.FindRangeCore(values, out _, out _);
+            if (index >= 0)
+            {
+                throw new ArgumentException(
+                    $"Value {index} of {layerName}{view} is {values[index].ToString(CultureInfo.InvariantCulture)}, so the network cannot be quantized. " +
+                    "A diverged training run leaves NaN or infinite parameters: train again with a smaller step size, or load weights saved before it diverged.",
+                    "network");
+            }
+        }
+
         /// <summary>Checks that a statically quantized layer cannot overflow its int32 sums, as Calibrate needs.</summary>
         /// <param name="layer">The layer that Calibrate quantized.</param>
         /// <param name="layerName">The layer's name, such as "Dense1".</param>

@@ -69,15 +69,40 @@ public sealed class QuantizedInputErrorTests
     }
 
     [Fact]
-    public void Calibrate_NaNBias_NamesLaterLayer()
+    public void Calibrate_Overflow_NamesLaterLayer()
     {
-        var network = new QuantizedProbe(1);
-        network.Dense1Bias.Fill(float.NaN);
+        float[] inputs = new float[2 * InputSize];
+        inputs.AsSpan().Fill(3e38f);
 
-        ArgumentException exception = Assert.Throws<ArgumentException>(() => QuantizedProbe.Quantized.Calibrate(network, Inputs(2)));
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(1), inputs));
 
         Assert.Equal("calibrationInputs", exception.ParamName);
-        Assert.StartsWith("Value 0 of sample 0 that reaches the int8 layer 'Dense3' is NaN", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("of sample 0 that reaches the int8 layer 'Dense3' is Infinity", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Quantize_NaNBias_NamesLayer(bool dynamic)
+    {
+        var network = new QuantizedProbe(1);
+        network.Dense3Bias[2] = float.NaN;
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => Create(network, dynamic));
+
+        Assert.Equal("network", exception.ParamName);
+        Assert.StartsWith("Value 2 of Dense3Bias is NaN, so the network cannot be quantized.", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateDynamic_NaNRunningMean_NamesFloatLayer()
+    {
+        var network = new QuantizedCnn(1);
+        network.BatchNorm2RunningMean[1] = float.NaN;
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => QuantizedCnn.Quantized.CreateDynamic(network));
+
+        Assert.StartsWith("Value 1 of BatchNorm2RunningMean is NaN", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
