@@ -74,7 +74,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor LayersWithoutNetwork = Create(
             "NETGEN0010",
             "Layer attributes without [Network]",
-            "Class '{0}' has NetGen layer attributes but no [Network] attribute, so NetGen generates nothing for it; add [Network] or remove the layer attributes",
+            "Type '{0}' has NetGen layer attributes or [SparseInference] but no [Network] attribute, so NetGen generates nothing for it; add [Network] or remove the NetGen attributes",
             DeclarationCategory,
             DiagnosticSeverity.Warning);
 
@@ -210,7 +210,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor LayerRunsInFloat = Create(
             "NETGEN0301",
             "Layer runs in float in the int8 path",
-            "Layer '{0}' is a {1} layer, which has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
+            "Layer '{0}' ({1}) has no int8 kernel, so the quantized path of this network runs it in float, on fp32 values as the float network runs it at inference",
             QuantizationCategory,
             DiagnosticSeverity.Info);
 

@@ -22,7 +22,8 @@ namespace NetGen.Generator
             "NetGen.BatchNormAttribute",
             "NetGen.LayerNormAttribute",
             "NetGen.ResidualAttribute",
-            "NetGen.ResidualEndAttribute");
+            "NetGen.ResidualEndAttribute",
+            "NetGen.SparseInferenceAttribute");
 
         /// <summary>
         /// Reports classes that carry layer attributes but no [Network], once per class: only the

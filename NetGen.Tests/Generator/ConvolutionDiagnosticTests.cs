@@ -215,13 +215,17 @@ public class ConvolutionDiagnosticTests
 
             [Dense(3)]
             public partial class OnlyLayers;
+
+            [SparseInference]
+            public partial class OnlySparse;
             """;
         var diagnostics = GeneratorHarness.NetGenDiagnostics(source);
-        Assert.Equal(2, diagnostics.Count);
+        Assert.Equal(3, diagnostics.Count);
         Assert.All(diagnostics, d => Assert.Equal("NETGEN0010", d.Id));
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
         Assert.Contains(diagnostics, d => d.GetMessage().Contains("'Forgotten'", System.StringComparison.Ordinal));
         Assert.Contains(diagnostics, d => d.GetMessage().Contains("'OnlyLayers'", System.StringComparison.Ordinal));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("'OnlySparse'", System.StringComparison.Ordinal));
     }
 
     [Theory]
