@@ -91,7 +91,7 @@ namespace NetGen.Quantization
     /// </list>
     /// <para>
     /// Loading reads the whole file and checks, in this order: magic, version, every length field
-    /// against the bytes present (truncation), the checksum, no trailing bytes, then the values
+    /// against the bytes present (truncation), no trailing bytes, the checksum, then the values
     /// (scales finite and positive, weights in [−127, 127], the int32 bias equal to the one the
     /// fp32 bias gives) and the architecture. Every failure raises <see cref="InvalidDataException"/>
     /// naming the file and the expected and actual value. Nothing is returned unless every check
@@ -248,10 +248,19 @@ namespace NetGen.Quantization
         private static QuantizedNetworkData Decode(byte[] file, string expectedArchitecture, string source)
         {
             var reader = new Reader(file, source);
-            if (file.Length < Magic.Length || !file.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            // A file shorter than the magic whose bytes match it so far is a quantized network file cut short.
+            int head = Math.Min(file.Length, Magic.Length);
+            if (!file.AsSpan(0, head).SequenceEqual(Magic[..head]))
             {
                 throw new InvalidDataException(
-                    $"{source} is not a quantized network file: it does not start with the magic bytes 'NGQF'. Pass a file written by the Save method of a generated Quantized class.");
+                    $"{source} is not a quantized network file: it starts with bytes {Convert.ToHexString(file, 0, head)}, but quantized network files start with 'NGQF' ({Convert.ToHexString(Magic)}). " +
+                    "Pass a file written by the Save method of a generated Quantized class.");
+            }
+
+            if (file.Length < Magic.Length)
+            {
+                throw new InvalidDataException(
+                    $"{source} is truncated: it ends after {file.Length} of the 4 magic bytes. Save the quantized network again.");
             }
 
             reader.Skip(Magic.Length);

@@ -438,7 +438,13 @@ public sealed class QuantizedNetworkTests : IDisposable
 
     [Fact]
     public void Load_WrongMagicIsRejected() =>
-        AssertLoadFails(bytes => { bytes[0] = (byte)'X'; return bytes; }, "magic bytes 'NGQF'");
+        AssertLoadFails(bytes => { bytes[0] = (byte)'X'; return bytes; }, "it starts with bytes 58475146, but quantized network files start with 'NGQF'");
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Load_CutInsideMagic_IsTruncated(int length) =>
+        AssertLoadFails(bytes => bytes.AsSpan(0, length).ToArray(), $"is truncated: it ends after {length} of the 4 magic bytes");
 
     [Fact]
     public void Load_OtherVersionIsRejected() =>
