@@ -19,6 +19,14 @@ namespace NetGen.Generator
             AtLeastOne(index, "Stride", layer.Name, conv.Stride, problems);
             AtLeastOne(index, "Dilation", layer.Name, conv.Dilation, problems);
             AtLeastOne(index, "Groups", layer.Name, conv.Groups, problems);
+            long extent = ((long)conv.Dilation * (Math.Max(conv.KernelHeight, conv.KernelWidth) - 1)) + 1;
+            if (conv.Dilation >= 1 && extent > int.MaxValue)
+            {
+                // The dilated kernel and the padding that "same" gives it must fit in an int.
+                problems.Add(ShapeRules.Range(index, "Dilation", layer.Name, conv.Dilation,
+                    "small enough that Dilation · (kernel − 1) + 1 fits in an int, but it makes the dilated kernel " + extent.ToString(System.Globalization.CultureInfo.InvariantCulture) + " wide"));
+            }
+
             if (conv.Padding < 0)
             {
                 problems.Add(ShapeRules.Range(index, "Padding", layer.Name, conv.Padding, "at least 0"));

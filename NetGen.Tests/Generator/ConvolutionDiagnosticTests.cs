@@ -160,6 +160,7 @@ public class ConvolutionDiagnosticTests
     [InlineData("Conv2D(4, 0)", "NETGEN0101")]
     [InlineData("Conv2D(4, 3, Stride = 0)", "NETGEN0205")]
     [InlineData("Conv2D(4, 3, Dilation = 0)", "NETGEN0205")]
+    [InlineData("Conv2D(4, 3, Dilation = 1500000000, PaddingMode = PaddingMode.Same)", "NETGEN0205")]
     [InlineData("Conv2D(4, 3, Padding = -1)", "NETGEN0205")]
     [InlineData("Conv2D(4, 3, PaddingMode = (PaddingMode)7)", "NETGEN0205")]
     [InlineData("Conv2D(4, 3, (Activation)99)", "NETGEN0201")]
