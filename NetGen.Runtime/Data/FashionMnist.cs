@@ -74,8 +74,9 @@ namespace NetGen.Data
             ArgumentException.ThrowIfNullOrEmpty(directory);
             if (!Directory.Exists(directory))
             {
+                string problem = File.Exists(directory) ? "is a file, not a folder" : "was not found";
                 throw new DirectoryNotFoundException(
-                    $"The Fashion-MNIST directory '{Path.GetFullPath(directory)}' was not found. Pass the folder that contains the four .gz files. FashionMnist.FindDataDirectory() locates the copy under {RelativeDataDirectory}.");
+                    $"The Fashion-MNIST directory '{Path.GetFullPath(directory)}' {problem}. Pass the folder that contains the four .gz files. FashionMnist.FindDataDirectory() locates the copy under {RelativeDataDirectory}.");
             }
 
             foreach (string fileName in FileNames)

@@ -142,6 +142,17 @@ public sealed class FashionMnistTests : IDisposable
     }
 
     [Fact]
+    public void Load_FileInsteadOfDirectory_SaysSo()
+    {
+        string file = Path.Combine(_temp.Path, "notadir");
+        File.WriteAllText(file, "x");
+
+        DirectoryNotFoundException exception = Assert.Throws<DirectoryNotFoundException>(() => FashionMnist.Load(file));
+
+        Assert.Contains($"'{file}' is a file, not a folder", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ModifiedOriginalFailsChecksum()
     {
         string source = FashionMnist.FindDataDirectory()
