@@ -20,9 +20,10 @@ namespace NetGen.Generator
             AtLeastOne(index, "Dilation", layer.Name, conv.Dilation, problems);
             AtLeastOne(index, "Groups", layer.Name, conv.Groups, problems);
             long extent = ((long)conv.Dilation * (Math.Max(conv.KernelHeight, conv.KernelWidth) - 1)) + 1;
-            if (conv.Dilation >= 1 && extent > int.MaxValue)
+            if (conv.PaddingMode == PaddingMode.Same && conv.Dilation >= 1 && extent > int.MaxValue)
             {
-                // The dilated kernel and the padding that "same" gives it must fit in an int.
+                // "Same" pads by half the dilated kernel, which must fit in an int. Without that
+                // padding, NETGEN0109 reports a kernel wider than its input with the true width.
                 problems.Add(ShapeRules.Range(index, "Dilation", layer.Name, conv.Dilation,
                     "small enough that Dilation · (kernel − 1) + 1 fits in an int, but it makes the dilated kernel " + extent.ToString(System.Globalization.CultureInfo.InvariantCulture) + " wide"));
             }
