@@ -440,7 +440,8 @@ namespace NetGen.Generator
                 {
                     if (symbol.Name == name || !symbol.GetMembers(name).IsEmpty)
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, "'" + name + "'"));
+                        string conflict = symbol.Name == name ? "the class name '" + name + "'" : "'" + name + "'";
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, conflict));
                         break;
                     }
                 }

@@ -122,6 +122,17 @@ public class SparseDenseLayerTests
         Assert.Contains("'SparseModel'", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("public partial class Host { [Network, SparseInference, Input(4), Dense(2)] public partial class SparseModel; }", "the class name 'SparseModel'")]
+    [InlineData("[Network, SparseInference, Input(4), Dense(2)] public partial class Net { private void RunSparseForward() { } }", "'RunSparseForward'")]
+    public void SparseNames_TakenByUser_AreReported(string declaration, string named)
+    {
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics("using NetGen;\n" + declaration));
+
+        Assert.Equal("NETGEN0008", diagnostic.Id);
+        Assert.Contains("declares " + named, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SparseModel_OnlyWithAttribute()
     {
