@@ -73,6 +73,12 @@ namespace NetGen.Generator
 
         private static void CheckAlpha(LayerSpec layer, int index, List<ShapeProblem> problems)
         {
+            if (layer.ExplicitNaNOption is string option)
+            {
+                // NaN is the attributes' "not set", so a NaN written out would pass as the default.
+                problems.Add(ShapeRules.Range(index, option, layer.Name, float.NaN, "a finite number above 0, or left out for the default"));
+            }
+
             bool usesAlpha = layer.Activation is Activation.LeakyRelu or Activation.Elu;
             if (float.IsNaN(layer.Alpha))
             {

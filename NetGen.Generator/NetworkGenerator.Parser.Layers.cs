@@ -209,7 +209,7 @@ namespace NetGen.Generator
                     {
                         "Epsilon" => layer with { Epsilon = value },
                         "Momentum" => layer with { Momentum = value },
-                        _ => layer with { Alpha = value },
+                        _ => layer with { Alpha = value, ExplicitNaNOption = float.IsNaN(value) ? "Alpha" : layer.ExplicitNaNOption },
                     };
                 }
 

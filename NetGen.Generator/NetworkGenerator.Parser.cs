@@ -583,7 +583,7 @@ namespace NetGen.Generator
                 {
                     case "Alpha":
                         ok = TryReadFloat(constant, out value);
-                        layer = layer with { Alpha = value };
+                        layer = layer with { Alpha = value, ExplicitNaNOption = float.IsNaN(value) ? layer.ExplicitNaNOption ?? name : layer.ExplicitNaNOption };
                         break;
                     case "Init":
                         ok = TryReadInt(constant, out number);
@@ -595,7 +595,7 @@ namespace NetGen.Generator
                         break;
                     case "InitGain":
                         ok = TryReadFloat(constant, out value);
-                        layer = layer with { Init = layer.Init with { Gain = value } };
+                        layer = layer with { Init = layer.Init with { Gain = value }, ExplicitNaNOption = float.IsNaN(value) ? layer.ExplicitNaNOption ?? name : layer.ExplicitNaNOption };
                         break;
                     case "InitValue":
                         ok = TryReadFloat(constant, out value);

@@ -134,6 +134,12 @@ namespace NetGen.Generator.Model
         /// <summary>Running-statistics momentum of a batch-norm layer.</summary>
         public float Momentum { get; init; }
 
+        /// <summary>
+        /// The first option set to NaN explicitly whose NaN would otherwise read as "not set",
+        /// Alpha or InitGain; null when none was.
+        /// </summary>
+        public string? ExplicitNaNOption { get; init; }
+
         /// <summary>Inputs a dense layer declares it expects; 0 when not declared.</summary>
         public int ExpectedInputs { get; init; }
 

@@ -234,6 +234,21 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[Dense(3, Activation.LeakyRelu, Alpha = float.NaN)]", "Alpha of 'Dense1' is NaN")]
+    [InlineData("[Dense(3, Activation.Elu, Alpha = 0f / 0f)]", "Alpha of 'Dense1' is NaN")]
+    [InlineData("[Dense(3, InitGain = float.NaN)]", "InitGain of 'Dense1' is NaN")]
+    [InlineData("[Dense(3), BatchNorm(Activation.LeakyRelu, Alpha = float.NaN)]", "Alpha of 'BatchNorm2' is NaN")]
+    public void ExplicitNaNOption_IsError(string layers, string expected)
+    {
+        string source = "using NetGen;\n[Network, Input(4)]\n" + layers + "\npublic partial class Net;";
+
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+
+        Assert.Equal("NETGEN0205", diagnostic.Id);
+        Assert.Contains(expected, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("[Dense(3, Activation.Tanh, Alpha = 0.2f)]", "Alpha")]
     [InlineData("[Dense(3, Init = Initializer.HeNormal, InitValue = 2f)]", "InitValue")]
     public void UnusedOption_IsWarning(string layer, string option)
