@@ -117,6 +117,24 @@ namespace NetGen.Generator
                 problems.Add(ShapeRules.Range(index, "InitGain", layer.Name, init.Gain, "a finite number above 0"));
             }
 
+            // Only He and Glorot scale by a gain, and only He and LeCun read the fan mode.
+            Initializer resolved = init.Kind == Initializer.Default
+                ? (layer.Activation is Activation.Relu or Activation.LeakyRelu ? Initializer.HeUniform : Initializer.GlorotUniform)
+                : init.Kind;
+            bool usesGain = resolved is Initializer.HeUniform or Initializer.HeNormal or Initializer.GlorotUniform or Initializer.GlorotNormal;
+            bool usesMode = resolved is Initializer.HeUniform or Initializer.HeNormal or Initializer.LeCunUniform or Initializer.LeCunNormal;
+            if (!float.IsNaN(init.Gain) && !usesGain && Enum.IsDefined(typeof(Initializer), init.Kind))
+            {
+                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.UnusedOption,
+                    new object[] { layer.Name, "InitGain", "Initializer." + resolved }));
+            }
+
+            if (init.Mode == FanMode.FanOut && !usesMode && Enum.IsDefined(typeof(Initializer), init.Kind))
+            {
+                problems.Add(new ShapeProblem(index, DiagnosticDescriptors.UnusedOption,
+                    new object[] { layer.Name, "InitMode", "Initializer." + resolved }));
+            }
+
             if (float.IsNaN(init.Value) || float.IsInfinity(init.Value))
             {
                 problems.Add(ShapeRules.Range(index, "InitValue", layer.Name, init.Value, "finite"));

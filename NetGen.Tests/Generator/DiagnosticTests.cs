@@ -234,6 +234,17 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[Dense(3, Activation.Relu, InitGain = 2f, InitMode = FanMode.FanOut)]")]
+    [InlineData("[Dense(3, Init = Initializer.GlorotNormal, InitGain = 2f)]")]
+    [InlineData("[Dense(3, Init = Initializer.LeCunUniform, InitMode = FanMode.FanOut)]")]
+    public void UsedInitOptions_AreAccepted(string layer)
+    {
+        string source = "using NetGen;\n[Network, Input(4)]\n" + layer + "\npublic partial class Net;";
+
+        Assert.Empty(GeneratorHarness.NetGenDiagnostics(source));
+    }
+
+    [Theory]
     [InlineData("[Dense(3, Activation.LeakyRelu, Alpha = float.NaN)]", "Alpha of 'Dense1' is NaN")]
     [InlineData("[Dense(3, Activation.Elu, Alpha = 0f / 0f)]", "Alpha of 'Dense1' is NaN")]
     [InlineData("[Dense(3, InitGain = float.NaN)]", "InitGain of 'Dense1' is NaN")]
@@ -251,6 +262,11 @@ public class DiagnosticTests
     [Theory]
     [InlineData("[Dense(3, Activation.Tanh, Alpha = 0.2f)]", "Alpha")]
     [InlineData("[Dense(3, Init = Initializer.HeNormal, InitValue = 2f)]", "InitValue")]
+    [InlineData("[Dense(3, Init = Initializer.LeCunNormal, InitGain = 2f)]", "InitGain")]
+    [InlineData("[Dense(3, Init = Initializer.Zeros, InitGain = 2f)]", "InitGain")]
+    [InlineData("[Dense(3, Init = Initializer.GlorotUniform, InitMode = FanMode.FanOut)]", "InitMode")]
+    [InlineData("[Dense(3, Activation.Tanh, InitMode = FanMode.FanOut)]", "InitMode")]
+    [InlineData("[Dense(3, Init = Initializer.Constant, InitValue = 0.5f, InitMode = FanMode.FanOut)]", "InitMode")]
     public void UnusedOption_IsWarning(string layer, string option)
     {
         string source = "using NetGen;\n[Network, Input(4)]\n" + layer + "\npublic partial class Net;";
