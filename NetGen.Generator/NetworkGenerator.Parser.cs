@@ -463,11 +463,11 @@ namespace NetGen.Generator
                             break;
                         case "HuberDelta":
                             ok = TryReadFloat(argument.Value, out float delta);
-                            loss = loss with { HuberDelta = delta };
+                            loss = loss with { HuberDelta = delta, DeclaresHuberDelta = true };
                             break;
                         case "LabelSmoothing":
                             ok = TryReadFloat(argument.Value, out float smoothing);
-                            loss = loss with { LabelSmoothing = smoothing };
+                            loss = loss with { LabelSmoothing = smoothing, DeclaresLabelSmoothing = true };
                             break;
                         case "ClassWeights":
                             ok = TryReadFloats(argument.Value, out EquatableArray<float> weights);

@@ -185,12 +185,12 @@ namespace NetGen.Generator
                 problems.Add(Range(ShapeProblem.NetworkIndex, "The largest class weight", spec.ClassName, 0f, "above 0"));
             }
 
-            if (loss.Kind != Loss.Huber && loss.HuberDelta != 1f)
+            if (loss.Kind != Loss.Huber && loss.DeclaresHuberDelta)
             {
                 problems.Add(OptionMismatch(spec, "HuberDelta", Loss.Huber));
             }
 
-            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.LabelSmoothing != 0f)
+            if (loss.Kind != Loss.SoftmaxCrossEntropy && loss.DeclaresLabelSmoothing)
             {
                 problems.Add(OptionMismatch(spec, "LabelSmoothing", Loss.SoftmaxCrossEntropy));
             }

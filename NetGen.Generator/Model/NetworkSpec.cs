@@ -39,6 +39,12 @@ namespace NetGen.Generator.Model
 
         /// <summary>Whether [Network] sets ClassWeights to an array, even an empty one; null leaves it unset.</summary>
         public bool DeclaresClassWeights { get; init; }
+
+        /// <summary>Whether [Network] sets HuberDelta, even to its default of 1.</summary>
+        public bool DeclaresHuberDelta { get; init; }
+
+        /// <summary>Whether [Network] sets LabelSmoothing, even to its default of 0.</summary>
+        public bool DeclaresLabelSmoothing { get; init; }
     }
 
     /// <summary>Kind of a declared layer.</summary>

@@ -201,6 +201,8 @@ public class DiagnosticTests
     [InlineData("[Network(Loss = Loss.SquaredError, ClassWeights = new[] { 1f, 2f, 3f }), Input(4), Dense(3)]", "ClassWeights")]
     [InlineData("[Network(Loss = Loss.SquaredError, ClassWeights = new float[0]), Input(4), Dense(3)]", "ClassWeights")]
     [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy, HuberDelta = 2f), Input(4), Dense(3)]", "HuberDelta")]
+    [InlineData("[Network(Loss = Loss.SoftmaxCrossEntropy, HuberDelta = 1f), Input(4), Dense(3)]", "HuberDelta")]
+    [InlineData("[Network(Loss = Loss.SquaredError, LabelSmoothing = 0f), Input(4), Dense(3)]", "LabelSmoothing")]
     public void LossOptionOnOtherLoss_IsError(string attributes, string option)
     {
         string source = "using NetGen;\n" + attributes + "\npublic partial class Net;";
