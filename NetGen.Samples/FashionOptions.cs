@@ -110,14 +110,50 @@ internal sealed class FashionOptions
         command.Validators.Add(RejectPlotOverWeights);
     }
 
-    /// <summary>Rejects a --plot that names the --weights file, which the plot would overwrite after training.</summary>
+    /// <summary>
+    /// Rejects a plot file that is the weights file, which the plot would overwrite after training:
+    /// given or default, and through symbolic links.
+    /// </summary>
     private void RejectPlotOverWeights(CommandResult result)
     {
-        if (result.GetResult(Weights) is OptionResult weightsResult && result.GetResult(Plot) is OptionResult plotResult &&
-            OptionValidation.TryGetValue(weightsResult, out FileInfo? weights) && OptionValidation.TryGetValue(plotResult, out FileInfo? plot) &&
-            weights is not null && plot is not null && string.Equals(weights.FullName, plot.FullName, StringComparison.Ordinal))
+        FileInfo? weights, plot;
+        try
         {
-            result.AddError($"--plot and --weights both name {plot.FullName}, so the plot would overwrite the trained weights. Pass another file to --plot.");
+            weights = result.GetValue(Weights);
+            plot = result.GetValue(Plot);
+        }
+        catch (InvalidOperationException)
+        {
+            // A value that did not convert has its own parse error.
+            return;
+        }
+
+        if (weights is null)
+        {
+            return;
+        }
+
+        plot ??= DefaultPlot(weights);
+        if (string.Equals(ResolvedPath(weights), ResolvedPath(plot), StringComparison.Ordinal))
+        {
+            result.AddError($"The plot file {plot.FullName} is the weights file {weights.FullName}, so the plot would overwrite the trained weights. Pass another file to --plot or --weights.");
+        }
+    }
+
+    /// <summary>Returns the plot file next to <paramref name="weights"/> that --plot defaults to.</summary>
+    private FileInfo DefaultPlot(FileInfo weights) => new(Path.Combine(weights.DirectoryName ?? ".", _defaults.PlotFileName));
+
+    /// <summary>Returns the full path of <paramref name="file"/>, or of the final target of the links it names.</summary>
+    private static string ResolvedPath(FileInfo file)
+    {
+        try
+        {
+            return file.LinkTarget is null ? file.FullName : File.ResolveLinkTarget(file.FullName, returnFinalTarget: true)?.FullName ?? file.FullName;
+        }
+        catch (IOException)
+        {
+            // A link loop: the save reports it.
+            return file.FullName;
         }
     }
 
@@ -136,7 +172,7 @@ internal sealed class FashionOptions
             result.GetValue(Standardize),
             result.GetValue(Data),
             weightsFile,
-            result.GetValue(Plot) ?? new FileInfo(Path.Combine(weightsFile.DirectoryName ?? ".", _defaults.PlotFileName)),
+            result.GetValue(Plot) ?? DefaultPlot(weightsFile),
             result.GetValue(MinAccuracy));
     }
 }

@@ -228,8 +228,33 @@ public sealed class SampleOptionTests : IDisposable
         ParseResult result = SampleCommands.CreateRoot().Parse([command, "--weights", file, "--plot", relative]);
 
         ParseError error = Assert.Single(result.Errors);
-        Assert.Equal($"--plot and --weights both name {file}, so the plot would overwrite the trained weights. Pass another file to --plot.", error.Message);
+        Assert.Equal($"The plot file {file} is the weights file {file}, so the plot would overwrite the trained weights. Pass another file to --plot or --weights.", error.Message);
         Assert.Empty(SampleCommands.CreateRoot().Parse([command, "--weights", file, "--plot", file + ".png"]).Errors);
+    }
+
+    [Theory]
+    [InlineData("fashion", "fashion-training.png")]
+    [InlineData("lenet5", "lenet5-training.png")]
+    public void WeightsOption_DefaultPlotName_IsRejected(string command, string plotName)
+    {
+        string file = Path.Combine(_folder.FullName, plotName);
+
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, "--weights", file]);
+
+        Assert.Contains("so the plot would overwrite the trained weights", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlotOption_LinkToWeights_IsRejected()
+    {
+        string weights = Path.Combine(_folder.FullName, "w.ngw");
+        string link = Path.Combine(_folder.FullName, "plot.png");
+        File.WriteAllText(weights, "x");
+        File.CreateSymbolicLink(link, weights);
+
+        ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--weights", weights, "--plot", link]);
+
+        Assert.Contains("so the plot would overwrite the trained weights", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
     }
 
     [Fact]
