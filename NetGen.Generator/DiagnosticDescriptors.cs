@@ -59,6 +59,12 @@ namespace NetGen.Generator
             "Network '{0}' declares [Input] after layer '{1}'; move [Input] above the first layer, because layers are read top to bottom",
             DeclarationCategory);
 
+        public static readonly DiagnosticDescriptor ConstructorSkipsSeed = Create(
+            "NETGEN0011",
+            "Constructor does not call this(seed)",
+            "Network '{0}' declares the constructor '{1}', which does not call this(seed), so the network's parameters would never be allocated; add ': this(seed)' to it, for example ': this(0)'",
+            DeclarationCategory);
+
         public static readonly DiagnosticDescriptor GeneratedMemberConflict = Create(
             "NETGEN0008",
             "Member conflicts with generated code",

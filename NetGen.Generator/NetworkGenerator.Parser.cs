@@ -314,7 +314,9 @@ namespace NetGen.Generator
                         else if (!ChainsToThis(constructor))
                         {
                             // Only the generated constructor allocates the parameters and workspaces.
-                            conflict = "the constructor '" + symbol.Name + "(" + string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString())) + ")', which does not call this(seed) and would leave the network uninitialized";
+                            string signature = symbol.Name + "(" + string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString())) + ")";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConstructorSkipsSeed, tree, nameSpan, symbol.Name, signature));
+                            return false;
                         }
                     }
                     else if (generated.Contains(member.Name))
@@ -332,19 +334,33 @@ namespace NetGen.Generator
                 return false;
             }
 
-            /// <summary>Returns whether every declaration of <paramref name="constructor"/> starts with ': this(...)'.</summary>
+            /// <summary>
+            /// Returns whether the body of <paramref name="constructor"/> starts with ': this(...)'. A
+            /// partial constructor's defining declaration has no body and no initializer, so only the
+            /// declarations with a body count.
+            /// </summary>
             private static bool ChainsToThis(IMethodSymbol constructor)
             {
-                foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+                bool implemented = false;
+                IEnumerable<SyntaxReference> references = constructor.PartialImplementationPart is IMethodSymbol implementation
+                    ? constructor.DeclaringSyntaxReferences.Concat(implementation.DeclaringSyntaxReferences)
+                    : constructor.DeclaringSyntaxReferences;
+                foreach (SyntaxReference reference in references)
                 {
-                    if (reference.GetSyntax() is not ConstructorDeclarationSyntax { Initializer: { } initializer } ||
-                        !initializer.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword))
+                    if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration ||
+                        (declaration.Body is null && declaration.ExpressionBody is null))
+                    {
+                        continue;
+                    }
+
+                    implemented = true;
+                    if (declaration.Initializer is not { } initializer || !initializer.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword))
                     {
                         return false;
                     }
                 }
 
-                return true;
+                return implemented;
             }
 
             private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(

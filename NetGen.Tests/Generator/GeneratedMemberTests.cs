@@ -6,6 +6,21 @@ using NetGen.Generator.Model;
 
 namespace NetGen.Tests.Generator;
 
+// A C# 14 partial constructor: its defining declaration has no initializer, so the generator
+// must read the implementation's. With NETGEN0011 reported, this project would not build.
+[Network, Input(4), Dense(2)]
+public partial class PartialConstructorNet
+{
+    public partial PartialConstructorNet(string name);
+
+    public partial PartialConstructorNet(string name) : this(name.Length)
+    {
+        Name = name;
+    }
+
+    public string Name { get; } = string.Empty;
+}
+
 /// <summary>
 /// NETGEN0008 against the members that the generator emits: the list it checks user members
 /// against must name every generated member, or a user member of that name breaks the build.
@@ -56,7 +71,6 @@ public sealed class GeneratedMemberTests
     [InlineData("private const int MaxWidth = 3;", "'MaxWidth'")]
     [InlineData("private const int Dense1WeightOffset = 3;", "'Dense1WeightOffset'")]
     [InlineData("private void PackWeights() { }", "'PackWeights'")]
-    [InlineData("public Net(string name) { }", "'Net(string)', which does not call this(seed)")]
     public void UserMember_NamedLikeGenerated_IsError(string member, string named)
     {
         string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
@@ -65,6 +79,19 @@ public sealed class GeneratedMemberTests
 
         Assert.Equal("NETGEN0008", diagnostic.Id);
         Assert.Contains(named, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public Net(string name) { }", "Net(string)")]
+    [InlineData("public Net(params int[] seeds) : base() { }", "Net(int[])")]
+    public void ConstructorWithoutThis_IsError(string member, string signature)
+    {
+        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+
+        Assert.Equal("NETGEN0011", diagnostic.Id);
+        Assert.Contains("declares the constructor '" + signature + "', which does not call this(seed)", diagnostic.GetMessage(), System.StringComparison.Ordinal);
     }
 
     [Theory]
@@ -79,6 +106,15 @@ public sealed class GeneratedMemberTests
 
         Assert.Empty(result.Diagnostics);
         Assert.DoesNotContain(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void PartialConstructor_ChainsToSeed()
+    {
+        var network = new PartialConstructorNet("four");
+
+        Assert.Equal("four", network.Name);
+        Assert.Equal(PartialConstructorNet.ParameterCount, network.Parameters.Length);
     }
 
     [Fact]
