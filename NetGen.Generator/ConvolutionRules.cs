@@ -25,7 +25,7 @@ namespace NetGen.Generator
                 // "Same" pads by half the dilated kernel, which must fit in an int. Without that
                 // padding, NETGEN0109 reports a kernel wider than its input with the true width.
                 problems.Add(ShapeRules.Range(index, "Dilation", layer.Name, conv.Dilation,
-                    "small enough that Dilation · (kernel − 1) + 1 fits in an int, but it makes the dilated kernel " + extent.ToString(System.Globalization.CultureInfo.InvariantCulture) + " wide"));
+                    "small enough that the dilated kernel, Dilation · (kernel − 1) + 1, fits in an int (here " + extent.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")"));
             }
 
             if (conv.Padding < 0)

@@ -235,7 +235,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor Int8TooManyInputs = Create(
             "NETGEN0304",
             "Int8 dense layer has too many inputs",
-            "Layer '{0}' has {1} inputs, but an int8 dense layer takes at most {2}, the most for which its int32 sums stay exact. Reduce the layer's inputs, for example with pooling before the flatten, or remove Int8 = true",
+            "Layer '{0}' has {1} inputs, but an int8 dense layer takes at most {2}, the most for which its int32 sums stay exact. Reduce the layer's inputs, for example with pooling before a flatten or a narrower layer before it, or remove Int8 = true",
             QuantizationCategory);
 
         public static readonly DiagnosticDescriptor InternalError = Create(

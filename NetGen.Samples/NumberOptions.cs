@@ -47,6 +47,20 @@ internal static class NumberOptions
         }
     }
 
+    /// <summary>Returns why a finite decimal number becomes 0 or infinite as a float, or null when it does not.</summary>
+    private static string? LeavesFloatRange(string text)
+    {
+        double number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (double.IsFinite(number) && float.IsInfinity((float)number))
+        {
+            return $"is beyond the float range (at most {float.MaxValue.ToString(CultureInfo.InvariantCulture)} in magnitude)";
+        }
+
+        return number != 0 && (float)number == 0
+            ? $"rounds to 0 as a float (the smallest float above 0 is {float.Epsilon.ToString(CultureInfo.InvariantCulture)}); pass 0 or a larger value"
+            : null;
+    }
+
     /// <summary>Returns the option's last token as a <typeparamref name="T"/>, or adds a parse error and returns 0.</summary>
     private static T Parse<T>(ArgumentResult result, string optionName)
         where T : struct, INumberBase<T>
@@ -56,6 +70,12 @@ internal static class NumberOptions
         NumberStyles styles = whole ? NumberStyles.Integer : NumberStyles.Float;
         if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out T value))
         {
+            if (typeof(T) == typeof(float) && LeavesFloatRange(text) is string problem)
+            {
+                // Otherwise the validators would report the rounded 0 or infinity, which the user did not type.
+                result.AddError($"{optionName} is {text.Trim()}, which {problem}.");
+            }
+
             return value;
         }
 

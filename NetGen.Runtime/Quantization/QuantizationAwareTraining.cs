@@ -51,15 +51,17 @@ namespace NetGen.Quantization
             if (maxBatchSize > Array.MaxLength / widest)
             {
                 throw new ArgumentOutOfRangeException(
-                    nameof(maxBatchSize), maxBatchSize, $"A batch of {maxBatchSize} samples of {widest} values does not fit in one array; pass at most {Array.MaxLength / widest}.");
+                    nameof(maxBatchSize), maxBatchSize, $"A batch of {maxBatchSize} samples of {widest} values does not fit in one array; pass at most {Array.MaxLength / widest}, or less where a hidden layer is wider.");
             }
 
             _network = network;
             _optimizer = optimizer;
             _fakeQuantize = fakeQuantize;
+
+            // The workspace checks the batch against every layer's size before the outputs are allocated.
+            Workspace = network.CreateWorkspace(maxBatchSize);
             _master = network.Parameters.ToArray();
             _outputs = new float[maxBatchSize * network.OutputSize];
-            Workspace = network.CreateWorkspace(maxBatchSize);
         }
 
         /// <summary>The buffers the training steps use.</summary>

@@ -62,7 +62,9 @@ namespace NetGen.Quantization
 
             if (layer.DescribeAccumulatorOverflow(name) is string overflow)
             {
-                throw new InvalidDataException($"{source}: {overflow}. The file is damaged or was not written by Quantized.Save, which rejects such layers.");
+                throw new InvalidDataException(
+                    $"{source}: {overflow}. Such a layer gives wrong outputs. Calibrate again on inputs scaled near 1, or use CreateDynamic, and save the result; " +
+                    "files saved before Calibrate rejected such layers can contain one.");
             }
         }
     }

@@ -10,8 +10,9 @@ namespace NetGen
     /// </summary>
     /// <remarks>
     /// A symbolic link is followed to its final target, which is replaced and the link kept. The
-    /// replacement keeps the Unix permissions of the file it replaces, and a read-only target is
-    /// rejected rather than replaced. NOTE: .NET does not tell a regular file from a device or a
+    /// replacement keeps the Unix permission bits of the file it replaces, but as a new file it has
+    /// this process's owner and group, and hard links to the old file keep the old content. A
+    /// read-only target is rejected rather than replaced. NOTE: .NET does not tell a regular file from a device or a
     /// FIFO, so a path naming one, such as /dev/null, is replaced by a regular file when the process
     /// may write to its folder.
     /// </remarks>
@@ -66,7 +67,7 @@ namespace NetGen
                     File.SetUnixFileMode(temporaryPath, existing.UnixFileMode);
                 }
 
-                File.Move(temporaryPath, target, overwrite: true);
+                Replace(temporaryPath, target, fullPath, directory, kind);
             }
             catch
             {
@@ -85,6 +86,20 @@ namespace NetGen
             {
                 throw new UnauthorizedAccessException(
                     $"Cannot save {kind} '{fullPath}' because the folder '{directory}' is not writable. Save to a writable folder or change the folder's permissions.", exception);
+            }
+        }
+
+        private static void Replace(string temporaryPath, string target, string fullPath, string directory, string kind)
+        {
+            try
+            {
+                File.Move(temporaryPath, target, overwrite: true);
+            }
+            catch (UnauthorizedAccessException exception)
+            {
+                // For example a folder with the sticky bit, where only a file's owner may replace it.
+                throw new UnauthorizedAccessException(
+                    $"Cannot save {kind} '{fullPath}' because this process may not replace '{target}' in the folder '{directory}'. Save to another path or ask the file's owner.", exception);
             }
         }
 

@@ -76,6 +76,17 @@ public sealed class SampleOptionTests : IDisposable
         Assert.Equal($"{option} is 2147483648, which is out of range: it must be between -2147483648 and 2147483647.", error.Message);
     }
 
+    [Theory]
+    [InlineData("1e-50", "--learning-rate is 1e-50, which rounds to 0 as a float")]
+    [InlineData("-1e-50", "--learning-rate is -1e-50, which rounds to 0 as a float")]
+    [InlineData("1e39", "--learning-rate is 1e39, which is beyond the float range")]
+    public void FloatOption_OutsideFloatRange_NamesTypedValue(string value, string expected)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse(["quadratic", "--learning-rate", value]);
+
+        Assert.StartsWith(expected, Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void NumberOption_InvariantCulture_ParsesExponent()
     {
