@@ -131,13 +131,18 @@ namespace NetGen.Generator.Emit
             }
 
             var numbers = new List<string>();
+            var names = new List<string>();
             foreach (LayerLayout layer in plan.Int8Layers)
             {
                 numbers.Add(Int(layer.Number));
+                names.Add("\"" + layer.Name + "\"");
             }
 
             w.Line("// 1-based position of each int8 layer among all layers, as files record it.");
             w.Line("private static readonly int[] Int8LayerNumbers = { " + string.Join(", ", numbers) + " };");
+            w.Line();
+            w.Line("// The name of each int8 layer, for error messages.");
+            w.Line("private static readonly string[] Int8LayerNames = { " + string.Join(", ", names) + " };");
             w.Line();
         }
 
@@ -242,7 +247,7 @@ namespace NetGen.Generator.Emit
             w.Line("var observers = new " + observerType + "[Int8LayerCount];");
             w.Open("for (int i = 0; i < observers.Length; i++)");
             w.Line("observers[i] = createObserver is null ? new " + QuantizationNamespace + "MinMaxObserver() : createObserver() ?? throw new global::System.InvalidOperationException(\"createObserver returned null; return a new observer on every call.\");");
-            w.Line(QuantizationNamespace + "GeneratedQuantization.CheckNewObserver(observers, i);");
+            w.Line(QuantizationNamespace + "GeneratedQuantization.CheckNewObserver(observers, i, Int8LayerNames);");
             w.Close();
             w.Line();
             w.Line("// Each int8 layer's observer sees the fp32 values that flow into that layer.");

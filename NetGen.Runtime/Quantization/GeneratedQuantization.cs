@@ -73,22 +73,26 @@ namespace NetGen.Quantization
         /// <paramref name="index"/> has seen no values and serves no earlier layer: a shared or used
         /// observer would mix the ranges of several layers or calibration runs.
         /// </summary>
+        /// <param name="observers">The observers created so far, one per int8 layer.</param>
+        /// <param name="index">The int8 layer whose observer to check.</param>
+        /// <param name="layerNames">The names of the int8 layers, such as "Dense1", for the message.</param>
         /// <exception cref="InvalidOperationException">The observer has seen values, or an earlier layer has it too.</exception>
-        public static void CheckNewObserver(QuantizationObserver[] observers, int index)
+        public static void CheckNewObserver(QuantizationObserver[] observers, int index, string[] layerNames)
         {
             ArgumentNullException.ThrowIfNull(observers);
+            ArgumentNullException.ThrowIfNull(layerNames);
             QuantizationObserver observer = observers[index];
             if (observer.Count != 0)
             {
                 throw new InvalidOperationException(
-                    $"createObserver returned an observer that has already seen {observer.Count} values, for int8 layer {index + 1}. Return a new observer on every call.");
+                    $"createObserver returned an observer that has already seen {observer.Count} values, for the int8 layer '{layerNames[index]}'. Return a new observer on every call.");
             }
 
             int earlier = Array.IndexOf(observers, observer, 0, index);
             if (earlier >= 0)
             {
                 throw new InvalidOperationException(
-                    $"createObserver returned the same observer for int8 layers {earlier + 1} and {index + 1}. Return a new observer on every call, for example () => new MinMaxObserver().");
+                    $"createObserver returned the same observer for the int8 layers '{layerNames[earlier]}' and '{layerNames[index]}'. Return a new observer on every call, for example () => new MinMaxObserver().");
             }
         }
 

@@ -17,7 +17,7 @@ public sealed class CalibrateArgumentTests
         InvalidOperationException exception = Assert.Throws<InvalidOperationException>(
             () => QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(1), Inputs(4), () => shared));
 
-        Assert.Contains("the same observer for int8 layers 1 and 2", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("the same observer for the int8 layers 'Dense1' and 'Dense3'", exception.Message, StringComparison.Ordinal);
         Assert.Equal(0, shared.Count);
     }
 
@@ -30,7 +30,7 @@ public sealed class CalibrateArgumentTests
         InvalidOperationException exception = Assert.Throws<InvalidOperationException>(
             () => QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(1), Inputs(4), () => used));
 
-        Assert.Contains("has already seen 3 values, for int8 layer 1", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("has already seen 3 values, for the int8 layer 'Dense1'", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
