@@ -18,6 +18,30 @@ namespace NetGen
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class GeneratedCode
     {
+        /// <summary>
+        /// Marks the buffers of an instance as in use by this call, or throws
+        /// <see cref="InvalidOperationException"/> when a call on another thread holds them:
+        /// overlapping calls would overwrite each other's intermediate values and return wrong
+        /// outputs. Pair with <see cref="ExitExclusive"/> in a finally block.
+        /// </summary>
+        /// <param name="inUse">The instance's flag: 0 when free, 1 while a call runs.</param>
+        /// <param name="owner">The instance's type, for the message, such as "FashionMlp.Quantized".</param>
+        public static void EnterExclusive(ref int inUse, string owner)
+        {
+            if (System.Threading.Interlocked.Exchange(ref inUse, 1) != 0)
+            {
+                ThrowConcurrentCall(owner);
+            }
+        }
+
+        /// <summary>Releases the buffers that <see cref="EnterExclusive"/> marked.</summary>
+        public static void ExitExclusive(ref int inUse) => System.Threading.Volatile.Write(ref inUse, 0);
+
+        [DoesNotReturn]
+        private static void ThrowConcurrentCall(string owner) =>
+            throw new InvalidOperationException(
+                $"This {owner} is already running a call on another thread, and calls on one instance share its buffers. Give each thread its own instance, or, where the class offers it, call Forward with a workspace per thread.");
+
         /// <summary>Throws <see cref="ArgumentException"/> unless a buffer has exactly the expected length.</summary>
         public static void CheckLength(int actual, int expected, string parameterName)
         {

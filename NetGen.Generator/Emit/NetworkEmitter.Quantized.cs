@@ -162,6 +162,9 @@ namespace NetGen.Generator.Emit
             w.Line("// Buffers for single-sample Forward and Predict, so those calls allocate nothing.");
             w.Line("private readonly " + QuantizedWorkspaceType + " _sampleWorkspace;");
             w.Line();
+            w.Line("// 1 while a single-sample call uses _sampleWorkspace; see GeneratedCode.EnterExclusive.");
+            w.Line("private int _sampleCallInProgress;");
+            w.Line();
             w.Open("private Quantized(" + QuantizedDataType + " data, string source)");
             w.Line("_sampleWorkspace = CreateWorkspace(1);");
             w.Line("Install(data, source);");
@@ -343,14 +346,14 @@ namespace NetGen.Generator.Emit
         {
             w.Line("/// <summary>");
             w.Line("/// Computes the outputs of one sample in int8 without allocating. It uses buffers owned by this");
-            w.Line("/// instance, so calls on one instance must not overlap across threads.");
+            w.Line("/// instance, so a call that overlaps another on a second thread throws InvalidOperationException.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> finite values; NaN is rejected.</param>");
             w.Line("/// <param name=\"output\">Exactly <see cref=\"OutputSize\"/> values, overwritten.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " input, " + SpanType + " output)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
             w.Line(Support + ".CheckLength(output.Length, OutputSize, nameof(output));");
-            w.Line("Run(input, _sampleWorkspace, 1, nameof(input)).CopyTo(output);");
+            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "Run(input, _sampleWorkspace, 1, nameof(input)).CopyTo(output);");
             w.Close();
             w.Line();
 
@@ -358,7 +361,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> finite values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line("return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1, nameof(input)));");
+            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1, nameof(input)));");
             w.Close();
             w.Line();
 
@@ -411,6 +414,25 @@ namespace NetGen.Generator.Emit
                     w.Line(QuantizationNamespace + "GeneratedQuantization.CheckFinite(network." + layer.Name + view + ", \"" + layer.Name + "\", \"" + view + "\");");
                 }
             }
+        }
+
+        /// <summary>
+        /// Emits <paramref name="statements"/> between GeneratedCode.EnterExclusive and ExitExclusive on
+        /// the instance's _sampleCallInProgress flag, so that a call overlapping another one throws.
+        /// </summary>
+        internal static void EmitExclusive(SourceWriter w, string owner, params string[] statements)
+        {
+            w.Line(Support + ".EnterExclusive(ref _sampleCallInProgress, \"" + owner + "\");");
+            w.Open("try");
+            foreach (string statement in statements)
+            {
+                w.Line(statement);
+            }
+
+            w.Close();
+            w.Open("finally");
+            w.Line(Support + ".ExitExclusive(ref _sampleCallInProgress);");
+            w.Close();
         }
 
         /// <summary>Returns a new LayerInputSource for the int8 layer's error messages; argumentName and firstSample are C# expressions.</summary>

@@ -40,13 +40,13 @@ namespace NetGen.Generator.Emit
             w.Line("/// <remarks>");
             w.Line("/// Sizes are the constants of <see cref=\"" + network + "\"/>. Batches run the sparse layers in feature-major");
             w.Line("/// layout and transpose only where a dense layer or a row-wise activation needs batch-major");
-            w.Line("/// rows. Calls allocate nothing and use buffers owned by the instance, so calls on one");
-            w.Line("/// instance must not overlap across threads.");
+            w.Line("/// rows. Calls allocate nothing and use buffers owned by the instance, so a call that");
+            w.Line("/// overlaps another on a second thread throws InvalidOperationException.");
             w.Line("/// </remarks>");
             w.Open("public sealed class SparseModel");
             EmitSparseFields(w, layout);
             EmitSparseConstruction(w, layout);
-            EmitSparseCalls(w);
+            EmitSparseCalls(w, layout.Spec.ClassName + ".SparseModel");
             w.Close();
         }
 
@@ -60,6 +60,9 @@ namespace NetGen.Generator.Emit
             w.Line("// sparse form, and the instance that runs the forward pass.");
             w.Line("private readonly " + network + " _network;");
             w.Line("private readonly " + WorkspaceType + " _workspace;");
+            w.Line();
+            w.Line("// 1 while a call uses _workspace and the scratch buffers; see GeneratedCode.EnterExclusive.");
+            w.Line("private int _sampleCallInProgress;");
             w.Line("// Aligned to a cache line like the workspace's activations: it holds the transposed input");
             w.Line("// that the first sparse layer reads feature-major.");
             w.Line("private readonly " + AlignedBufferType + " _transposeScratch;");
@@ -110,7 +113,7 @@ namespace NetGen.Generator.Emit
             w.Line();
         }
 
-        private static void EmitSparseCalls(SourceWriter w)
+        private static void EmitSparseCalls(SourceWriter w, string owner)
         {
             w.Line("/// <summary>Computes the outputs of one or more samples without allocating.</summary>");
             w.Line("/// <param name=\"inputs\">batch × <see cref=\"InputSize\"/> values, sample after sample, with batch from 1 to <see cref=\"MaxBatchSize\"/>.</param>");
@@ -118,15 +121,14 @@ namespace NetGen.Generator.Emit
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs)");
             w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, nameof(inputs));");
             w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
-            w.Line("_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch.Span, this);");
+            EmitExclusive(w, owner, "_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch.Span, this);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
             w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line("_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch.Span, this);");
-            w.Line("return " + Support + ".IndexOfMax(_sampleOutput);");
+            EmitExclusive(w, owner, "_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch.Span, this);", "return " + Support + ".IndexOfMax(_sampleOutput);");
             w.Close();
         }
 
