@@ -16,7 +16,7 @@ public sealed class SharedInstanceTests
     private const int CallsPerThread = 20_000;
 
     [Fact]
-    public void Quantized_OverlappingCalls_ThrowOrReturnOwnOutputs()
+    public void Quantized_OverlappingCalls_NeverMix()
     {
         QuantizedProbe.Quantized model = QuantizedProbe.Quantized.CreateDynamic(new QuantizedProbe(3));
         float[][] inputs = [Input(QuantizedProbe.InputSize, 1), Input(QuantizedProbe.InputSize, 2)];
@@ -30,7 +30,7 @@ public sealed class SharedInstanceTests
     }
 
     [Fact]
-    public void SparseModel_OverlappingCalls_ThrowOrReturnOwnOutputs()
+    public void SparseModel_OverlappingCalls_NeverMix()
     {
         var model = new SparseTestMlp.SparseModel(new SparseTestMlp(3), maxBatchSize: 1);
         float[][] inputs = [Input(SparseTestMlp.InputSize, 1), Input(SparseTestMlp.InputSize, 2)];
