@@ -134,7 +134,9 @@ internal sealed class FashionOptions
         }
 
         plot ??= DefaultPlot(weights);
-        if (string.Equals(ResolvedPath(weights), ResolvedPath(plot), StringComparison.Ordinal))
+        // Windows and macOS file systems ignore case by default.
+        StringComparison comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        if (string.Equals(ResolvedPath(weights), ResolvedPath(plot), comparison))
         {
             result.AddError($"The plot file {plot.FullName} is the weights file {weights.FullName}, so the plot would overwrite the trained weights. Pass another file to --plot or --weights.");
         }
@@ -143,18 +145,43 @@ internal sealed class FashionOptions
     /// <summary>Returns the plot file next to <paramref name="weights"/> that --plot defaults to.</summary>
     private FileInfo DefaultPlot(FileInfo weights) => new(Path.Combine(weights.DirectoryName ?? ".", _defaults.PlotFileName));
 
-    /// <summary>Returns the full path of <paramref name="file"/>, or of the final target of the links it names.</summary>
+    /// <summary>
+    /// Returns the path of <paramref name="file"/> with every symbolic link along it followed, the
+    /// folders as well as the file, and "." and ".." applied after the links as the kernel does.
+    /// </summary>
     private static string ResolvedPath(FileInfo file)
     {
-        try
+        string path = file.ToString();
+        string absolute = Path.IsPathRooted(path) ? path : Path.Combine(Directory.GetCurrentDirectory(), path);
+        string current = Path.GetPathRoot(absolute) ?? string.Empty;
+        foreach (string part in absolute[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
-            return file.LinkTarget is null ? file.FullName : File.ResolveLinkTarget(file.FullName, returnFinalTarget: true)?.FullName ?? file.FullName;
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+
+            current = FollowLinks(Path.Combine(current, part));
         }
-        catch (IOException)
+
+        return current;
+    }
+
+    /// <summary>Follows <paramref name="path"/> while it is a symbolic link, at most 40 times as Linux does.</summary>
+    private static string FollowLinks(string path)
+    {
+        for (int hop = 0; hop < 40 && new FileInfo(path).LinkTarget is string target; hop++)
         {
-            // A link loop: the save reports it.
-            return file.FullName;
+            path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, target));
         }
+
+        return path;
     }
 
     /// <summary>Reads the parsed values, placing the plot next to the weights file when --plot is not given.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Linq;
 using System.Numerics;
 
 namespace NetGen.Samples;
@@ -47,18 +48,31 @@ internal static class NumberOptions
         }
     }
 
-    /// <summary>Returns why a finite decimal number becomes 0 or infinite as a float, or null when it does not.</summary>
-    private static string? LeavesFloatRange(string text)
+    /// <summary>
+    /// Returns why <paramref name="value"/>, parsed from <paramref name="text"/>, is not the number
+    /// typed: infinite although the text has digits, or 0 although it has a nonzero digit before
+    /// its exponent. Returns null otherwise, also for typed "Infinity" and "NaN", which the
+    /// options' validators reject by name.
+    /// </summary>
+    private static string? OutsideRange<T>(string text, T value)
+        where T : struct, INumberBase<T>
     {
-        double number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-        if (double.IsFinite(number) && float.IsInfinity((float)number))
+        string mantissa = text.Trim().Split('e', 'E')[0];
+        bool hasDigits = mantissa.Any(char.IsAsciiDigit);
+        string type = typeof(T) == typeof(float) ? "float" : "double";
+        if (T.IsInfinity(value) && hasDigits)
         {
-            return $"is beyond the float range (at most {float.MaxValue.ToString(CultureInfo.InvariantCulture)} in magnitude)";
+            string largest = typeof(T) == typeof(float) ? float.MaxValue.ToString(CultureInfo.InvariantCulture) : double.MaxValue.ToString(CultureInfo.InvariantCulture);
+            return $"is beyond the {type} range (at most {largest} in magnitude)";
         }
 
-        return number != 0 && (float)number == 0
-            ? $"rounds to 0 as a float (the smallest float above 0 is {float.Epsilon.ToString(CultureInfo.InvariantCulture)}); pass 0 or a larger value"
-            : null;
+        if (T.IsZero(value) && mantissa.Any(c => c is >= '1' and <= '9'))
+        {
+            string smallest = typeof(T) == typeof(float) ? float.Epsilon.ToString(CultureInfo.InvariantCulture) : double.Epsilon.ToString(CultureInfo.InvariantCulture);
+            return $"rounds to 0 as a {type} (the smallest {type} above 0 is {smallest}); pass 0 or a larger value";
+        }
+
+        return null;
     }
 
     /// <summary>Returns the option's last token as a <typeparamref name="T"/>, or adds a parse error and returns 0.</summary>
@@ -70,7 +84,7 @@ internal static class NumberOptions
         NumberStyles styles = whole ? NumberStyles.Integer : NumberStyles.Float;
         if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out T value))
         {
-            if (typeof(T) == typeof(float) && LeavesFloatRange(text) is string problem)
+            if (!whole && OutsideRange(text, value) is string problem)
             {
                 // Otherwise the validators would report the rounded 0 or infinity, which the user did not type.
                 result.AddError($"{optionName} is {text.Trim()}, which {problem}.");

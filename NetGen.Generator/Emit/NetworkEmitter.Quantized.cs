@@ -206,14 +206,17 @@ namespace NetGen.Generator.Emit
                    (plan.HasFloatLayers ? "\" + FloatStateLength + \"" : "0") + ". The file was saved from a different quantized network.\");");
             w.Close();
             w.Line();
-            w.Line("_mode = data.Mode;");
+            var assignments = new List<string> { "_mode = data.Mode;" };
             index = 0;
             foreach (LayerLayout layer in plan.Int8Layers)
             {
-                w.Line(Field(layer) + " = data.Layers[" + Int(index++) + "];");
+                assignments.Add(Field(layer) + " = data.Layers[" + Int(index++) + "];");
             }
 
-            w.Line("_floatState = data.FloatParameters;");
+            assignments.Add("_floatState = data.FloatParameters;");
+
+            // A single-sample call running on another thread would read old and new layers mixed.
+            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", assignments.ToArray());
             w.Close();
             w.Line();
         }

@@ -80,11 +80,34 @@ public sealed class SampleOptionTests : IDisposable
     [InlineData("1e-50", "--learning-rate is 1e-50, which rounds to 0 as a float")]
     [InlineData("-1e-50", "--learning-rate is -1e-50, which rounds to 0 as a float")]
     [InlineData("1e39", "--learning-rate is 1e39, which is beyond the float range")]
+    [InlineData("1e400", "--learning-rate is 1e400, which is beyond the float range")]
+    [InlineData("-1e400", "--learning-rate is -1e400, which is beyond the float range")]
+    [InlineData("1e-400", "--learning-rate is 1e-400, which rounds to 0 as a float")]
     public void FloatOption_OutsideFloatRange_NamesTypedValue(string value, string expected)
     {
         ParseResult result = SampleCommands.CreateRoot().Parse(["quadratic", "--learning-rate", value]);
 
         Assert.StartsWith(expected, Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("3.4028235677973366e38", 3.4028235e38f)]
+    [InlineData("7.006492321624086e-46", 1e-45f)]
+    [InlineData("0", 0f)]
+    public void FloatOption_EdgeOfRange_IsAccepted(string value, float expected)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse(["quadratic", "--learning-rate", value]);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(expected, result.GetValue<float>("--learning-rate"));
+    }
+
+    [Fact]
+    public void DoubleOption_BeyondDoubleRange_NamesTypedValue()
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse(["fashion-sparse", "--sparsity", "1e400"]);
+
+        Assert.StartsWith("--sparsity is 1e400, which is beyond the double range", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -264,6 +287,22 @@ public sealed class SampleOptionTests : IDisposable
         File.CreateSymbolicLink(link, weights);
 
         ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--weights", weights, "--plot", link]);
+
+        Assert.Contains("so the plot would overwrite the trained weights", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("linked/w.ngw", "real/w.ngw")]
+    [InlineData("real/w.ngw", "linked/w.ngw")]
+    [InlineData("deep/../w.ngw", "real/w.ngw")]
+    public void PlotOption_ThroughFolderLink_IsRejected(string weights, string plot)
+    {
+        // "deep" links to real/sub, so deep/.. is real, as the kernel resolves it, not the test folder.
+        string real = Directory.CreateDirectory(Path.Combine(_folder.FullName, "real", "sub")).Parent!.FullName;
+        Directory.CreateSymbolicLink(Path.Combine(_folder.FullName, "linked"), real);
+        Directory.CreateSymbolicLink(Path.Combine(_folder.FullName, "deep"), Path.Combine(real, "sub"));
+
+        ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--weights", Path.Combine(_folder.FullName, weights), "--plot", Path.Combine(_folder.FullName, plot)]);
 
         Assert.Contains("so the plot would overwrite the trained weights", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
     }
