@@ -52,7 +52,7 @@ public sealed class SharedInstanceTests
         float[][] allowed = [Outputs(model.Forward, input, QuantizedProbe.OutputSize), Outputs(other.Forward, input, QuantizedProbe.OutputSize)];
         int wrong = 0, loads = 0;
 
-        (int _, int _) = Hammer(
+        _ = Hammer(
             thread =>
             {
                 if (thread == 1)
