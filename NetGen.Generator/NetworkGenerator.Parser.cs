@@ -271,9 +271,9 @@ namespace NetGen.Generator
             }
 
             /// <summary>
-            /// Reports members the user declared that the generated code would duplicate: same-named
-            /// members, a constructor taking one int, a primary constructor, or a class named like a member
-            /// (NETGEN0008); and a constructor that does not chain to the generated one (NETGEN0011).
+            /// Reports members the user declared that the generated code would duplicate as NETGEN0008:
+            /// same-named members, a constructor taking one int, a primary constructor, or a class named
+            /// like a member. Reports a constructor that does not chain to the generated one as NETGEN0011.
             /// </summary>
             private static bool CheckGeneratedMembers(
                 INamedTypeSymbol symbol, List<LayerSpec> layers, bool int8, SyntaxTree tree, TextSpan nameSpan, List<DiagnosticInfo> diagnostics)

@@ -59,8 +59,8 @@ namespace NetGen.Generator
         }
 
         /// <summary>
-        /// The most inputs of an int8 dense layer, as NetGen.Kernels.Int8Kernels.MaxInputs in the
-        /// runtime: 255 · 127 · 65536 still fits in int32. A test checks that the two agree.
+        /// The maximum input count of an int8 dense layer, as NetGen.Kernels.Int8Kernels.MaxInputs in
+        /// the runtime: 255 · 127 · 65536 still fits in int32. A test checks that the two agree.
         /// </summary>
         public const int MaxInt8Inputs = 65536;
 

@@ -20,7 +20,7 @@ namespace NetGen
     {
         /// <summary>
         /// Marks the buffers of an instance as in use by this call, or throws
-        /// <see cref="InvalidOperationException"/> when a call on another thread holds them:
+        /// <see cref="InvalidOperationException"/> when a call on another thread is using them:
         /// overlapping calls would overwrite each other's intermediate values and return wrong
         /// outputs. Pair with <see cref="ExitExclusive"/> in a finally block.
         /// </summary>

@@ -96,7 +96,7 @@ namespace NetGen.Quantization
             }
         }
 
-        /// <summary>Checks that a parameter view of the network that is being quantized holds finite values only.</summary>
+        /// <summary>Checks that a parameter view of the network that is being quantized contains finite values only.</summary>
         /// <param name="values">The view, such as the network's Dense1Weight.</param>
         /// <param name="layerName">The layer's name, such as "Dense1".</param>
         /// <param name="view">What the view holds: "Weight", "Bias", "RunningMean" or "RunningVar".</param>

@@ -63,9 +63,9 @@ namespace NetGen.Quantization
 
         /// <summary>
         /// Returns why a static forward pass of this layer could overflow its int32 sums, or null
-        /// when it cannot: for the first output whose bias, in units of the input scale times the
-        /// weight scale, plus the largest sum of products its inputs can give exceeds 2³¹ − 1. The
-        /// int32 bias then saturates or the sum wraps, and the output comes out silently wrong.
+        /// when it cannot. The reason names the first output whose bias, in units of the input scale
+        /// times the weight scale, plus the largest sum of products its inputs can give exceeds
+        /// 2³¹ − 1. The int32 bias then saturates or the sum wraps, and the output is silently wrong.
         /// </summary>
         internal string? DescribeAccumulatorOverflow(string layerName)
         {

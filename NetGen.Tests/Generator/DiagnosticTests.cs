@@ -446,7 +446,7 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void NoLayersWithInt8AndSparse_ReportsOnlyNoLayers()
+    public void NoLayersWithOptions_OnlyNoLayers()
     {
         const string source = """
             using NetGen;

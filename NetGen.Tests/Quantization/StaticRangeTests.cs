@@ -39,7 +39,7 @@ public sealed class StaticRangeTests
     }
 
     [Fact]
-    public void Load_StaticLayerThatOverflows_ThrowsInvalidData()
+    public void Load_OverflowingStaticLayer_Throws()
     {
         QuantizedProbe.Quantized model = QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(7), Inputs(50, 2f));
         QuantizedNetworkData data = SavedData(model);
@@ -51,7 +51,7 @@ public sealed class StaticRangeTests
     }
 
     [Fact]
-    public void Load_StaticLayerWithSignedInputs_ThrowsInvalidData()
+    public void Load_SignedStaticInputs_Throws()
     {
         QuantizedProbe.Quantized model = QuantizedProbe.Quantized.Calibrate(new QuantizedProbe(7), Inputs(50, 2f));
         QuantizedNetworkData data = SavedData(model);

@@ -15,8 +15,8 @@ public class FitOptionsTests
     [Fact]
     public void EarlyStopping_MaximumEpochCount_RunsUntilStopped()
     {
-        // int.MaxValue epochs asks to train until early stopping. The history used to reserve a
-        // slot per requested epoch, about 17 GB, and the process ran out of memory.
+        // int.MaxValue epochs means training until early stopping. The history used to reserve a
+        // slot per requested epoch, an estimated 17 GB, and the process ran out of memory.
         float[] biases = [4, 3, 2, 2.5f, 3, 2.2f, 1];
         (Trainer<LinearTestNetwork> trainer, _) = ScriptedTrainer(biases);
 

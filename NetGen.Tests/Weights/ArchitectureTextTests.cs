@@ -55,7 +55,7 @@ public sealed class ArchitectureTextTests
     }
 
     [Fact]
-    public void ConvolutionAndBatchNormOptions_AppearInTheText()
+    public void ConvAndBatchNorm_OptionsInText()
     {
         Assert.Equal(
             "Input(1,4,4) Conv2D(2,3x3,s1,p0/0/0/0,d1,g1,bias,LeakyRelu,Alpha=0.25) BatchNorm(2,Identity,Epsilon=0.001) Flatten Dense(2,Identity) Loss(SquaredError)",
@@ -66,7 +66,7 @@ public sealed class ArchitectureTextTests
     }
 
     [Fact]
-    public void LayerNormAndResidualOptions_AppearInTheText()
+    public void LayerNormAndResidual_OptionsInText()
     {
         Assert.Equal(
             "Input(6) Dense(6,Identity) LayerNorm(6,Elu,Epsilon=0.5) ResidualStart Dense(6,Identity) ResidualEnd(LeakyRelu,Alpha=0.3) Dense(2,Identity) Loss(SquaredError)",
@@ -90,7 +90,7 @@ public sealed class ArchitectureTextTests
     }
 
     [Fact]
-    public void Load_DeclaredDefaultSlope_ReadsFileOfUndeclaredSlope()
+    public void Load_DeclaredDefaultSlope_ReadsOldFile()
     {
         var source = new LeakyDefaultNet(1);
         using var stream = new MemoryStream();
