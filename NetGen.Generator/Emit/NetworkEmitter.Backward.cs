@@ -20,8 +20,8 @@ namespace NetGen.Generator.Emit
             w.Open("public float Backward(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, " + WorkspaceType + " workspace)");
             w.Line("int batch = " + Support + ".ForwardBatchSize(workspace, ArchitectureText);");
             w.Line(WorkspaceLayoutCheck(layout));
-            w.Line(Support + ".CheckBatchLength(inputs.Length, batch, InputSize, nameof(inputs), \"the last Forward on this workspace\");");
-            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"the last Forward on this workspace\");");
+            w.Line(Support + ".CheckBatchLength(inputs.Length, batch, InputSize, \"inputs\", \"the last Forward on this workspace\");");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, \"targets\", \"the last Forward on this workspace\");");
             w.Line("return RunBackward(inputs, targets, workspace, batch, workspace.ForwardWasTraining);");
             w.Close();
             w.Line();
@@ -34,10 +34,6 @@ namespace NetGen.Generator.Emit
             w.Line(SpanType + " g = workspace.Gradients;");
             w.Line(SpanType + " arena = workspace.Activations;");
             w.Line("int rows = workspace.MaxBatchSize;");
-            if (!layout.HasTrainingMode)
-            {
-                w.Line("_ = training;");
-            }
 
             if (layout.HasConvolution || layout.HasBatchNorm)
             {
@@ -253,8 +249,8 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> outputs of a forward pass.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
             w.Open("public float ComputeLoss(" + ReadOnlySpanType + " outputs, " + ReadOnlySpanType + " targets)");
-            w.Line("int batch = " + Support + ".WholeBatch(outputs.Length, OutputSize, nameof(outputs));");
-            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'outputs'\");");
+            w.Line("int batch = " + Support + ".WholeBatch(outputs.Length, OutputSize, \"outputs\");");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, \"targets\", \"'outputs'\");");
             w.Line("return " + call + ";");
             w.Close();
             w.Line();
@@ -273,9 +269,9 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"workspace\">Buffers from <see cref=\"CreateWorkspace\"/>.</param>");
             w.Open("public float TrainStep(" + ReadOnlySpanType + " inputs, " + ReadOnlySpanType + " targets, global::NetGen.IOptimizer optimizer, " + WorkspaceType + " workspace)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(optimizer);");
-            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
+            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, \"inputs\");");
             w.Line(WorkspaceLayoutCheck(layout));
-            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, nameof(targets), \"'inputs'\");");
+            w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, \"targets\", \"'inputs'\");");
             w.Line("workspace.ZeroGradients();");
             w.Line("RunForward(inputs, workspace, batch, true);");
             w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");

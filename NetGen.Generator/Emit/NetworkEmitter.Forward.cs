@@ -16,8 +16,8 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Line("/// <param name=\"output\">Exactly <see cref=\"OutputSize\"/> values, overwritten.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " input, " + SpanType + " output)");
-            w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line(Support + ".CheckLength(output.Length, OutputSize, nameof(output));");
+            w.Line(Support + ".CheckLength(input.Length, InputSize, \"input\");");
+            w.Line(Support + ".CheckLength(output.Length, OutputSize, \"output\");");
             if (layout.IsSmall)
             {
                 w.Line(Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize).CopyTo(output);");
@@ -48,7 +48,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// </summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
-            w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
+            w.Line(Support + ".CheckLength(input.Length, InputSize, \"input\");");
             if (layout.IsSmall)
             {
                 w.Line("return " + Support + ".IndexOfMax(" + Marshal + ".CreateReadOnlySpan(ref RunSampleForward(input), OutputSize));");
@@ -98,9 +98,9 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> values, overwritten.</param>");
             w.Line("/// <param name=\"workspace\">Buffers from <see cref=\"CreateWorkspace\"/>.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs, " + WorkspaceType + " workspace)");
-            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, nameof(inputs));");
+            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, workspace, ArchitectureText, \"inputs\");");
             w.Line(WorkspaceLayoutCheck(layout));
-            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
+            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, \"outputs\", \"'inputs'\");");
             w.Line("RunForward(inputs, workspace, batch, workspace.IsTraining);");
             w.Line("workspace.Activations.Slice(" + last + "ActivationOffset * workspace.MaxBatchSize, batch * OutputSize).CopyTo(outputs);");
             w.Close();
@@ -115,10 +115,6 @@ namespace NetGen.Generator.Emit
             w.Line("int rows = workspace.MaxBatchSize;");
             w.Line("workspace.BatchSize = batch;");
             w.Line("workspace.ForwardWasTraining = training;");
-            if (!layout.HasTrainingMode)
-            {
-                w.Line("_ = training;");
-            }
 
             if (layout.HasConvolution || layout.HasBatchNorm)
             {

@@ -242,15 +242,15 @@ namespace NetGen.Generator.Emit
             w.Line("global::System.ArgumentNullException.ThrowIfNull(network);");
             EmitParameterChecks(w, plan.Layout);
             w.Open("if (activationRange != " + rangeType + ".UInt8 && activationRange != " + rangeType + ".UInt7)");
-            w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(activationRange), activationRange, \"Quantized activations must be unsigned: pass QuantizedRange.UInt8 or QuantizedRange.UInt7.\");");
+            w.Line("throw new global::System.ArgumentOutOfRangeException(\"activationRange\", activationRange, \"Quantized activations must be unsigned: pass QuantizedRange.UInt8 or QuantizedRange.UInt7.\");");
             w.Close();
             w.Line();
             w.Open("if (calibrationInputs.Length == 0 || calibrationInputs.Length % InputSize != 0)");
-            w.Line("throw new global::System.ArgumentException(\"'calibrationInputs' has \" + calibrationInputs.Length + \" values, which is not a whole, non-empty batch of samples with \" + InputSize + \" inputs each; pass batch × \" + InputSize + \" values.\", nameof(calibrationInputs));");
+            w.Line("throw new global::System.ArgumentException(\"'calibrationInputs' has \" + calibrationInputs.Length + \" values, which is not a whole, non-empty batch of samples with \" + InputSize + \" inputs each; pass batch × \" + InputSize + \" values.\", \"calibrationInputs\");");
             w.Close();
             w.Line();
             w.Line("int samples = calibrationInputs.Length / InputSize;");
-            w.Line("var observers = new " + observerType + "[Int8LayerCount];");
+            w.Line(observerType + "[] observers = new " + observerType + "[Int8LayerCount];");
             w.Open("for (int i = 0; i < observers.Length; i++)");
             w.Line("observers[i] = createObserver is null ? new " + QuantizationNamespace + "MinMaxObserver() : createObserver() ?? throw new global::System.InvalidOperationException(\"createObserver returned null; return a new observer on every call.\");");
             w.Line(QuantizationNamespace + "GeneratedQuantization.CheckNewObserver(observers, i, Int8LayerNames);");
@@ -269,13 +269,13 @@ namespace NetGen.Generator.Emit
                 LayerLayout layer = plan.Int8Layers[i];
                 LayerLayout? before = plan.Before(layer);
                 string values = before is null ? "x" : "arena.Slice(" + before.Name + "ActivationOffset * rows, batch * " + before.Name + "Outputs)";
-                w.Line(QuantizationNamespace + "GeneratedQuantization.Observe(observers[" + Int(i) + "], " + values + ", " + InputSource(layer, before is null, "nameof(calibrationInputs)", "start") + ");");
+                w.Line(QuantizationNamespace + "GeneratedQuantization.Observe(observers[" + Int(i) + "], " + values + ", " + InputSource(layer, before is null, "\"calibrationInputs\"", "start") + ");");
             }
 
             w.Close();
             w.Line();
             w.Line(ReadOnlySpanType + " p = network.Parameters;");
-            w.Line("var layers = new " + QuantizedDenseType + "[Int8LayerCount];");
+            w.Line(QuantizedDenseType + "[] layers = new " + QuantizedDenseType + "[Int8LayerCount];");
             for (int i = 0; i < plan.Int8Layers.Count; i++)
             {
                 string n = plan.Int8Layers[i].Name;
@@ -299,8 +299,8 @@ namespace NetGen.Generator.Emit
             EmitParameterChecks(w, plan.Layout);
             w.Line(ReadOnlySpanType + " p = network.Parameters;");
             w.Line("// Dynamic layers choose their input quantization per call; this one only fills the slot.");
-            w.Line("var unused = new " + QuantizationNamespace + "QuantizationParameters(1f, 0, " + rangeType + ".UInt8);");
-            w.Line("var layers = new " + QuantizedDenseType + "[Int8LayerCount];");
+            w.Line(QuantizationNamespace + "QuantizationParameters unused = new " + QuantizationNamespace + "QuantizationParameters(1f, 0, " + rangeType + ".UInt8);");
+            w.Line(QuantizedDenseType + "[] layers = new " + QuantizedDenseType + "[Int8LayerCount];");
             for (int i = 0; i < plan.Int8Layers.Count; i++)
             {
                 string n = plan.Int8Layers[i].Name;
@@ -317,7 +317,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// </summary>");
             w.Line("/// <param name=\"parameters\">A buffer laid out as <see cref=\"" + network + ".Parameters\"/>.</param>");
             w.Open("public static void FakeQuantizeWeights(" + SpanType + " parameters)");
-            w.Line(Support + ".CheckLength(parameters.Length, ParameterCount, nameof(parameters));");
+            w.Line(Support + ".CheckLength(parameters.Length, ParameterCount, \"parameters\");");
             foreach (LayerLayout layer in plan.Int8Layers)
             {
                 string n = layer.Name;
@@ -333,7 +333,7 @@ namespace NetGen.Generator.Emit
 
             w.Line("// Copies what the float layers read, so later training of the float network leaves this model alone.");
             w.Open("private static float[] CopyFloatState(" + network + " network)");
-            w.Line("var state = new float[FloatStateLength];");
+            w.Line("float[] state = new float[FloatStateLength];");
             w.Line("network.Parameters.CopyTo(state);");
             if (plan.Layout.BufferCount > 0)
             {
@@ -354,17 +354,17 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> finite values; NaN is rejected.</param>");
             w.Line("/// <param name=\"output\">Exactly <see cref=\"OutputSize\"/> values, overwritten.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " input, " + SpanType + " output)");
-            w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            w.Line(Support + ".CheckLength(output.Length, OutputSize, nameof(output));");
-            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "Run(input, _sampleWorkspace, 1, nameof(input)).CopyTo(output);");
+            w.Line(Support + ".CheckLength(input.Length, InputSize, \"input\");");
+            w.Line(Support + ".CheckLength(output.Length, OutputSize, \"output\");");
+            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "Run(input, _sampleWorkspace, 1, \"input\").CopyTo(output);");
             w.Close();
             w.Line();
 
             w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> finite values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
-            w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
-            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1, nameof(input)));");
+            w.Line(Support + ".CheckLength(input.Length, InputSize, \"input\");");
+            EmitExclusive(w, plan.Layout.Spec.ClassName + ".Quantized", "return " + Support + ".IndexOfMax(Run(input, _sampleWorkspace, 1, \"input\"));");
             w.Close();
             w.Line();
 
@@ -374,10 +374,10 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"workspace\">Buffers from <see cref=\"CreateWorkspace\"/>.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs, " + QuantizedWorkspaceType + " workspace)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(workspace);");
-            w.Line("int batch = workspace.CheckBatch(inputs.Length, InputSize, ArchitectureText, nameof(inputs));");
+            w.Line("int batch = workspace.CheckBatch(inputs.Length, InputSize, ArchitectureText, \"inputs\");");
             w.Line("workspace.CheckLayout(BytesPerSample, AccumulatorsPerSample, ActivationsPerSample, " + (plan.Layout.HasConvolution ? "ScratchLength" : "0") + ");");
-            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
-            w.Line("Run(inputs, workspace, batch, nameof(inputs)).CopyTo(outputs);");
+            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, \"outputs\", \"'inputs'\");");
+            w.Line("Run(inputs, workspace, batch, \"inputs\").CopyTo(outputs);");
             w.Close();
             w.Line();
 

@@ -119,15 +119,15 @@ namespace NetGen.Generator.Emit
             w.Line("/// <param name=\"inputs\">batch × <see cref=\"InputSize\"/> values, sample after sample, with batch from 1 to <see cref=\"MaxBatchSize\"/>.</param>");
             w.Line("/// <param name=\"outputs\">batch × <see cref=\"OutputSize\"/> values, overwritten sample after sample.</param>");
             w.Open("public void Forward(" + ReadOnlySpanType + " inputs, " + SpanType + " outputs)");
-            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, nameof(inputs));");
-            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, nameof(outputs), \"'inputs'\");");
+            w.Line("int batch = " + Support + ".BatchSize(inputs.Length, InputSize, _workspace, ArchitectureText, \"inputs\");");
+            w.Line(Support + ".CheckBatchLength(outputs.Length, batch, OutputSize, \"outputs\", \"'inputs'\");");
             EmitExclusive(w, owner, "_network.RunSparseForward(inputs, outputs, batch, _workspace, _transposeScratch.Span, this);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Returns the index of the largest output for one sample: the predicted class of a classifier.</summary>");
             w.Line("/// <param name=\"input\">Exactly <see cref=\"InputSize\"/> values.</param>");
             w.Open("public int Predict(" + ReadOnlySpanType + " input)");
-            w.Line(Support + ".CheckLength(input.Length, InputSize, nameof(input));");
+            w.Line(Support + ".CheckLength(input.Length, InputSize, \"input\");");
             EmitExclusive(w, owner, "_network.RunSparseForward(input, _sampleOutput, 1, _workspace, _transposeScratch.Span, this);", "return " + Support + ".IndexOfMax(_sampleOutput);");
             w.Close();
         }

@@ -228,7 +228,7 @@ namespace NetGen.Generator.Emit
                 w.Line("bool global::NetGen.ITrainableNetwork.WeighsSamples => true;");
                 w.Line();
                 w.Line("double global::NetGen.ITrainableNetwork.LossWeight(" + ReadOnlySpanType + " targets) =>");
-                w.Line("    global::NetGen.Kernels.LossKernels.SoftmaxCrossEntropyWeight(targets, global::NetGen.GeneratedCode.WholeBatch(targets.Length, OutputSize, nameof(targets)), OutputSize, " +
+                w.Line("    global::NetGen.Kernels.LossKernels.SoftmaxCrossEntropyWeight(targets, global::NetGen.GeneratedCode.WholeBatch(targets.Length, OutputSize, \"targets\"), OutputSize, " +
                        Float(loss.LabelSmoothing) + ", " + (loss.ClassWeights.Count > 0 ? "LossClassWeights" : "default") + ");");
                 w.Line();
             }
@@ -268,7 +268,7 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>Draws every weight again from its layer's initializer and sets every bias to zero.</summary>");
             w.Line("/// <param name=\"seed\">Seed of the random generator; equal seeds give equal weights.</param>");
             w.Open("public void InitializeParameters(int seed)");
-            w.Line("var random = new global::System.Random(seed);");
+            w.Line("global::System.Random random = new global::System.Random(seed);");
             foreach (LayerLayout layer in layout.Layers)
             {
                 if (!layer.HasWeights)
