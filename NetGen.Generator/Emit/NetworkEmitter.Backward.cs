@@ -261,7 +261,8 @@ namespace NetGen.Generator.Emit
             w.Line("/// <summary>");
             w.Line("/// Runs one training step on a batch: zeroes the gradients, runs forward and backward, and lets");
             w.Line("/// <paramref name=\"optimizer\"/> update the parameters. Returns the mean loss before the update. A NaN or");
-            w.Line("/// infinite loss or gradient throws <see cref=\"global::System.ArithmeticException\"/> and leaves the parameters unchanged.");
+            w.Line("/// infinite loss or gradient throws <see cref=\"global::System.ArithmeticException\"/> and leaves the parameters and the");
+            w.Line("/// batch-norm running statistics unchanged.");
             w.Line("/// </summary>");
             w.Line("/// <param name=\"inputs\">batch × <see cref=\"InputSize\"/> values.</param>");
             w.Line("/// <param name=\"targets\">batch × <see cref=\"OutputSize\"/> targets.</param>");
@@ -273,13 +274,55 @@ namespace NetGen.Generator.Emit
             w.Line(WorkspaceLayoutCheck(layout));
             w.Line(Support + ".CheckBatchLength(targets.Length, batch, OutputSize, \"targets\", \"'inputs'\");");
             w.Line("workspace.ZeroGradients();");
+            if (layout.HasBatchNorm)
+            {
+                EmitDeferredStatisticsStep(w);
+            }
+            else
+            {
+                w.Line("RunForward(inputs, workspace, batch, true);");
+                w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");
+                w.Line(Support + ".CheckLoss(loss);");
+                w.Line(Support + ".CheckGradients(workspace.Gradients, loss);");
+                w.Line("optimizer.Step(Parameters, workspace.Gradients);");
+            }
+
+            w.Line("return loss;");
+            w.Close();
+        }
+
+        /// <summary>
+        /// Emits the body of TrainStep for a network with batch norm: the forward pass keeps its batch
+        /// statistics aside, and the running statistics move only once the loss and gradients are
+        /// finite and the optimizer has stepped, so a rejected step leaves the buffers as they were.
+        /// A workspace on which the caller set DefersStatistics keeps them for the caller to commit,
+        /// unless the step failed.
+        /// </summary>
+        private static void EmitDeferredStatisticsStep(SourceWriter w)
+        {
+            w.Line("bool commit = !workspace.DefersStatistics;");
+            w.Line("workspace.DefersStatistics = true;");
+            w.Line("float loss;");
+            w.Open("try");
             w.Line("RunForward(inputs, workspace, batch, true);");
-            w.Line("float loss = RunBackward(inputs, targets, workspace, batch, true);");
+            w.Line("loss = RunBackward(inputs, targets, workspace, batch, true);");
             w.Line(Support + ".CheckLoss(loss);");
             w.Line(Support + ".CheckGradients(workspace.Gradients, loss);");
             w.Line("optimizer.Step(Parameters, workspace.Gradients);");
-            w.Line("return loss;");
             w.Close();
+            w.Open("catch");
+            w.Line("// The kept statistics may come from the rejected batch, so nobody may commit them.");
+            w.Line("workspace.HasPendingStatistics = false;");
+            w.Line("throw;");
+            w.Close();
+            w.Open("finally");
+            w.Line("workspace.DefersStatistics = !commit;");
+            w.Close();
+            w.Line();
+            w.Open("if (commit)");
+            w.Line("CommitStatistics(workspace);");
+            w.Close();
+            w.Line();
         }
     }
 }

@@ -119,7 +119,6 @@ namespace NetGen.Generator.Emit
             w.Line(fused
                 ? "// Normalise with this batch's mean and biased variance per channel, then ReLU; keep x̂, μ and 1/σ for the backward pass."
                 : "// Normalise with this batch's mean and biased variance per channel; keep x̂, μ and 1/σ for the backward pass.");
-            w.Line(Support + ".CheckBatchNormValues(batch, " + spatial + ", \"" + n + "\");");
             w.Line(Kernels + (fused ? "NormKernels.BatchNormReluTrainForward(" : "NormKernels.BatchNormTrainForward(") + input + ", " + Weights("p", layer) + ", " + Biases("p", layer) + ", " + output + ", " + Normalized(layer) +
                    ", scratch.Slice(" + n + "StatisticsOffset, " + c + "), scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + "), batch, " + c + ", " + spatial + ", " + epsilon + ");");
             w.Open("if (workspace.DefersStatistics)");
