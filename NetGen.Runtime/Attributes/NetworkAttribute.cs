@@ -17,13 +17,16 @@ namespace NetGen
 
         /// <summary>
         /// Label smoothing ε of <see cref="Loss.SoftmaxCrossEntropy"/>, in [0, 1): targets become
-        /// (1 − ε)·t + ε/classes, as torch.nn.CrossEntropyLoss's label_smoothing.
+        /// (1 − ε)·t + ε/classes, as torch.nn.CrossEntropyLoss's label_smoothing. Together with
+        /// <see cref="ClassWeights"/> the loss differs from torch's; see ClassWeights.
         /// </summary>
         public float LabelSmoothing { get; set; }
 
         /// <summary>
         /// Per-class weights of <see cref="Loss.SoftmaxCrossEntropy"/>, one per output; the batch
-        /// loss is Σ w·t·(−log p) divided by Σ w·t, which for one-hot targets is torch's weighted mean.
+        /// loss is Σ w·t′·(−log p) divided by Σ w·t′, where t′ are the targets after label smoothing.
+        /// Without smoothing and with one-hot targets that is torch's weighted mean. With smoothing,
+        /// torch divides by the weights of the unsmoothed targets instead, so the two losses differ.
         /// Null, the default, leaves the loss unweighted. An array of another length, even an empty
         /// one, is error NETGEN0106.
         /// </summary>

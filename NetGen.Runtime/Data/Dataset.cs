@@ -12,6 +12,8 @@ namespace NetGen.Data
     /// </remarks>
     public sealed class Dataset
     {
+        private const string InputSizeAdvice = "Pass the number of input values per sample, such as the network's InputSize.";
+
         private readonly float[] _inputs;
         private readonly float[] _targets;
         private readonly int[]? _labels;
@@ -28,8 +30,8 @@ namespace NetGen.Data
         {
             ArgumentNullException.ThrowIfNull(inputs);
             ArgumentNullException.ThrowIfNull(targets);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetSize);
+            ArgumentRules.RequireAtLeast(inputSize, 1, InputSizeAdvice);
+            ArgumentRules.RequireAtLeast(targetSize, 1, "Pass the number of target values per sample, such as the network's OutputSize.");
 
             if (inputs.Length % inputSize != 0)
             {
@@ -142,8 +144,8 @@ namespace NetGen.Data
         public static Dataset ForClassification(float[] inputs, int inputSize, ReadOnlySpan<byte> labels, int classCount)
         {
             ArgumentNullException.ThrowIfNull(inputs);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classCount);
+            ArgumentRules.RequireAtLeast(inputSize, 1, InputSizeAdvice);
+            ArgumentRules.RequireAtLeast(classCount, 1, "Pass the number of classes, such as the network's OutputSize.");
 
             if (inputs.Length % inputSize != 0)
             {

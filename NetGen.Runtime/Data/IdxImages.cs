@@ -19,9 +19,10 @@ namespace NetGen.Data
         /// <exception cref="ArgumentException">The pixel array has another length.</exception>
         public IdxImages(int count, int rows, int columns, byte[] pixels)
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+            const string advice = "Pass the image count and size from the IDX file's header, each at least 1.";
+            ArgumentRules.RequireAtLeast(count, 1, advice);
+            ArgumentRules.RequireAtLeast(rows, 1, advice);
+            ArgumentRules.RequireAtLeast(columns, 1, advice);
             ArgumentNullException.ThrowIfNull(pixels);
 
             long expectedLength = (long)count * rows * columns;

@@ -46,7 +46,7 @@ namespace NetGen.Quantization
             ArgumentNullException.ThrowIfNull(network);
             ArgumentNullException.ThrowIfNull(optimizer);
             ArgumentNullException.ThrowIfNull(fakeQuantize);
-            ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+            ArgumentRules.RequireAtLeast(maxBatchSize, 1, "Pass the largest batch that TrainStep will receive, such as the training batch size.");
             int widest = Math.Max(Math.Max(network.InputSize, network.OutputSize), 1);
             if (maxBatchSize > Array.MaxLength / widest)
             {

@@ -29,6 +29,8 @@ namespace NetGen.Quantization
         private readonly int[] _rowSums;
         private readonly sbyte[]? _vnniPanels;
 
+        private const string ShapeAdvice = "Pass the layer's output and input counts, as torch.nn.Linear's out_features and in_features.";
+
         /// <summary>Creates weights from values that are already quantized.</summary>
         /// <param name="values">Quantized weights, [outputs, inputs], each in [−127, 127]; copied.</param>
         /// <param name="scales">Per-row scales, [outputs], each finite and positive; copied.</param>
@@ -38,8 +40,8 @@ namespace NetGen.Quantization
         /// <exception cref="ArgumentException">A span's length differs from its shape, a value is −128, or a scale is not finite and positive.</exception>
         public QuantizedWeights(ReadOnlySpan<sbyte> values, ReadOnlySpan<float> scales, int outputs, int inputs)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(outputs);
-            ArgumentOutOfRangeException.ThrowIfNegative(inputs);
+            ArgumentRules.RequireAtLeast(outputs, 0, ShapeAdvice);
+            ArgumentRules.RequireAtLeast(inputs, 0, ShapeAdvice);
             if (values.Length != (long)outputs * inputs)
             {
                 throw new ArgumentException(
@@ -121,8 +123,8 @@ namespace NetGen.Quantization
         /// <exception cref="ArgumentException">A weight is NaN or infinite (the message names its row and column), or the length differs from the shape.</exception>
         public static QuantizedWeights Quantize(ReadOnlySpan<float> weights, int outputs, int inputs)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(outputs);
-            ArgumentOutOfRangeException.ThrowIfNegative(inputs);
+            ArgumentRules.RequireAtLeast(outputs, 0, ShapeAdvice);
+            ArgumentRules.RequireAtLeast(inputs, 0, ShapeAdvice);
             if (weights.Length != (long)outputs * inputs)
             {
                 throw new ArgumentException(

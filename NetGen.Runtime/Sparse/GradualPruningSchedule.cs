@@ -32,9 +32,9 @@ namespace NetGen.Sparse
                 throw new ArgumentOutOfRangeException(nameof(finalSparsity), finalSparsity, $"The final sparsity must be at least the initial sparsity {initialSparsity}, because pruned weights stay pruned.");
             }
 
-            ArgumentOutOfRangeException.ThrowIfNegative(startStep);
-            ArgumentOutOfRangeException.ThrowIfLessThan(pruningSteps, 1);
-            ArgumentOutOfRangeException.ThrowIfLessThan(stepsBetweenPruning, 1);
+            ArgumentRules.RequireAtLeast(startStep, 0, "Pass the optimizer step at which pruning starts, 0 to start at once.");
+            ArgumentRules.RequireAtLeast(pruningSteps, 1, "Pass how many times to prune, at least once.");
+            ArgumentRules.RequireAtLeast(stepsBetweenPruning, 1, "Pass the number of optimizer steps between two prunings, 1 to prune after every step.");
 
             InitialSparsity = initialSparsity;
             FinalSparsity = finalSparsity;

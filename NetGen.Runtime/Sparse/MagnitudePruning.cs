@@ -24,7 +24,7 @@ namespace NetGen.Sparse
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="weightCount"/> is negative, or <paramref name="sparsity"/> is outside [0, 1].</exception>
         public static int PrunedCount(int weightCount, double sparsity)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(weightCount);
+            ArgumentRules.RequireAtLeast(weightCount, 0, "Pass the number of weights in the layer.");
             RequireSparsity(sparsity);
             return (int)Math.Min(weightCount, Math.Round(sparsity * weightCount, MidpointRounding.AwayFromZero));
         }

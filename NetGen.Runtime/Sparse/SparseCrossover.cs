@@ -145,9 +145,9 @@ namespace NetGen.Sparse
 
         private static double SparsityOf(int rows, int columns, long stored, int batch, string name)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(rows);
-            ArgumentOutOfRangeException.ThrowIfNegative(columns);
-            ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+            ArgumentRules.RequireAtLeast(rows, 0, "Pass the weight matrix's row count, the layer's outputs.");
+            ArgumentRules.RequireAtLeast(columns, 0, "Pass the weight matrix's column count, the layer's inputs.");
+            ArgumentRules.RequireAtLeast(batch, 1, "Pass the number of samples per call, 1 for single-sample inference.");
             long total = (long)rows * columns;
             if (stored < 0 || stored > total)
             {
