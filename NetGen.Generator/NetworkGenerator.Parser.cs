@@ -280,6 +280,7 @@ namespace NetGen.Generator
             {
                 HashSet<string> generated = GeneratedMembers.Names(layers, int8);
                 string? conflict = generated.Contains(symbol.Name) ? "the class name '" + symbol.Name + "'" : null;
+                ISymbol? conflicting = null;
                 foreach (ISymbol member in symbol.GetMembers())
                 {
                     if (conflict is not null)
@@ -311,18 +312,21 @@ namespace NetGen.Generator
                         else if (constructor.Parameters.Length == 1 && constructor.Parameters[0].RefKind == RefKind.None && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32)
                         {
                             conflict = "a constructor taking one int";
+                            conflicting = constructor;
                         }
                         else if (!ChainsToThis(constructor))
                         {
                             // Only the generated constructor allocates the parameters and workspaces.
                             string signature = symbol.Name + "(" + string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString())) + ")";
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConstructorSkipsSeed, tree, nameSpan, symbol.Name, signature));
+                            (SyntaxTree constructorTree, TextSpan constructorSpan) = SourceSpan(constructor, tree, nameSpan);
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConstructorSkipsSeed, constructorTree, constructorSpan, symbol.Name, signature));
                             return false;
                         }
                     }
                     else if (generated.Contains(member.Name))
                     {
                         conflict = "'" + member.Name + "'";
+                        conflicting = member;
                     }
                 }
 
@@ -331,8 +335,26 @@ namespace NetGen.Generator
                     return true;
                 }
 
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, tree, nameSpan, symbol.Name, conflict));
+                (SyntaxTree conflictTree, TextSpan conflictSpan) = conflicting is null ? (tree, nameSpan) : SourceSpan(conflicting, tree, nameSpan);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, conflictTree, conflictSpan, symbol.Name, conflict));
                 return false;
+            }
+
+            /// <summary>
+            /// Returns where <paramref name="member"/> is declared in source, so that a diagnostic
+            /// points at it, or the class name's location when it has none.
+            /// </summary>
+            private static (SyntaxTree Tree, TextSpan Span) SourceSpan(ISymbol member, SyntaxTree tree, TextSpan nameSpan)
+            {
+                foreach (Location location in member.Locations)
+                {
+                    if (location.IsInSource && location.SourceTree is { } sourceTree)
+                    {
+                        return (sourceTree, location.SourceSpan);
+                    }
+                }
+
+                return (tree, nameSpan);
             }
 
             /// <summary>

@@ -79,6 +79,10 @@ public sealed class GeneratedMemberTests
 
         Assert.Equal("NETGEN0008", diagnostic.Id);
         Assert.Contains(named, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+
+        // The error points at the member, on the line after the class's opening brace.
+        Assert.Equal(4, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+        Assert.Equal(named.Trim('\''), diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
     }
 
     [Theory]
@@ -92,6 +96,7 @@ public sealed class GeneratedMemberTests
 
         Assert.Equal("NETGEN0011", diagnostic.Id);
         Assert.Contains("declares the constructor '" + signature + "', which does not call this(seed)", diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Equal(4, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
     }
 
     [Theory]
