@@ -147,6 +147,13 @@ namespace NetGen
         /// </summary>
         public bool HasPendingStatistics { get; set; }
 
+        /// <summary>
+        /// Samples in the batch whose statistics the last deferring training forward pass kept.
+        /// <see cref="ITrainableNetwork.CommitStatistics"/> takes the unbiased variance over them, even
+        /// when forward passes in evaluation mode with other batch sizes ran in between.
+        /// </summary>
+        public int PendingStatisticsBatchSize { get; set; }
+
         /// <summary>Sets every gradient to zero; backward passes add to them.</summary>
         public void ZeroGradients() => Array.Clear(_gradients);
     }

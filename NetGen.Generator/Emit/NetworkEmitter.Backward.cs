@@ -276,7 +276,7 @@ namespace NetGen.Generator.Emit
             w.Line("workspace.ZeroGradients();");
             if (layout.HasBatchNorm)
             {
-                EmitDeferredStatisticsStep(w);
+                EmitDeferredStatisticsStep(w, layout);
             }
             else
             {
@@ -298,8 +298,10 @@ namespace NetGen.Generator.Emit
         /// A workspace on which the caller set DefersStatistics keeps them for the caller to commit,
         /// unless the step failed.
         /// </summary>
-        private static void EmitDeferredStatisticsStep(SourceWriter w)
+        private static void EmitDeferredStatisticsStep(SourceWriter w, NetworkLayout layout)
         {
+            w.Line("// Checked before the forward pass too, so that a rejected batch keeps statistics held from an earlier step.");
+            EmitBatchNormChecks(w, layout);
             w.Line("bool commit = !workspace.DefersStatistics;");
             w.Line("workspace.DefersStatistics = true;");
             w.Line("float loss;");
@@ -311,7 +313,7 @@ namespace NetGen.Generator.Emit
             w.Line("optimizer.Step(Parameters, workspace.Gradients);");
             w.Close();
             w.Open("catch");
-            w.Line("// The kept statistics may come from the rejected batch, so nobody may commit them.");
+            w.Line("// The forward pass ran, so the kept statistics may come from the rejected batch: nobody may commit them.");
             w.Line("workspace.HasPendingStatistics = false;");
             w.Line("throw;");
             w.Close();

@@ -109,7 +109,13 @@ namespace NetGen.Generator.Emit
             w.Line("// Forward pass over a batch whose size the caller has checked; each layer writes its");
             w.Line("// outputs into its own block of the arena, where the backward pass finds them.");
             w.Open("private void RunForward(" + ReadOnlySpanType + " x, " + WorkspaceType + " workspace, int batch, bool training)");
-            EmitBatchNormChecks(w, layout);
+            if (layout.HasBatchNorm)
+            {
+                w.Open("if (training)");
+                EmitBatchNormChecks(w, layout);
+                w.Close();
+                w.Line();
+            }
             w.Line("// Read-only, so it does not go through Parameters, which would mark packed weights stale.");
             w.Line(ReadOnlySpanType + " p = new " + ReadOnlySpanType + "(_parameters, 0, ParameterCount);");
             w.Line(SpanType + " arena = workspace.Activations;");
@@ -147,17 +153,12 @@ namespace NetGen.Generator.Emit
         }
 
         /// <summary>
-        /// Emits the training-mode check of every batch norm's batch at the start of the forward pass,
-        /// so that a batch that a later batch norm rejects has not moved an earlier one's running statistics.
+        /// Emits the training-mode check of every batch norm's batch. The forward pass runs them before
+        /// its first layer, so that a batch that a later batch norm rejects has not moved an earlier
+        /// one's running statistics.
         /// </summary>
         private static void EmitBatchNormChecks(SourceWriter w, NetworkLayout layout)
         {
-            if (!layout.HasBatchNorm)
-            {
-                return;
-            }
-
-            w.Open("if (training)");
             foreach (LayerLayout layer in layout.Layers)
             {
                 if (layer.Kind == LayerKind.BatchNorm)
@@ -165,9 +166,6 @@ namespace NetGen.Generator.Emit
                     w.Line(Support + ".CheckBatchNormValues(batch, " + Int(layer.InputShape.Spatial) + ", \"" + layer.Name + "\");");
                 }
             }
-
-            w.Close();
-            w.Line();
         }
 
         private static void EmitDenseForward(SourceWriter w, LayerLayout layer, string input, string output)

@@ -123,9 +123,12 @@ namespace NetGen.Generator.Emit
                    ", scratch.Slice(" + n + "StatisticsOffset, " + c + "), scratch.Slice(" + n + "StatisticsOffset + " + c + ", " + c + "), batch, " + c + ", " + spatial + ", " + epsilon + ");");
             w.Open("if (workspace.DefersStatistics)");
             w.Line("workspace.HasPendingStatistics = true;");
+            w.Line("workspace.PendingStatisticsBatchSize = batch;");
             w.Close();
             w.Open("else");
             w.Line(RunningUpdate(layer, "scratch", spatial + " * batch"));
+            w.Line("// The kept statistics, if any, were overwritten by this batch's, which are applied now.");
+            w.Line("workspace.HasPendingStatistics = false;");
             w.Close();
             w.Close();
             w.Open("else");

@@ -92,7 +92,7 @@ namespace NetGen.Generator.Emit
             {
                 if (layer.Kind == LayerKind.BatchNorm)
                 {
-                    w.Line(RunningUpdate(layer, "statistics", Int(layer.InputShape.Spatial) + " * workspace.BatchSize"));
+                    w.Line(RunningUpdate(layer, "statistics", Int(layer.InputShape.Spatial) + " * workspace.PendingStatisticsBatchSize"));
                 }
             }
 

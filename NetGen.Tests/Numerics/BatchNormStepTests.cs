@@ -97,6 +97,49 @@ public class BatchNormStepTests
         Assert.True(workspace.HasPendingStatistics);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Commit_UsesTheKeptBatchSize(int evaluationBatch)
+    {
+        // The reference moves its statistics in the training forward pass, over the same batch.
+        float[] inputs = Inputs(Batch, 4);
+        var reference = new TwoBatchNorms(1);
+        Workspace referenceWorkspace = reference.CreateWorkspace(Batch);
+        referenceWorkspace.IsTraining = true;
+        reference.Forward(inputs, Targets(Batch), referenceWorkspace);
+
+        // A forward pass in evaluation mode with another batch size runs before the commit.
+        var deferred = new TwoBatchNorms(1);
+        Workspace workspace = deferred.CreateWorkspace(Batch);
+        workspace.DefersStatistics = true;
+        deferred.TrainStep(inputs, Targets(Batch), new Sgd(0f), workspace);
+        deferred.Forward(Inputs(evaluationBatch, 5), Targets(evaluationBatch), workspace);
+        deferred.CommitStatistics(workspace);
+
+        Assert.Equal(reference.Buffers.ToArray(), deferred.Buffers.ToArray());
+    }
+
+    [Fact]
+    public void RejectedBatch_KeepsEarlierPendingStatistics()
+    {
+        float[] inputs = Inputs(Batch, 4);
+        var reference = new TwoBatchNorms(1);
+        Workspace referenceWorkspace = reference.CreateWorkspace(Batch);
+        referenceWorkspace.IsTraining = true;
+        reference.Forward(inputs, Targets(Batch), referenceWorkspace);
+
+        var deferred = new TwoBatchNorms(1);
+        Workspace workspace = deferred.CreateWorkspace(Batch);
+        workspace.DefersStatistics = true;
+        deferred.TrainStep(inputs, Targets(Batch), new Sgd(0f), workspace);
+        Assert.Throws<InvalidOperationException>(() => deferred.TrainStep(Inputs(1, 3), Targets(1), new Sgd(0f), workspace));
+
+        Assert.True(workspace.HasPendingStatistics);
+        deferred.CommitStatistics(workspace);
+        Assert.Equal(reference.Buffers.ToArray(), deferred.Buffers.ToArray());
+    }
+
     [Fact]
     public void FailedDeferredStep_LeavesNothingPending()
     {
