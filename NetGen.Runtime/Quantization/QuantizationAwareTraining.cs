@@ -59,12 +59,18 @@ namespace NetGen.Quantization
             _fakeQuantize = fakeQuantize;
 
             // The workspace checks the batch against every layer's size before the outputs are allocated.
+            // It trains, as torch's model.train() during quantization-aware training: batch norm
+            // normalises with batch statistics and dropout is active.
             Workspace = network.CreateWorkspace(maxBatchSize);
+            Workspace.IsTraining = true;
             _master = network.Parameters.ToArray();
             _outputs = new float[maxBatchSize * network.OutputSize];
         }
 
-        /// <summary>The buffers the training steps use.</summary>
+        /// <summary>
+        /// The buffers the training steps use. Its <see cref="Workspace.IsTraining"/> starts true; set
+        /// it to false to fine-tune with batch norm frozen at its running statistics and dropout off.
+        /// </summary>
         public Workspace Workspace { get; }
 
         /// <summary>The fp32 master parameters that the optimizer updates.</summary>
@@ -75,7 +81,11 @@ namespace NetGen.Quantization
         /// backward over the batch, and updates the master weights. Returns the batch's mean loss.
         /// </summary>
         /// <exception cref="ArgumentException">The inputs or targets are not one batch that fits the workspace.</exception>
-        /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights are unchanged.</exception>
+        /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights and the batch-norm running statistics are unchanged.</exception>
+        /// <remarks>
+        /// Batch-norm running statistics move once the step has passed its checks and the optimizer
+        /// has stepped, as in the generated TrainStep.
+        /// </remarks>
         public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
         {
             // Checked before the network's parameters change, so a bad batch leaves them as they were.
@@ -87,13 +97,31 @@ namespace NetGen.Quantization
             _fakeQuantize(parameters);
 
             Workspace.ZeroGradients();
-            _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
-            float loss = _network.Backward(inputs, targets, Workspace);
-            GeneratedCode.CheckLoss(loss);
-            GeneratedCode.CheckGradients(Workspace.Gradients, loss);
+            Workspace.DefersStatistics = true;
+            float loss;
+            try
+            {
+                _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
+                loss = _network.Backward(inputs, targets, Workspace);
+                GeneratedCode.CheckLoss(loss);
+                GeneratedCode.CheckGradients(Workspace.Gradients, loss);
 
-            // Straight-through estimator: d loss / d master = d loss / d (fake-quantized weight).
-            _optimizer.Step(_master, Workspace.Gradients);
+                // Straight-through estimator: d loss / d master = d loss / d (fake-quantized weight).
+                _optimizer.Step(_master, Workspace.Gradients);
+            }
+            catch
+            {
+                // Statistics kept from a rejected batch must never reach the running statistics.
+                Workspace.HasPendingStatistics = false;
+                throw;
+            }
+
+            // The check skips the call for networks without batch norm, which for a struct network would box it.
+            if (Workspace.HasPendingStatistics)
+            {
+                _network.CommitStatistics(Workspace);
+            }
+
             return loss;
         }
 
