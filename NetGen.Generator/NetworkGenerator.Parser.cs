@@ -323,6 +323,13 @@ namespace NetGen.Generator
                             return false;
                         }
                     }
+                    else if (ExplicitNetGenImplementation(member) is string implemented)
+                    {
+                        // The generated members implement these interfaces; an explicit implementation
+                        // would duplicate them or take over interface calls from them.
+                        conflict = "an explicit implementation of '" + implemented + "'";
+                        conflicting = member;
+                    }
                     else if (generated.Contains(member.Name))
                     {
                         conflict = "'" + member.Name + "'";
@@ -338,6 +345,30 @@ namespace NetGen.Generator
                 (SyntaxTree conflictTree, TextSpan conflictSpan) = conflicting is null ? (tree, nameSpan) : SourceSpan(conflicting, tree, nameSpan);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, conflictTree, conflictSpan, symbol.Name, conflict));
                 return false;
+            }
+
+            /// <summary>
+            /// Returns the interface member, such as 'INetwork.Architecture', that <paramref name="member"/>
+            /// implements explicitly when that interface is one of NetGen's, or null.
+            /// </summary>
+            private static string? ExplicitNetGenImplementation(ISymbol member)
+            {
+                ImmutableArray<ISymbol> implemented = member switch
+                {
+                    IPropertySymbol property => property.ExplicitInterfaceImplementations.CastArray<ISymbol>(),
+                    IMethodSymbol method => method.ExplicitInterfaceImplementations.CastArray<ISymbol>(),
+                    IEventSymbol @event => @event.ExplicitInterfaceImplementations.CastArray<ISymbol>(),
+                    _ => ImmutableArray<ISymbol>.Empty,
+                };
+                foreach (ISymbol target in implemented)
+                {
+                    if (target.ContainingType is { } type && type.ContainingNamespace?.ToDisplayString() == "NetGen")
+                    {
+                        return type.Name + "." + target.Name;
+                    }
+                }
+
+                return null;
             }
 
             /// <summary>

@@ -86,6 +86,21 @@ public sealed class GeneratedMemberTests
     }
 
     [Theory]
+    [InlineData("string global::NetGen.INetwork.Architecture => \"x\";", "'INetwork.Architecture'")]
+    [InlineData("bool ITrainableNetwork.WeighsSamples => true;", "'ITrainableNetwork.WeighsSamples'")]
+    [InlineData("void INetwork.Forward(System.ReadOnlySpan<float> input, System.Span<float> output) { }", "'INetwork.Forward'")]
+    public void ExplicitInterfaceMember_IsError(string member, string named)
+    {
+        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
+
+        Assert.Equal("NETGEN0008", diagnostic.Id);
+        Assert.Contains("an explicit implementation of " + named, diagnostic.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Equal(4, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+    }
+
+    [Theory]
     [InlineData("public Net(string name) { }", "Net(string)")]
     [InlineData("public Net(params int[] seeds) : base() { }", "Net(int[])")]
     public void ConstructorWithoutThis_IsError(string member, string signature)
