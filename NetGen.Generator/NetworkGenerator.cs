@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NetGen.Generator.Emit;
@@ -65,15 +68,15 @@ namespace NetGen.Generator
                 .Select(static (spec, _) => EmitSafely(spec))
                 .WithTrackingName(TrackingNames.Emit);
             // Roslyn requires hint names unique without regard to case, so networks named Net and
-            // NET in one namespace get a suffix. Only the short list of clashes is shared across
+            // NET in one namespace get a suffix. Only the short list of renames is shared across
             // networks; it is usually empty and stays cached, so each network's text does too.
-            IncrementalValueProvider<EquatableArray<string>> clashes = sources
-                .Select(static (source, _) => source.HintName.ToUpperInvariant())
+            IncrementalValueProvider<EquatableArray<string>> renames = sources
+                .Select(static (source, _) => source.HintName)
                 .Collect()
-                .Select(static (names, _) => ClashingNames(names))
+                .Select(static (names, _) => HintNameRenames(names))
                 .WithTrackingName(TrackingNames.ClashingHintNames);
 
-            context.RegisterSourceOutput(sources.Combine(clashes), static (output, pair) =>
+            context.RegisterSourceOutput(sources.Combine(renames), static (output, pair) =>
             {
                 GeneratedSource source = pair.Left;
                 if (source.Failure is not null)
@@ -83,37 +86,66 @@ namespace NetGen.Generator
                     return;
                 }
 
-                bool clashing = System.Linq.Enumerable.Contains(pair.Right, source.HintName.ToUpperInvariant());
-                output.AddSource(clashing ? UniqueHintName(source.HintName) : source.HintName, source.Text);
+                output.AddSource(RenamedHintName(pair.Right, source.HintName), source.Text);
             });
         }
 
-        private static EquatableArray<string> ClashingNames(System.Collections.Immutable.ImmutableArray<string> names)
+        /// <summary>
+        /// Returns, for every hint name that clashes with another when compared without case, the
+        /// pair "name", "unique name", flattened. A unique name appends '-' and an FNV-1a hash of the
+        /// exact-case name: no C# identifier contains '-', so it cannot equal another network's hint
+        /// name. Should two hashes clash too, a counter follows.
+        /// </summary>
+        private static EquatableArray<string> HintNameRenames(ImmutableArray<string> names)
         {
-            var seen = new System.Collections.Generic.HashSet<string>();
-            var clashing = new System.Collections.Generic.List<string>();
-            foreach (string name in names)
+            var used = new HashSet<string>(names, StringComparer.OrdinalIgnoreCase);
+            IEnumerable<string> clashing = names
+                .GroupBy(name => name, StringComparer.OrdinalIgnoreCase)
+                .Where(group => group.Count() > 1)
+                .SelectMany(group => group)
+                .Distinct(StringComparer.Ordinal)
+                .OrderBy(name => name, StringComparer.Ordinal);
+
+            var pairs = new List<string>();
+            foreach (string name in clashing)
             {
-                if (!seen.Add(name) && !clashing.Contains(name))
+                string stem = name.Substring(0, name.Length - ".g.cs".Length) + "-" + Fnv1a(name);
+                string unique = stem + ".g.cs";
+                for (int counter = 2; !used.Add(unique); counter++)
                 {
-                    clashing.Add(name);
+                    unique = stem + "-" + counter.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+                }
+
+                pairs.Add(name);
+                pairs.Add(unique);
+            }
+
+            return EquatableArray<string>.From(pairs);
+        }
+
+        /// <summary>Returns the name that <see cref="HintNameRenames"/> gives <paramref name="hintName"/>, or the name itself.</summary>
+        private static string RenamedHintName(EquatableArray<string> renames, string hintName)
+        {
+            for (int i = 0; i + 1 < renames.Count; i += 2)
+            {
+                if (renames[i] == hintName)
+                {
+                    return renames[i + 1];
                 }
             }
 
-            return EquatableArray<string>.From(clashing);
+            return hintName;
         }
 
-        /// <summary>Appends an FNV-1a hash of the exact-case name, so names that differ only in case differ.</summary>
-        private static string UniqueHintName(string hintName)
+        private static string Fnv1a(string text)
         {
             uint hash = 2166136261;
-            foreach (char c in hintName)
+            foreach (char c in text)
             {
                 hash = (hash ^ c) * 16777619;
             }
 
-            string stem = hintName.Substring(0, hintName.Length - ".g.cs".Length);
-            return stem + "." + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+            return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         private static GeneratedSource EmitSafely(NetworkSpec spec)

@@ -111,6 +111,37 @@ public class GeneratedCodeTests
     }
 
     [Fact]
+    public void RenamedFile_CannotMeetNestedNetwork()
+    {
+        // Before the renamed files took a '-', Net's file was Game.Net.f63eeedf.g.cs, which is also the
+        // name of the file of a network nested in Net and named f63eeedf; Roslyn then threw.
+        const string source = """
+            using NetGen;
+            namespace Game
+            {
+                [Network, Input(2), Dense(1)]
+                public sealed partial class Net
+                {
+                    [Network, Input(2), Dense(1)]
+                    public sealed partial class f63eeedf;
+                }
+
+                [Network, Input(2), Dense(1)]
+                public sealed partial class NET;
+
+                [Network, Input(2), Dense(1)]
+                public sealed partial class nET;
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(source);
+
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Assert.Equal(4, result.GeneratedTrees.Length);
+        Assert.Equal(4, result.GeneratedTrees.Select(t => t.FilePath.ToUpperInvariant()).Distinct().Count());
+    }
+
+    [Fact]
     public void GeneratedNumbers_IgnoreCurrentCulture()
     {
         var previous = System.Globalization.CultureInfo.CurrentCulture;
