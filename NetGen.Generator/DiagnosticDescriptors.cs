@@ -44,7 +44,7 @@ namespace NetGen.Generator
         public static readonly DiagnosticDescriptor UnsupportedClassShape = Create(
             "NETGEN0005",
             "Network class cannot be generated",
-            "Network '{0}' is {1}; a NetGen network must be a non-generic, non-static, non-record class",
+            "Network '{0}' is {1}; a NetGen network must be a non-generic, non-static, non-record class without explicit field layout",
             DeclarationCategory);
 
         public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Create(

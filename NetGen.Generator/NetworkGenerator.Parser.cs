@@ -216,6 +216,11 @@ namespace NetGen.Generator
                     // The generated part would reopen the container without 'file', which declares another type.
                     problem = "nested in the file-local type '" + container + "'";
                 }
+                else if (HasExplicitLayout(symbol))
+                {
+                    // The generated fields carry no [FieldOffset], which explicit layout requires of every field.
+                    problem = "declared with [StructLayout(LayoutKind.Explicit)]";
+                }
 
                 if (problem is null && symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
                 {
@@ -236,6 +241,23 @@ namespace NetGen.Generator
                 }
 
                 return true;
+            }
+
+            /// <summary>Returns whether <paramref name="symbol"/> carries [StructLayout(LayoutKind.Explicit)].</summary>
+            private static bool HasExplicitLayout(INamedTypeSymbol symbol)
+            {
+                foreach (AttributeData attribute in symbol.GetAttributes())
+                {
+                    if (attribute.AttributeClass?.ToDisplayString() == "System.Runtime.InteropServices.StructLayoutAttribute" &&
+                        attribute.ConstructorArguments.Length == 1 &&
+                        attribute.ConstructorArguments[0].Value is int kind &&
+                        kind == (int)System.Runtime.InteropServices.LayoutKind.Explicit)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
             }
 
             // The 'file' modifier arrived after the Roslyn version this generator builds against,

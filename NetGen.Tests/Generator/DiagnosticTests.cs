@@ -71,6 +71,7 @@ public class DiagnosticTests
     [InlineData("public static partial class S;", "S", "static")]
     [InlineData("public partial class G<T>;", "G", "generic")]
     [InlineData("public partial record R;", "R", "a record")]
+    [InlineData("[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit)] public partial class E;", "E", "[StructLayout(LayoutKind.Explicit)]")]
     public void UnsupportedClassShape_NamesTheShape(string declaration, string name, string shape)
     {
         string source = "using NetGen;\n[Network, Input(3), Dense(2)]\n" + declaration;
