@@ -8,6 +8,8 @@ namespace NetGen
     /// </summary>
     public sealed class Workspace
     {
+        private const string SizeAdvice = "Create the workspace with the network's CreateWorkspace, which passes its sizes; a hand-written network passes its own counts, each zero or more.";
+
         private readonly AlignedBuffer _activations;
         private readonly float[] _gradients;
         private readonly float[] _scratch;
@@ -34,7 +36,7 @@ namespace NetGen
         /// <param name="scratchLength">Floats of scratch: convolution unfolding and batch statistics.</param>
         public Workspace(string architecture, int maxBatchSize, int activationsPerSample, int parameterCount, int scratchLength)
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(scratchLength);
+            ArgumentRules.RequireAtLeast(scratchLength, 0, SizeAdvice);
             ArgumentNullException.ThrowIfNull(architecture);
             if (maxBatchSize <= 0)
             {
@@ -42,8 +44,8 @@ namespace NetGen
                     "The maximum batch size must be at least 1.");
             }
 
-            ArgumentOutOfRangeException.ThrowIfNegative(activationsPerSample);
-            ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+            ArgumentRules.RequireAtLeast(activationsPerSample, 0, SizeAdvice);
+            ArgumentRules.RequireAtLeast(parameterCount, 0, SizeAdvice);
 
             long activationLength = (long)maxBatchSize * activationsPerSample;
             if (activationLength > AlignedBuffer.MaxLength)

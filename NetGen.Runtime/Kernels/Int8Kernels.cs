@@ -171,8 +171,11 @@ namespace NetGen.Kernels
         /// <exception cref="PlatformNotSupportedException">This machine cannot run <paramref name="path"/>.</exception>
         public static void Multiply(ReadOnlySpan<byte> x, int xZeroPoint, QuantizedWeights weights, ReadOnlySpan<int> bias, Span<int> y, int batch, Int8KernelPath path = Int8KernelPath.Auto)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(xZeroPoint, 0);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(xZeroPoint, 255);
+            if ((uint)xZeroPoint > 255)
+            {
+                throw new ArgumentOutOfRangeException(nameof(xZeroPoint), xZeroPoint,
+                    $"'xZeroPoint' is {xZeroPoint}, but a uint8 zero point lies in [0, 255]. Pass the ZeroPoint of the input's QuantizationParameters.");
+            }
             path = CheckArguments(x.Length, weights, bias, y, batch, path, nameof(x));
             if (path == Int8KernelPath.Avx2SevenBit)
             {

@@ -37,10 +37,11 @@ namespace NetGen.Quantization
                 throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "The maximum batch size must be at least 1.");
             }
 
-            ArgumentOutOfRangeException.ThrowIfNegative(bytesPerSample);
-            ArgumentOutOfRangeException.ThrowIfNegative(accumulatorsPerSample);
-            ArgumentOutOfRangeException.ThrowIfNegative(floatsPerSample);
-            ArgumentOutOfRangeException.ThrowIfNegative(scratchLength);
+            const string advice = "Create the workspace with the generated Quantized.CreateWorkspace, which passes the network's sizes.";
+            ArgumentRules.RequireAtLeast(bytesPerSample, 0, advice);
+            ArgumentRules.RequireAtLeast(accumulatorsPerSample, 0, advice);
+            ArgumentRules.RequireAtLeast(floatsPerSample, 0, advice);
+            ArgumentRules.RequireAtLeast(scratchLength, 0, advice);
             long largest = (long)maxBatchSize * Math.Max(bytesPerSample, Math.Max(accumulatorsPerSample, floatsPerSample));
             if (largest > Array.MaxLength)
             {

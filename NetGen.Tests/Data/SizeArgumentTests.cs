@@ -24,7 +24,23 @@ public class SizeArgumentTests
         { "weightCount", "-3", () => MagnitudePruning.PrunedCount(-3, 0.5) },
         { "batch", "0", () => SparseCrossover.ShouldUseSparse(4, 4, 2, 0) },
         { "outputs", "-2", () => QuantizedWeights.Quantize(new float[4], -2, 2) },
+        { "activationsPerSample", "-1", () => _ = new Workspace("x", 1, -1, 0, 0) },
+        { "parameterCount", "-1", () => _ = new Workspace("x", 1, 0, -1, 0) },
+        { "scratchLength", "-1", () => _ = new Workspace("x", 1, 0, 0, -1) },
+        { "floatsPerSample", "-4", () => _ = new QuantizedWorkspace("x", 1, 0, 0, -4, 0) },
     };
+
+    [Fact]
+    public void ZeroPointOutsideUInt8_NamesValueAndFix()
+    {
+        QuantizedWeights weights = QuantizedWeights.Quantize(new float[4], 2, 2);
+
+        ArgumentOutOfRangeException error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => NetGen.Kernels.Int8Kernels.Multiply(new byte[2], 256, weights, new int[2], new int[2], 1));
+
+        Assert.Equal("xZeroPoint", error.ParamName);
+        Assert.Contains("'xZeroPoint' is 256, but a uint8 zero point lies in [0, 255]", error.Message, StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(Calls))]
@@ -34,6 +50,7 @@ public class SizeArgumentTests
 
         Assert.Equal(parameter, error.ParamName);
         Assert.Contains($"'{parameter}' is {value}, but it must be at least", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Pass ", error.Message, StringComparison.Ordinal);
+        // A sentence with the fix follows the range.
+        Assert.Matches(@"must be at least \d+\. [A-Z][^.]+\.", error.Message);
     }
 }
