@@ -113,6 +113,13 @@ namespace NetGen
         double LossWeight(ReadOnlySpan<float> targets) => (double)targets.Length / OutputSize;
 
         /// <summary>
+        /// Fewest samples that a training batch may hold: 2 when a batch norm follows a dense layer,
+        /// which has one value per channel and sample and so no variance over a single sample, and
+        /// 1 otherwise. The trainer checks a training set against it before the first step.
+        /// </summary>
+        int MinimumTrainingBatch => 1;
+
+        /// <summary>
         /// Applies the batch statistics that a training forward pass on <paramref name="workspace"/>
         /// kept while <see cref="Workspace.DefersStatistics"/> was set to the running statistics of
         /// the batch-norm layers, then clears <see cref="Workspace.HasPendingStatistics"/>. Does

@@ -1,3 +1,4 @@
+using System.Linq;
 using NetGen.Generator.Model;
 using static NetGen.Generator.Emit.SourceWriter;
 
@@ -221,6 +222,11 @@ namespace NetGen.Generator.Emit
             w.Line();
             w.Line("bool global::NetGen.ITrainableNetwork.UsesBatchStatistics => " + (layout.HasBatchNorm ? "true;" : "false;"));
             w.Line();
+            if (layout.Layers.Any(layer => layer.Kind == LayerKind.BatchNorm && layer.InputShape.Spatial == 1))
+            {
+                w.Line("int global::NetGen.ITrainableNetwork.MinimumTrainingBatch => 2;");
+                w.Line();
+            }
             LossSpec loss = layout.Spec.Loss;
             if (loss.Kind == Loss.SoftmaxCrossEntropy && (loss.LabelSmoothing > 0 || loss.ClassWeights.Count > 0))
             {

@@ -351,6 +351,7 @@ namespace NetGen
             }
 
             ValidateDataset(train, nameof(train), "training set");
+            RequireTrainableBatches(train.Count);
             if (validation is not null)
             {
                 ValidateDataset(validation, nameof(validation), "validation set");
@@ -654,6 +655,23 @@ namespace NetGen
                             parameterName);
                     }
                 }
+            }
+        }
+
+        /// <summary>
+        /// Rejects a training set whose batches would include one that the network cannot train on,
+        /// before the first step, so that Fit never stops halfway through an epoch for this reason.
+        /// </summary>
+        private void RequireTrainableBatches(int count)
+        {
+            int minimum = _network.MinimumTrainingBatch;
+            int smallest = count % BatchSize == 0 ? BatchSize : Math.Min(BatchSize, count % BatchSize);
+            if (smallest < minimum)
+            {
+                throw new ArgumentException(
+                    $"The training set has {count} samples, so with a batch size of {BatchSize} one batch holds {smallest} sample(s), but this network trains on batches of at least {minimum}: " +
+                    "a batch norm after a dense layer has one value per channel and sample, so it has no variance over a single sample. Change the batch size, or drop or add a sample.",
+                    "train");
             }
         }
 

@@ -204,10 +204,41 @@ public class ConvolutionNetworkTests
         float[] inputs = Enumerable.Range(0, 33 * 4).Select(_ => (float)random.NextDouble()).ToArray();
         float[] targets = Enumerable.Range(0, 33 * 2).Select(_ => (float)random.NextDouble()).ToArray();
         var network = new DenseBatchNorm(1);
+        float[] parameters = network.Parameters.ToArray();
+        float[] buffers = network.Buffers.ToArray();
         using var trainer = new Trainer<DenseBatchNorm>(network, new Sgd(learningRate: 0.1f), batchSize: 32);
-        var exception = Assert.Throws<InvalidOperationException>(() => trainer.Fit(new Dataset(inputs, 4, targets, 2), epochs: 1));
-        Assert.Contains("BatchNorm2", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("last batch of an epoch", exception.Message, StringComparison.Ordinal);
+
+        var exception = Assert.Throws<ArgumentException>(() => trainer.Fit(new Dataset(inputs, 4, targets, 2), epochs: 1));
+
+        Assert.Equal("train", exception.ParamName);
+        Assert.Contains("33 samples, so with a batch size of 32 one batch holds 1 sample(s)", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 2", exception.Message, StringComparison.Ordinal);
+
+        // The check runs before the first step, so the first batch of 32 has not trained either.
+        Assert.Equal(parameters, network.Parameters.ToArray());
+        Assert.Equal(buffers, network.Buffers.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 8)]
+    [InlineData(8, 1)]
+    public void OneSampleBatches_AreRejected(int batchSize, int count)
+    {
+        var network = new DenseBatchNorm(1);
+        using var trainer = new Trainer<DenseBatchNorm>(network, new Sgd(learningRate: 0.1f), batchSize: batchSize);
+        var data = new Dataset(new float[count * 4], 4, new float[count * 2], 2);
+
+        var exception = Assert.Throws<ArgumentException>(() => trainer.Fit(data, epochs: 1));
+
+        Assert.Contains("holds 1 sample(s)", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConvolutionalBatchNorm_TrainsOnOneSampleBatches()
+    {
+        // A batch norm after a convolution normalises over positions too, so one sample is enough.
+        Assert.Equal(1, ((ITrainableNetwork)new BatchNormProbe(1)).MinimumTrainingBatch);
+        Assert.Equal(2, ((ITrainableNetwork)new DenseBatchNorm(1)).MinimumTrainingBatch);
     }
 
     [Fact]
