@@ -166,8 +166,7 @@ internal static class FashionInt8Sample
             AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         }
 
-        string folder = settings.DataFolder?.FullName ?? FashionMnist.FindDataDirectory()
-            ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
+        string folder = FashionTraining.DataFolder(settings.DataFolder);
         (Dataset all, Dataset rawTest) = FashionMnist.Load(folder);
         Dataset rawTrain = all.Slice(0, all.Count - ValidationSize);
         Standardizer standardizer = Standardizer.Fit(rawTrain);

@@ -99,8 +99,7 @@ internal static class FashionSparseSample
             AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
         }
 
-        string folder = settings.DataFolder?.FullName ?? FashionMnist.FindDataDirectory()
-            ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
+        string folder = FashionTraining.DataFolder(settings.DataFolder);
         (Dataset all, Dataset test) = FashionMnist.Load(folder);
         Dataset train = settings.TrainSize > 0 && settings.TrainSize < all.Count ? all.Slice(0, settings.TrainSize) : all;
         Standardizer standardizer = Standardizer.Fit(train);

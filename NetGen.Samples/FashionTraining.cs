@@ -135,6 +135,13 @@ internal static class FashionTraining
         return 0;
     }
 
+    /// <summary>Returns the folder that --data names, or the repository's copy of Fashion-MNIST.</summary>
+    /// <param name="folder">The --data option's value, or null.</param>
+    /// <exception cref="DirectoryNotFoundException">No folder was given and the repository's copy was not found.</exception>
+    public static string DataFolder(DirectoryInfo? folder) =>
+        folder?.FullName ?? FashionMnist.FindDataDirectory()
+            ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
+
     /// <summary>
     /// Loads Fashion-MNIST, holds out the last <paramref name="validationSize"/> training images,
     /// and standardises every set with statistics of the remaining training images.
@@ -145,8 +152,7 @@ internal static class FashionTraining
     /// <exception cref="DirectoryNotFoundException">No folder was given and the repository's copy was not found.</exception>
     public static FashionData LoadData(DirectoryInfo? folder, int validationSize, PixelStandardization? standardization)
     {
-        string path = folder?.FullName ?? FashionMnist.FindDataDirectory()
-            ?? throw new DirectoryNotFoundException("Fashion-MNIST was not found in data/fashion-mnist above the current or program folder; pass --data with the folder of the four .gz files.");
+        string path = DataFolder(folder);
         AnsiConsole.MarkupLine($"Loading Fashion-MNIST from [blue]{Markup.Escape(path)}[/] (SHA-256 checked)");
         (Dataset all, Dataset rawTest) = FashionMnist.Load(path);
         if (validationSize >= all.Count)
