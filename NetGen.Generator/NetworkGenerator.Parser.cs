@@ -371,7 +371,8 @@ namespace NetGen.Generator
 
             /// <summary>
             /// Returns the interface member, such as 'INetwork.Architecture', that <paramref name="member"/>
-            /// implements explicitly when that interface is one of NetGen's, or null.
+            /// implements explicitly when the interface is INetwork or ITrainableNetwork, which the
+            /// generated class implements, or null.
             /// </summary>
             private static string? ExplicitNetGenImplementation(ISymbol member)
             {
@@ -384,7 +385,7 @@ namespace NetGen.Generator
                 };
                 foreach (ISymbol target in implemented)
                 {
-                    if (target.ContainingType is { } type && type.ContainingNamespace?.ToDisplayString() == "NetGen")
+                    if (target.ContainingType is { } type && type.ToDisplayString() is "NetGen.INetwork" or "NetGen.ITrainableNetwork")
                     {
                         return type.Name + "." + target.Name;
                     }

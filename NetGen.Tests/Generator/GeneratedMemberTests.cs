@@ -100,6 +100,18 @@ public sealed class GeneratedMemberTests
         Assert.Equal(4, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
     }
 
+    [Fact]
+    public void ExplicitOtherInterfaceMember_IsAccepted()
+    {
+        // NetGen declares other interfaces that the generated class does not implement.
+        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net : ILearningRateSchedule\n{\n    float ILearningRateSchedule.LearningRate(int epoch) => 0.1f;\n}";
+
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.DoesNotContain(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+    }
+
     [Theory]
     [InlineData("public Net(string name) { }", "Net(string)")]
     [InlineData("public Net(params int[] seeds) : base() { }", "Net(int[])")]
