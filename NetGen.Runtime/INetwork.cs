@@ -113,9 +113,10 @@ namespace NetGen
         double LossWeight(ReadOnlySpan<float> targets) => (double)targets.Length / OutputSize;
 
         /// <summary>
-        /// Fewest samples that a training batch may hold: 2 when a batch norm follows a dense layer,
-        /// which has one value per channel and sample and so no variance over a single sample, and
-        /// 1 otherwise. The trainer checks a training set against it before the first step.
+        /// Fewest samples that a training batch may hold. Generated networks give 2 when a batch norm
+        /// has one value per channel and sample (after a dense layer, or where a channel has a single
+        /// position), so that a single sample has no variance, and 1 otherwise. The trainer checks a
+        /// training set against it before the first step.
         /// </summary>
         int MinimumTrainingBatch => 1;
 

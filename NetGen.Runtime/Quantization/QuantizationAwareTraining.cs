@@ -80,7 +80,10 @@ namespace NetGen.Quantization
         /// Runs one step: loads the fake-quantized master weights into the network, runs forward and
         /// backward over the batch, and updates the master weights. Returns the batch's mean loss.
         /// </summary>
-        /// <exception cref="ArgumentException">The inputs or targets are not one batch that fits the workspace.</exception>
+        /// <exception cref="ArgumentException">
+        /// The inputs or targets are not one batch that fits the workspace, or the workspace trains
+        /// and the batch is smaller than the network's <see cref="ITrainableNetwork.MinimumTrainingBatch"/>.
+        /// </exception>
         /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights and the batch-norm running statistics are unchanged.</exception>
         /// <remarks>
         /// Batch-norm running statistics move once the step has passed its checks and the optimizer
@@ -91,6 +94,13 @@ namespace NetGen.Quantization
             // Checked before the network's parameters change, so a bad batch leaves them as they were.
             int batch = GeneratedCode.BatchSize(inputs.Length, _network.InputSize, Workspace, _network.Architecture, nameof(inputs));
             GeneratedCode.CheckBatchLength(targets.Length, batch, _network.OutputSize, nameof(targets), "'inputs'");
+            if (Workspace.IsTraining && batch < _network.MinimumTrainingBatch)
+            {
+                throw new ArgumentException(
+                    $"The batch holds {batch} sample(s), but this network trains on batches of at least {_network.MinimumTrainingBatch}, because a batch norm has one value per channel and sample. " +
+                    "Pass a larger batch, or set Workspace.IsTraining to false to fine-tune with batch norm frozen.",
+                    nameof(inputs));
+            }
 
             Span<float> parameters = _network.Parameters;
             _master.CopyTo(parameters);

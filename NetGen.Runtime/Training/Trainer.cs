@@ -670,7 +670,7 @@ namespace NetGen
             {
                 throw new ArgumentException(
                     $"The training set has {count} samples, so with a batch size of {BatchSize} one batch holds {smallest} sample(s), but this network trains on batches of at least {minimum}: " +
-                    "a batch norm after a dense layer has one value per channel and sample, so it has no variance over a single sample. Change the batch size, or drop or add a sample.",
+                    "for a generated network, a batch norm has one value per channel and sample, so it has no variance over a single sample. Change the batch size, or drop or add a sample.",
                     "train");
             }
         }

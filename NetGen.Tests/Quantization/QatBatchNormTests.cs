@@ -75,6 +75,31 @@ public class QatBatchNormTests
         Assert.Equal(buffers, network.Buffers.ToArray());
     }
 
+    [Fact]
+    public void OneSampleBatch_KeepsParameters()
+    {
+        var network = new QatBatchNormNet(3);
+        float[] parameters = network.Parameters.ToArray();
+        var training = new QuantizationAwareTraining<QatBatchNormNet>(network, new Sgd(0.1f), p => p.Fill(0.25f), Batch);
+
+        var error = Assert.Throws<ArgumentException>(() => training.TrainStep(Values(QatBatchNormNet.InputSize, 1), Values(QatBatchNormNet.OutputSize, 2)));
+
+        Assert.Equal("inputs", error.ParamName);
+        Assert.Contains("at least 2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(parameters, network.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void FrozenWorkspace_TrainsOneSampleBatches()
+    {
+        var training = new QuantizationAwareTraining<QatBatchNormNet>(new QatBatchNormNet(3), new Sgd(0.1f), KeepWeights, Batch);
+        training.Workspace.IsTraining = false;
+
+        float loss = training.TrainStep(Values(QatBatchNormNet.InputSize, 1), Values(QatBatchNormNet.OutputSize, 2));
+
+        Assert.True(float.IsFinite(loss));
+    }
+
     private static float[] Outputs(QatBatchNormNet network, float[] inputs)
     {
         var outputs = new float[Batch * QatBatchNormNet.OutputSize];
