@@ -165,9 +165,8 @@ internal static class FashionSparseSample
     {
         long stepsPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
         long totalSteps = stepsPerEpoch * settings.FineTuneEpochs;
-        const int PruningSteps = 16;
-        long interval = Math.Max(1, (long)(totalSteps * settings.PruningFraction) / PruningSteps);
-        var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, PruningSteps, interval);
+        (int pruningSteps, long interval) = PruningPlan(totalSteps, settings.PruningFraction);
+        var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, pruningSteps, interval);
         Span<float> parameters = network.Parameters;
         // Block pruning ranks the blocks of a whole layer, so in the 128×10 output layer it can
         // leave a class with no weights at all. That layer is pruned by single weights instead.
@@ -183,6 +182,27 @@ internal static class FashionSparseSample
         double accuracy = Train(network, optimizer, train, test, settings.FineTuneEpochs, learningRate, settings);
         AnsiConsole.MarkupLine($"[bold]Pruned ({Name(granularity)}) test accuracy {accuracy:P2}[/]");
         return accuracy;
+    }
+
+    /// <summary>
+    /// Returns how many times to prune and how many steps apart, so that the sparsity reaches its
+    /// target by the last of <paramref name="totalSteps"/> optimizer steps (numbered from 0) and
+    /// within the first <paramref name="fraction"/> of them: 16 prunings where the steps allow.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fine-tuning runs fewer than two steps, so the sparsity could never move past its start.</exception>
+    internal static (int PruningSteps, long Interval) PruningPlan(long totalSteps, double fraction)
+    {
+        if (totalSteps < 2)
+        {
+            throw new ArgumentException(
+                $"Fine-tuning runs {totalSteps} optimizer step(s), too few to prune: the schedule needs a step after its first. Pass more --fine-tune-epochs, a larger --train-size or a smaller --batch-size.");
+        }
+
+        // The last pruning, at PruningSteps × Interval, must fall on one of the steps 0 … totalSteps − 1.
+        long window = Math.Min((long)(totalSteps * fraction), totalSteps - 1);
+        int pruningSteps = (int)Math.Clamp(window, 1, 16);
+        long interval = Math.Max(1, window / pruningSteps);
+        return (pruningSteps, interval);
     }
 
     private static double Accuracy(FashionSparseMlp.SparseModel model, Dataset test)
