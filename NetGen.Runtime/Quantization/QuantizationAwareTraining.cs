@@ -84,20 +84,24 @@ namespace NetGen.Quantization
         /// The inputs or targets are not one batch that fits the workspace, or the workspace trains
         /// and the batch is smaller than the network's <see cref="ITrainableNetwork.MinimumTrainingBatch"/>.
         /// </exception>
-        /// <exception cref="ArithmeticException">The loss or a gradient is NaN or infinite; the master weights and the batch-norm running statistics are unchanged.</exception>
+        /// <exception cref="ArithmeticException">
+        /// The loss or a gradient is NaN or infinite. The master weights and the batch-norm running
+        /// statistics are unchanged, and the network's parameters hold the fake-quantized master
+        /// weights, as after every step; <see cref="CopyMasterToNetwork"/> restores the fp32 weights.
+        /// </exception>
         /// <remarks>
         /// Batch-norm running statistics move once the step has passed its checks and the optimizer
         /// has stepped, as in the generated TrainStep.
         /// </remarks>
         public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets)
         {
-            // Checked before the network's parameters change, so a bad batch leaves them as they were.
+            // Checked before the network's parameters change, so a batch of the wrong shape or size leaves them as they were.
             int batch = GeneratedCode.BatchSize(inputs.Length, _network.InputSize, Workspace, _network.Architecture, nameof(inputs));
             GeneratedCode.CheckBatchLength(targets.Length, batch, _network.OutputSize, nameof(targets), "'inputs'");
             if (Workspace.IsTraining && batch < _network.MinimumTrainingBatch)
             {
                 throw new ArgumentException(
-                    $"The batch holds {batch} sample(s), but this network trains on batches of at least {_network.MinimumTrainingBatch}, because a batch norm has one value per channel and sample. " +
+                    $"The batch holds {batch} sample(s), but this network trains on batches of at least {_network.MinimumTrainingBatch}, for a generated network, because a batch norm has one value per channel and sample. " +
                     "Pass a larger batch, or set Workspace.IsTraining to false to fine-tune with batch norm frozen.",
                     nameof(inputs));
             }
