@@ -74,8 +74,23 @@ internal static class TrainingPlot
 
         using SKImage image = surface.Snapshot();
         using SKData png = image.Encode(SKEncodedImageFormat.Png, quality: 100);
-        using FileStream file = File.Create(path);
+        using FileStream file = CreatePlotFile(path);
         png.SaveTo(file);
+    }
+
+    /// <summary>Creates the PNG file, or throws an <see cref="IOException"/> that names it and says what to do.</summary>
+    private static FileStream CreatePlotFile(string path)
+    {
+        try
+        {
+            return File.Create(path);
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
+        {
+            throw new IOException(
+                $"The plot could not be written to '{path}': {error.Message} The weights are saved; pass --plot with a file in a writable folder to keep the curves next time.",
+                error);
+        }
     }
 
     private static void DrawPanel(Plot plot, string fontFamily, string title, string yLabel, double[] epochNumbers, double[] training, double[]? validation, Alignment legendCorner)
