@@ -14,37 +14,31 @@ namespace NetGen.Samples;
 /// </summary>
 internal static class NumberOptions
 {
-    /// <summary>Sets the parser of every int, float and double option, nullable or not, of <paramref name="command"/> and its subcommands.</summary>
-    public static void Apply(Command command)
+    /// <summary>Sets the parser of <paramref name="option"/> if it takes an int, float or double, nullable or not; returns whether it did.</summary>
+    public static bool Configure(Option option)
     {
-        foreach (Option option in command.Options)
+        switch (option)
         {
-            switch (option)
-            {
-                case Option<int> whole:
-                    whole.CustomParser = result => Parse<int>(result, whole.Name);
-                    break;
-                case Option<int?> whole:
-                    whole.CustomParser = result => Parse<int>(result, whole.Name);
-                    break;
-                case Option<float> real:
-                    real.CustomParser = result => Parse<float>(result, real.Name);
-                    break;
-                case Option<float?> real:
-                    real.CustomParser = result => Parse<float>(result, real.Name);
-                    break;
-                case Option<double> real:
-                    real.CustomParser = result => Parse<double>(result, real.Name);
-                    break;
-                case Option<double?> real:
-                    real.CustomParser = result => Parse<double>(result, real.Name);
-                    break;
-            }
-        }
-
-        foreach (Command subcommand in command.Subcommands)
-        {
-            Apply(subcommand);
+            case Option<int> whole:
+                whole.CustomParser = result => Parse<int>(result, whole.Name);
+                return true;
+            case Option<int?> whole:
+                whole.CustomParser = result => Parse<int>(result, whole.Name);
+                return true;
+            case Option<float> real:
+                real.CustomParser = result => Parse<float>(result, real.Name);
+                return true;
+            case Option<float?> real:
+                real.CustomParser = result => Parse<float>(result, real.Name);
+                return true;
+            case Option<double> real:
+                real.CustomParser = result => Parse<double>(result, real.Name);
+                return true;
+            case Option<double?> real:
+                real.CustomParser = result => Parse<double>(result, real.Name);
+                return true;
+            default:
+                return false;
         }
     }
 

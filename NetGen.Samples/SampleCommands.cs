@@ -16,7 +16,21 @@ internal static class SampleCommands
         root.Subcommands.Add(FashionInt8Sample.CreateQatCommand());
         root.Subcommands.Add(QuadraticSample.CreateCommand());
         root.Subcommands.Add(FashionSparseSample.CreateCommand());
-        NumberOptions.Apply(root);
+        ConfigureParsers(root);
         return root;
+    }
+
+    /// <summary>Gives every number, file and folder option of <paramref name="command"/> and its subcommands its worded parser.</summary>
+    private static void ConfigureParsers(Command command)
+    {
+        foreach (Option option in command.Options)
+        {
+            _ = NumberOptions.Configure(option) || PathOptions.Configure(option);
+        }
+
+        foreach (Command subcommand in command.Subcommands)
+        {
+            ConfigureParsers(subcommand);
+        }
     }
 }

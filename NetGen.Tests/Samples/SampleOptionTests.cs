@@ -51,6 +51,49 @@ public sealed class SampleOptionTests : IDisposable
         Assert.Equal(1, Invoke(result));
     }
 
+    /// <summary>Every file and folder option of every sample command, with an empty and a blank value.</summary>
+    public static TheoryData<string, string, string> EmptyPaths()
+    {
+        var rows = new TheoryData<string, string, string>();
+        foreach (Command command in SampleCommands.CreateRoot().Subcommands)
+        {
+            foreach (Option option in command.Options)
+            {
+                if (option.ValueType == typeof(FileInfo) || option.ValueType == typeof(DirectoryInfo))
+                {
+                    rows.Add(command.Name, option.Name, string.Empty);
+                    rows.Add(command.Name, option.Name, "  ");
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(EmptyPaths))]
+    public void PathOption_Empty_IsParseError(string command, string option, string value)
+    {
+        ParseResult result = SampleCommands.CreateRoot().Parse([command, option, value]);
+
+        ParseError error = Assert.Single(result.Errors);
+        Assert.StartsWith($"{option} is empty, but it must be a ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, Invoke(result));
+    }
+
+    [Fact]
+    public void PathOption_Given_IsParsed()
+    {
+        string weights = Path.Combine(_folder.FullName, "w.ngw");
+
+        ParseResult result = SampleCommands.CreateRoot().Parse(["fashion", "--weights", weights, "--data", _folder.FullName]);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(weights, result.GetValue<FileInfo>("--weights")!.FullName);
+        Assert.Equal(_folder.FullName, result.GetValue<DirectoryInfo?>("--data")!.FullName);
+    }
+
     /// <summary>Every integer option of every sample command, for the out-of-range test.</summary>
     public static TheoryData<string, string> IntegerOptions()
     {
