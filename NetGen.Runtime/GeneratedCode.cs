@@ -83,7 +83,13 @@ namespace NetGen
         /// optimizer step would write it into the parameters. The loss can be finite even then: an
         /// infinite input that a tanh saturates gives a finite loss and an infinite weight gradient.
         /// </summary>
-        public static void CheckGradients(ReadOnlySpan<float> gradients, float loss)
+        public static void CheckGradients(ReadOnlySpan<float> gradients, float loss) => CheckGradients(gradients, loss, ParametersUnchanged);
+
+        /// <summary>As <see cref="CheckGradients(ReadOnlySpan{float}, float)"/>, with the message's account of what the skipped step left unchanged.</summary>
+        /// <param name="gradients">The batch's gradients.</param>
+        /// <param name="loss">The batch's loss, for the message.</param>
+        /// <param name="unchanged">What stays as it was, as the subject of "are unchanged", such as "the parameters".</param>
+        public static void CheckGradients(ReadOnlySpan<float> gradients, float loss, string unchanged)
         {
             if (gradients.IsEmpty)
             {
@@ -94,7 +100,7 @@ namespace NetGen
             // so the pass that finds the largest value (NaN when any is NaN) runs only to name it in the error.
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(gradients))
             {
-                ThrowNonFiniteGradient(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(gradients), loss);
+                ThrowNonFiniteGradient(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(gradients), loss, unchanged);
             }
         }
 
@@ -160,13 +166,21 @@ namespace NetGen
         /// Throws <see cref="ArithmeticException"/> when a batch's loss is NaN or infinite, before
         /// the optimizer step would spread it into every parameter.
         /// </summary>
-        public static void CheckLoss(float loss)
+        public static void CheckLoss(float loss) => CheckLoss(loss, ParametersUnchanged);
+
+        /// <summary>As <see cref="CheckLoss(float)"/>, with the message's account of what the skipped step left unchanged.</summary>
+        /// <param name="loss">The batch's loss.</param>
+        /// <param name="unchanged">What stays as it was, as the subject of "are unchanged", such as "the parameters".</param>
+        public static void CheckLoss(float loss, string unchanged)
         {
             if (!float.IsFinite(loss))
             {
-                ThrowNonFiniteLoss(loss);
+                ThrowNonFiniteLoss(loss, unchanged);
             }
         }
+
+        /// <summary>What a skipped step of the generated TrainStep and the trainer leaves unchanged, for the messages.</summary>
+        private const string ParametersUnchanged = "the parameters";
 
         /// <summary>
         /// Throws <see cref="InvalidOperationException"/> when a batch-norm layer would normalise
@@ -227,9 +241,9 @@ namespace NetGen
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void ThrowNonFiniteGradient(float largest, float loss) =>
+        private static void ThrowNonFiniteGradient(float largest, float loss, string unchanged) =>
             throw new ArithmeticException(
-                $"The gradient of this batch contains {(float.IsNaN(largest) ? "NaN" : "an infinite value")} although its loss is {loss}, so the optimizer step was skipped and the parameters are unchanged. " +
+                $"The gradient of this batch contains {(float.IsNaN(largest) ? "NaN" : "an infinite value")} although its loss is {loss}, so the optimizer step was skipped and {unchanged} are unchanged. " +
                 "Check the inputs for NaN or infinity (a saturating activation such as tanh can keep the loss finite), or lower the learning rate if training diverged.");
 
 
@@ -242,9 +256,9 @@ namespace NetGen
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void ThrowNonFiniteLoss(float loss) =>
+        private static void ThrowNonFiniteLoss(float loss, string unchanged) =>
             throw new ArithmeticException(
-                $"The loss of this batch is {loss}, so the optimizer step was skipped and the parameters are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged. With class weights, a batch whose samples all weigh 0 has the mean loss 0/0 = NaN.");
+                $"The loss of this batch is {loss}, so the optimizer step was skipped and {unchanged} are unchanged. Check the inputs and targets for NaN or infinity, or lower the learning rate if training diverged. With class weights, a batch whose samples all weigh 0 has the mean loss 0/0 = NaN.");
 
         [DoesNotReturn]
         [MethodImpl(MethodImplOptions.NoInlining)]

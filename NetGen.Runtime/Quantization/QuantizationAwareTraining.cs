@@ -32,6 +32,9 @@ namespace NetGen.Quantization
         private readonly float[] _master;
         private readonly float[] _outputs;
 
+        // The network's parameters do change in a skipped step: they hold the fake-quantized master weights.
+        private const string SkippedStepUnchanged = "the master weights and the batch-norm running statistics";
+
         /// <summary>Rounds the weights inside a parameter buffer of the network to their int8 values, in place.</summary>
         /// <param name="parameters">The network's parameter buffer layout, [ParameterCount].</param>
         public delegate void FakeQuantizeParameters(Span<float> parameters);
@@ -101,7 +104,7 @@ namespace NetGen.Quantization
             if (Workspace.IsTraining && batch < _network.MinimumTrainingBatch)
             {
                 throw new ArgumentException(
-                    $"The batch holds {batch} sample(s), but this network trains on batches of at least {_network.MinimumTrainingBatch}, for a generated network, because a batch norm has one value per channel and sample. " +
+                    $"The batch holds {batch} sample(s), but this network trains on batches of at least {_network.MinimumTrainingBatch}. In a generated network the reason is a batch norm with one value per channel and sample, which has no variance over a single sample. " +
                     "Pass a larger batch, or set Workspace.IsTraining to false to fine-tune with batch norm frozen.",
                     nameof(inputs));
             }
@@ -117,8 +120,8 @@ namespace NetGen.Quantization
             {
                 _network.Forward(inputs, _outputs.AsSpan(0, batch * _network.OutputSize), Workspace);
                 loss = _network.Backward(inputs, targets, Workspace);
-                GeneratedCode.CheckLoss(loss);
-                GeneratedCode.CheckGradients(Workspace.Gradients, loss);
+                GeneratedCode.CheckLoss(loss, SkippedStepUnchanged);
+                GeneratedCode.CheckGradients(Workspace.Gradients, loss, SkippedStepUnchanged);
 
                 // Straight-through estimator: d loss / d master = d loss / d (fake-quantized weight).
                 _optimizer.Step(_master, Workspace.Gradients);
