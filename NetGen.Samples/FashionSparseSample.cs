@@ -107,6 +107,9 @@ internal static class FashionSparseSample
         test = standardizer.Apply(test);
         AnsiConsole.MarkupLine($"Fashion-MNIST: {train.Count:N0} training and {test.Count:N0} test images, standardised with training statistics");
 
+        // Rejects too short a fine-tuning now rather than after the dense training.
+        _ = PruningPlan(FineTuneSteps(train, settings), settings.PruningFraction);
+
         var dense = new FashionSparseMlp(settings.Seed);
         double denseAccuracy = Train(dense, new Adam(settings.LearningRate), train, test, settings.Epochs, settings.LearningRate, settings);
         AnsiConsole.MarkupLine($"[bold]Dense test accuracy {denseAccuracy:P2}[/] after {settings.Epochs} epochs");
@@ -163,8 +166,7 @@ internal static class FashionSparseSample
     /// </summary>
     private static double FineTunePruned(FashionSparseMlp network, Dataset train, Dataset test, PruningGranularity granularity, Settings settings)
     {
-        long stepsPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
-        long totalSteps = stepsPerEpoch * settings.FineTuneEpochs;
+        long totalSteps = FineTuneSteps(train, settings);
         (int pruningSteps, long interval) = PruningPlan(totalSteps, settings.PruningFraction);
         var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, pruningSteps, interval);
         Span<float> parameters = network.Parameters;
@@ -184,10 +186,15 @@ internal static class FashionSparseSample
         return accuracy;
     }
 
+    /// <summary>Returns the optimizer steps of the fine-tuning: batches per epoch times epochs.</summary>
+    private static long FineTuneSteps(Dataset train, Settings settings) =>
+        (((long)train.Count + settings.BatchSize - 1) / settings.BatchSize) * settings.FineTuneEpochs;
+
     /// <summary>
     /// Returns how many times to prune and how many steps apart, so that the sparsity reaches its
     /// target by the last of <paramref name="totalSteps"/> optimizer steps (numbered from 0) and
-    /// within the first <paramref name="fraction"/> of them: 16 prunings where the steps allow.
+    /// within the first <paramref name="fraction"/> of them, or at step 1 when that fraction holds
+    /// less than one step: 16 prunings where the steps allow.
     /// </summary>
     /// <exception cref="ArgumentException">Fine-tuning runs fewer than two steps, so the sparsity could never move past its start.</exception>
     internal static (int PruningSteps, long Interval) PruningPlan(long totalSteps, double fraction)
@@ -199,9 +206,11 @@ internal static class FashionSparseSample
         }
 
         // The last pruning, at PruningSteps × Interval, must fall on one of the steps 0 … totalSteps − 1.
-        long window = Math.Min((long)(totalSteps * fraction), totalSteps - 1);
-        int pruningSteps = (int)Math.Clamp(window, 1, 16);
-        long interval = Math.Max(1, window / pruningSteps);
+        // The interval is rounded up and the count down, so the last pruning falls within one
+        // interval of the window's end: 31 steps give 15 prunings 2 apart, ending at step 30.
+        long window = Math.Max(1, Math.Min((long)(totalSteps * fraction), totalSteps - 1));
+        long interval = (window + 15) / 16;
+        int pruningSteps = (int)(window / interval);
         return (pruningSteps, interval);
     }
 
@@ -314,7 +323,7 @@ internal static class FashionSparseSample
 
     private static string Name(PruningGranularity granularity) => granularity == PruningGranularity.Block ? "1×8 block (output layer by weight)" : "weight";
 
-    /// <summary>Returns the fraction of the dense layers' weights that are zero: the sparsity that pruning reached, which short runs leave below the target.</summary>
+    /// <summary>Returns the fraction of the dense layers' weights that are zero: the sparsity that pruning reached.</summary>
     private static double WeightSparsity(FashionSparseMlp network)
     {
         long zeros = 0, count = 0;

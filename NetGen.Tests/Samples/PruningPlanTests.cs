@@ -12,6 +12,8 @@ public class PruningPlanTests
     [InlineData(10, 0.4)]
     [InlineData(16, 1.0)]
     [InlineData(17, 1.0)]
+    [InlineData(32, 1.0)]
+    [InlineData(2_000, 1e-300)]
     [InlineData(100, 0.05)]
     [InlineData(6_400, 0.4)]
     [InlineData(1_000_000, 1.0)]
@@ -25,6 +27,10 @@ public class PruningPlanTests
         Assert.True(schedule.EndStep <= Math.Max(1, (long)(totalSteps * fraction)), $"the last pruning at step {schedule.EndStep} comes after the pruning window");
         Assert.Equal(0.9, schedule.SparsityAt(totalSteps - 1));
         Assert.InRange(pruningSteps, 1, 16);
+
+        // The schedule uses the window: its last pruning comes less than one interval before the window's end.
+        long window = Math.Max(1, Math.Min((long)(totalSteps * fraction), totalSteps - 1));
+        Assert.True(schedule.EndStep > window - interval, $"the last pruning at step {schedule.EndStep} leaves the window's end {window} more than one interval {interval} away");
     }
 
     [Fact]
