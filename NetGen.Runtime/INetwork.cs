@@ -113,7 +113,7 @@ namespace NetGen
         double LossWeight(ReadOnlySpan<float> targets) => (double)targets.Length / OutputSize;
 
         /// <summary>
-        /// Fewest samples that a training batch may hold. Generated networks give 2 when a batch norm
+        /// Minimum number of samples in a training batch. Generated networks give 2 when a batch norm
         /// has one value per channel and sample (after a dense layer, or where a channel has a single
         /// position), so that a single sample has no variance, and 1 otherwise. The trainer checks a
         /// training set against it before the first step.

@@ -193,7 +193,7 @@ internal static class FashionSparseSample
     /// <summary>
     /// Returns how many times to prune and how many steps apart, so that the sparsity reaches its
     /// target by the last of <paramref name="totalSteps"/> optimizer steps (numbered from 0) and
-    /// within the first <paramref name="fraction"/> of them, or at step 1 when that fraction holds
+    /// within the first <paramref name="fraction"/> of them, or at step 1 when that fraction is
     /// less than one step: 16 prunings where the steps allow.
     /// </summary>
     /// <exception cref="ArgumentException">Fine-tuning runs fewer than two steps, so the sparsity could never move past its start.</exception>

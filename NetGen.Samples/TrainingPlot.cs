@@ -78,7 +78,7 @@ internal static class TrainingPlot
         png.SaveTo(file);
     }
 
-    /// <summary>Creates the PNG file, or throws an <see cref="IOException"/> that names it and says what to do.</summary>
+    /// <summary>Creates the PNG file, or throws an <see cref="IOException"/> that names the file and the fix.</summary>
     private static FileStream CreatePlotFile(string path)
     {
         try

@@ -292,9 +292,9 @@ namespace NetGen.Generator.Emit
         }
 
         /// <summary>
-        /// Emits the body of TrainStep for a network with batch norm: the forward pass keeps its batch
-        /// statistics aside, and the running statistics move only once the loss and gradients are
-        /// finite and the optimizer has stepped, so a rejected step leaves the buffers as they were.
+        /// Emits the body of TrainStep for a network with batch norm. The forward pass keeps its batch
+        /// statistics aside. The running statistics move only once the loss and gradients are finite
+        /// and the optimizer has stepped, so a rejected step leaves the buffers as they were.
         /// A workspace on which the caller set DefersStatistics keeps them for the caller to commit,
         /// unless the step failed.
         /// </summary>
