@@ -347,7 +347,7 @@ namespace NetGen.Generator
                     }
                     else if (ExplicitNetGenImplementation(member) is string implemented)
                     {
-                        // The generated members implement these interfaces; an explicit implementation
+                        // The generated members implement these interfaces, so an explicit implementation
                         // would duplicate them or take over interface calls from them.
                         conflict = "an explicit implementation of '" + implemented + "'";
                         conflicting = member;

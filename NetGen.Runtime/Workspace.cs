@@ -150,7 +150,7 @@ namespace NetGen
         public bool HasPendingStatistics { get; set; }
 
         /// <summary>
-        /// Samples in the batch whose statistics the last deferring training forward pass kept.
+        /// Number of samples in the batch whose statistics the last deferring training forward pass kept.
         /// <see cref="ITrainableNetwork.CommitStatistics"/> takes the unbiased variance over them, even
         /// when forward passes in evaluation mode with other batch sizes ran in between.
         /// </summary>

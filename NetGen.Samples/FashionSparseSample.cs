@@ -107,8 +107,9 @@ internal static class FashionSparseSample
         test = standardizer.Apply(test);
         AnsiConsole.MarkupLine($"Fashion-MNIST: {train.Count:N0} training and {test.Count:N0} test images, standardised with training statistics");
 
-        // Rejects too short a fine-tuning now rather than after the dense training.
-        _ = PruningPlan(FineTuneSteps(train, settings), settings.PruningFraction);
+        // Planned before the dense training, so that too short a fine-tuning fails at once.
+        long fineTuneSteps = FineTuneSteps(train, settings);
+        (int PruningSteps, long Interval) plan = PruningPlan(fineTuneSteps, settings.PruningFraction);
 
         var dense = new FashionSparseMlp(settings.Seed);
         double denseAccuracy = Train(dense, new Adam(settings.LearningRate), train, test, settings.Epochs, settings.LearningRate, settings);
@@ -121,7 +122,7 @@ internal static class FashionSparseSample
         {
             var pruned = new FashionSparseMlp(settings.Seed);
             dense.Parameters.CopyTo(pruned.Parameters);
-            double prunedAccuracy = FineTunePruned(pruned, train, test, granularity, settings);
+            double prunedAccuracy = FineTunePruned(pruned, train, test, granularity, plan, fineTuneSteps, settings);
             var model = new FashionSparseMlp.SparseModel(pruned, TimedBatch);
             double modelAccuracy = Accuracy(model, test);
             double drop = (denseAccuracy - prunedAccuracy) * 100;
@@ -164,11 +165,10 @@ internal static class FashionSparseSample
     /// Fine-tunes a copy of the dense network while pruning it on the cubic schedule over the
     /// first part of the steps, with the masks applied after every optimizer step, and returns its test accuracy.
     /// </summary>
-    private static double FineTunePruned(FashionSparseMlp network, Dataset train, Dataset test, PruningGranularity granularity, Settings settings)
+    private static double FineTunePruned(
+        FashionSparseMlp network, Dataset train, Dataset test, PruningGranularity granularity, (int PruningSteps, long Interval) plan, long totalSteps, Settings settings)
     {
-        long totalSteps = FineTuneSteps(train, settings);
-        (int pruningSteps, long interval) = PruningPlan(totalSteps, settings.PruningFraction);
-        var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, pruningSteps, interval);
+        var schedule = new GradualPruningSchedule(0, settings.Sparsity, startStep: 0, plan.PruningSteps, plan.Interval);
         Span<float> parameters = network.Parameters;
         // Block pruning ranks the blocks of a whole layer, so in the 128×10 output layer it can
         // leave a class with no weights at all. That layer is pruned by single weights instead.
@@ -205,9 +205,9 @@ internal static class FashionSparseSample
                 $"Fine-tuning runs {totalSteps} optimizer step(s), too few to prune: the schedule needs a step after its first. Pass more --fine-tune-epochs, a larger --train-size or a smaller --batch-size.");
         }
 
-        // The last pruning, at PruningSteps × Interval, must fall on one of the steps 0 … totalSteps − 1.
-        // The interval is rounded up and the count down, so the last pruning falls within one
-        // interval of the window's end: 31 steps give 15 prunings 2 apart, ending at step 30.
+        // The last pruning, at PruningSteps × Interval, must fall within the window, and so on a step
+        // that runs. Rounding the interval up and the count down ends it less than one interval
+        // before the window's end: a window of 31 steps gives 15 prunings 2 apart, ending at step 30.
         long window = Math.Max(1, Math.Min((long)(totalSteps * fraction), totalSteps - 1));
         long interval = (window + 15) / 16;
         int pruningSteps = (int)(window / interval);

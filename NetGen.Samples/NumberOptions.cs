@@ -14,7 +14,7 @@ namespace NetGen.Samples;
 /// </summary>
 internal static class NumberOptions
 {
-    /// <summary>Sets the parser of <paramref name="option"/> if it takes an int, float or double, nullable or not; returns whether it did.</summary>
+    /// <summary>Sets the parser of <paramref name="option"/> if it takes an int, float or double, nullable or not, and returns whether it did.</summary>
     public static bool Configure(Option option)
     {
         switch (option)

@@ -11,7 +11,7 @@ namespace NetGen.Samples;
 /// </summary>
 internal static class PathOptions
 {
-    /// <summary>Sets the parser of <paramref name="option"/> if it takes a file or a folder; returns whether it did.</summary>
+    /// <summary>Sets the parser of <paramref name="option"/> if it takes a file or a folder, and returns whether it did.</summary>
     public static bool Configure(Option option)
     {
         switch (option)
@@ -35,7 +35,7 @@ internal static class PathOptions
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
         if (string.IsNullOrWhiteSpace(text))
         {
-            result.AddError($"{optionName} is empty, but it must be a {kind} path; pass one, or leave {optionName} out for its default.");
+            result.AddError($"{optionName} is empty, but it must be a {kind} path. Pass one, or leave {optionName} out for its default.");
             return null;
         }
 

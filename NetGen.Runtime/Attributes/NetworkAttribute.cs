@@ -18,7 +18,7 @@ namespace NetGen
         /// <summary>
         /// Label smoothing ε of <see cref="Loss.SoftmaxCrossEntropy"/>, in [0, 1): targets become
         /// (1 − ε)·t + ε/classes, as torch.nn.CrossEntropyLoss's label_smoothing. Together with
-        /// <see cref="ClassWeights"/> the loss differs from torch's; see ClassWeights.
+        /// <see cref="ClassWeights"/> the loss differs from torch's, as ClassWeights explains.
         /// </summary>
         public float LabelSmoothing { get; set; }
 

@@ -71,7 +71,7 @@ namespace NetGen.Quantization
         }
 
         /// <summary>
-        /// The buffers the training steps use. Its <see cref="Workspace.IsTraining"/> starts true; set
+        /// The buffers the training steps use. Its <see cref="Workspace.IsTraining"/> starts true. Set
         /// it to false to fine-tune with batch norm frozen at its running statistics and dropout off.
         /// </summary>
         public Workspace Workspace { get; }

@@ -73,7 +73,7 @@ public sealed class GeneratedMemberTests
     [InlineData("private void PackWeights() { }", "'PackWeights'")]
     public void UserMember_NamedLikeGenerated_IsError(string member, string named)
     {
-        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+        string source = NetWithMember(member);
 
         Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
 
@@ -91,7 +91,7 @@ public sealed class GeneratedMemberTests
     [InlineData("void INetwork.Forward(System.ReadOnlySpan<float> input, System.Span<float> output) { }", "'INetwork.Forward'")]
     public void ExplicitInterfaceMember_IsError(string member, string named)
     {
-        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+        string source = NetWithMember(member);
 
         Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
 
@@ -117,7 +117,7 @@ public sealed class GeneratedMemberTests
     [InlineData("public Net(params int[] seeds) : base() { }", "Net(int[])")]
     public void ConstructorWithoutThis_IsError(string member, string signature)
     {
-        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+        string source = NetWithMember(member);
 
         Diagnostic diagnostic = Assert.Single(GeneratorHarness.NetGenDiagnostics(source));
 
@@ -132,7 +132,7 @@ public sealed class GeneratedMemberTests
     [InlineData("static Net() { }")]
     public void ConstructorThatChains_IsAccepted(string member)
     {
-        string source = "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
+        string source = NetWithMember(member);
 
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
 
@@ -169,4 +169,8 @@ public sealed class GeneratedMemberTests
         Assert.Equal("NETGEN0005", diagnostic.Id);
         Assert.Contains("nested in the file-local type 'FileOuter'", diagnostic.GetMessage(), System.StringComparison.Ordinal);
     }
+
+    /// <summary>Returns a network class 'Net' that declares <paramref name="member"/> on line 4 (counting from 0).</summary>
+    private static string NetWithMember(string member) =>
+        "using NetGen;\n[Network, Input(4), Dense(2)]\npublic partial class Net\n{\n    " + member + "\n}";
 }

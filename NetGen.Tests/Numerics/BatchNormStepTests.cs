@@ -19,6 +19,26 @@ public class BatchNormStepTests
 
     private static float[] Targets(int batch) => new float[batch * TwoBatchNorms.OutputSize];
 
+    /// <summary>Returns the running statistics after one training forward pass, which moves them as it goes.</summary>
+    private static float[] BuffersAfterTrainingForward(float[] inputs)
+    {
+        var network = new TwoBatchNorms(1);
+        Workspace workspace = network.CreateWorkspace(Batch);
+        workspace.IsTraining = true;
+        network.Forward(inputs, Targets(Batch), workspace);
+        return network.Buffers.ToArray();
+    }
+
+    /// <summary>Runs one TrainStep with a step size of 0 on a workspace that keeps its statistics for the caller.</summary>
+    private static (TwoBatchNorms Network, Workspace Workspace) DeferredStep(float[] inputs)
+    {
+        var network = new TwoBatchNorms(1);
+        Workspace workspace = network.CreateWorkspace(Batch);
+        workspace.DefersStatistics = true;
+        network.TrainStep(inputs, Targets(Batch), new Sgd(0f), workspace);
+        return (network, workspace);
+    }
+
     [Fact]
     public void NaNInput_KeepsStatistics()
     {
@@ -71,12 +91,7 @@ public class BatchNormStepTests
         Workspace stepWorkspace = stepped.CreateWorkspace(Batch);
         stepped.TrainStep(inputs, Targets(Batch), new Sgd(0.1f), stepWorkspace);
 
-        var forward = new TwoBatchNorms(1);
-        Workspace forwardWorkspace = forward.CreateWorkspace(Batch);
-        forwardWorkspace.IsTraining = true;
-        forward.Forward(inputs, Targets(Batch), forwardWorkspace);
-
-        Assert.Equal(forward.Buffers.ToArray(), stepped.Buffers.ToArray());
+        Assert.Equal(BuffersAfterTrainingForward(inputs), stepped.Buffers.ToArray());
         Assert.NotEqual(new TwoBatchNorms(1).Buffers.ToArray(), stepped.Buffers.ToArray());
         Assert.False(stepWorkspace.DefersStatistics);
         Assert.False(stepWorkspace.HasPendingStatistics);
@@ -102,42 +117,27 @@ public class BatchNormStepTests
     [InlineData(2)]
     public void Commit_UsesTheKeptBatchSize(int evaluationBatch)
     {
-        // The reference moves its statistics in the training forward pass, over the same batch.
         float[] inputs = Inputs(Batch, 4);
-        var reference = new TwoBatchNorms(1);
-        Workspace referenceWorkspace = reference.CreateWorkspace(Batch);
-        referenceWorkspace.IsTraining = true;
-        reference.Forward(inputs, Targets(Batch), referenceWorkspace);
+        (TwoBatchNorms deferred, Workspace workspace) = DeferredStep(inputs);
 
         // A forward pass in evaluation mode with another batch size runs before the commit.
-        var deferred = new TwoBatchNorms(1);
-        Workspace workspace = deferred.CreateWorkspace(Batch);
-        workspace.DefersStatistics = true;
-        deferred.TrainStep(inputs, Targets(Batch), new Sgd(0f), workspace);
         deferred.Forward(Inputs(evaluationBatch, 5), Targets(evaluationBatch), workspace);
         deferred.CommitStatistics(workspace);
 
-        Assert.Equal(reference.Buffers.ToArray(), deferred.Buffers.ToArray());
+        Assert.Equal(BuffersAfterTrainingForward(inputs), deferred.Buffers.ToArray());
     }
 
     [Fact]
     public void RejectedBatch_KeepsEarlierPendingStatistics()
     {
         float[] inputs = Inputs(Batch, 4);
-        var reference = new TwoBatchNorms(1);
-        Workspace referenceWorkspace = reference.CreateWorkspace(Batch);
-        referenceWorkspace.IsTraining = true;
-        reference.Forward(inputs, Targets(Batch), referenceWorkspace);
+        (TwoBatchNorms deferred, Workspace workspace) = DeferredStep(inputs);
 
-        var deferred = new TwoBatchNorms(1);
-        Workspace workspace = deferred.CreateWorkspace(Batch);
-        workspace.DefersStatistics = true;
-        deferred.TrainStep(inputs, Targets(Batch), new Sgd(0f), workspace);
         Assert.Throws<InvalidOperationException>(() => deferred.TrainStep(Inputs(1, 3), Targets(1), new Sgd(0f), workspace));
 
         Assert.True(workspace.HasPendingStatistics);
         deferred.CommitStatistics(workspace);
-        Assert.Equal(reference.Buffers.ToArray(), deferred.Buffers.ToArray());
+        Assert.Equal(BuffersAfterTrainingForward(inputs), deferred.Buffers.ToArray());
     }
 
     [Fact]

@@ -234,7 +234,7 @@ public class ConvolutionNetworkTests
     }
 
     [Fact]
-    public void ConvolutionalBatchNorm_TrainsOnOneSampleBatches()
+    public void MinimumTrainingBatch_FollowsPositions()
     {
         // A batch norm after a convolution normalises over positions too, so one sample is enough.
         Assert.Equal(1, ((ITrainableNetwork)new BatchNormProbe(1)).MinimumTrainingBatch);
